@@ -1,0 +1,25 @@
+//! sea-orm entities of hubgraph, one file per table.
+//!
+//! Table and column names follow Open Referral HSDS 3.0 so that data moves in
+//! and out without a translation table. Ids are text (HSDS ids are UUID
+//! strings, and imported ids are kept as they come). Top-level records carry
+//! `version` (optimistic concurrency), `created_at` and `last_modified`.
+//! Behaviour lives in the domain modules of the `hubgraph` crate, not here.
+
+pub mod accessibility;
+pub mod address;
+pub mod area;
+pub mod attribute;
+pub mod contact;
+pub mod cost_option;
+pub mod language;
+pub mod location;
+pub mod organization;
+pub mod organization_identifier;
+pub mod phone;
+pub mod schedule;
+pub mod service;
+pub mod service_area;
+pub mod service_at_location;
+pub mod taxonomy;
+pub mod taxonomy_term;

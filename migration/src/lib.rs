@@ -1,0 +1,19 @@
+//! Database migrations of hubgraph, one file per migration. They run at
+//! start-up (`hubgraph serve`, `hubgraph migrate`) on SQLite and PostgreSQL alike.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261123_000001_directory;
+mod m20261123_000002_areas;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(m20261123_000001_directory::Migration),
+            Box::new(m20261123_000002_areas::Migration),
+        ]
+    }
+}
