@@ -1,1 +1,118 @@
-pub fn placeholder() {}
+//! hubgraph: the shared GraphQL API behind Scotland's library, HSCP and
+//! third-sector health and wellbeing services.
+//!
+//! `main.rs` parses the command line and calls into this library; the
+//! integration tests build the very same application.
+
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod error;
+pub mod graphql;
+pub mod http;
+pub mod page;
+pub mod seed;
+pub mod services;
+pub mod telemetry;
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use poem::listener::{Acceptor, AcceptorExt, Listener, TcpListener};
+use poem::{Endpoint, Server};
+use sea_orm::DatabaseConnection;
+
+pub use config::Config;
+pub use graphql::{HubSchema, build_schema};
+
+/// Everything a request handler needs; cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    pub db: DatabaseConnection,
+    pub schema: HubSchema,
+    pub config: Config,
+    /// SQL statements executed so far (for tests and benchmarks).
+    pub statements: db::StatementCounter,
+}
+
+impl AppState {
+    /// Connects, migrates and builds the schema.
+    pub async fn prepare(config: Config) -> anyhow::Result<AppState> {
+        let (db, statements) = db::connect(&config.database_url).await?;
+        db::migrate(&db).await?;
+        let schema = build_schema(db.clone(), &config.limits, config.introspection);
+        Ok(AppState {
+            db,
+            schema,
+            config,
+            statements,
+        })
+    }
+}
+
+/// The HTTP application.
+pub fn app(state: AppState) -> impl Endpoint {
+    http::routes(state)
+}
+
+/// A bound, not yet running server: tests learn its port before it runs.
+pub struct Application {
+    address: SocketAddr,
+    acceptor: poem::listener::BoxAcceptor,
+    state: AppState,
+}
+
+impl Application {
+    pub async fn bind(state: AppState, bind: &str) -> anyhow::Result<Application> {
+        let acceptor = TcpListener::bind(bind.to_owned()).into_acceptor().await?;
+        let address = acceptor
+            .local_addr()
+            .first()
+            .and_then(|a| a.as_socket_addr().copied())
+            .ok_or_else(|| anyhow::anyhow!("no local address for {bind}"))?;
+        Ok(Application {
+            address,
+            acceptor: acceptor.boxed(),
+            state,
+        })
+    }
+
+    pub fn address(&self) -> SocketAddr {
+        self.address
+    }
+
+    /// Serves until `shutdown` resolves, then lets in-flight requests finish
+    /// within the configured grace period.
+    pub async fn run_until(self, shutdown: impl Future<Output = ()>) -> std::io::Result<()> {
+        let grace = Duration::from_secs(self.state.config.shutdown_grace_secs);
+        Server::new_with_acceptor(self.acceptor)
+            .run_with_graceful_shutdown(app(self.state), shutdown, Some(grace))
+            .await
+    }
+}
+
+/// Resolves on SIGTERM or Ctrl-C.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+    tracing::info!("shutting down: finishing in-flight requests");
+}

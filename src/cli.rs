@@ -1,0 +1,107 @@
+//! The command line (clap). Human messages go to stderr; stdout carries only
+//! the result, so scripts can capture it.
+
+use clap::{Parser, Subcommand};
+
+use crate::config::{Config, DEFAULT_BIND, DEFAULT_DATABASE_URL};
+use crate::{AppState, Application, db, seed, shutdown_signal};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "hubgraph",
+    version,
+    about = "Shared GraphQL API for Scotland's health and wellbeing hubs, services and referral pathways"
+)]
+pub struct Cli {
+    /// Database URL: sqlite://FILE?mode=rwc or postgres://...
+    #[arg(long, env = "DATABASE_URL", default_value = DEFAULT_DATABASE_URL, global = true)]
+    pub database_url: String,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Migrate the database and serve the API (and the playground at /graphql).
+    Serve {
+        /// Address to listen on.
+        #[arg(long, env = "HUBGRAPH_BIND", default_value = DEFAULT_BIND)]
+        bind: String,
+        /// Seed the demo data set when the database is empty.
+        #[arg(long)]
+        demo: bool,
+        /// Introspection on or off (the playground needs it on).
+        #[arg(long, env = "HUBGRAPH_INTROSPECTION", default_value = "on", value_parser = ["on", "off"])]
+        introspection: String,
+    },
+    /// Apply pending migrations and exit.
+    Migrate,
+    /// Print the GraphQL SDL (the content of schema.graphql).
+    Schema,
+    /// Load a data set.
+    Seed {
+        #[command(subcommand)]
+        set: SeedSet,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SeedSet {
+    /// The fictional Scotland-wide demo directory (only into an empty database).
+    Demo,
+    /// A synthetic directory of N services for benchmarks, deterministic for a given seed.
+    Synthetic {
+        /// Number of services.
+        #[arg(long, default_value_t = 20_000)]
+        services: usize,
+        /// Random seed: the same seed gives the same data.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
+}
+
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Schema => {
+            print!("{}", crate::graphql::sdl());
+            Ok(())
+        }
+        Command::Migrate => {
+            let (conn, _) = db::connect(&cli.database_url).await?;
+            db::migrate(&conn).await?;
+            eprintln!("migrations applied");
+            Ok(())
+        }
+        Command::Seed { set } => {
+            let (conn, _) = db::connect(&cli.database_url).await?;
+            db::migrate(&conn).await?;
+            let counts = match set {
+                SeedSet::Demo => seed::seed_demo(&conn).await?,
+                SeedSet::Synthetic { services, seed: s } => seed::seed_synthetic(&conn, services, s, true).await?,
+            };
+            eprintln!("seeded {counts}");
+            Ok(())
+        }
+        Command::Serve {
+            bind,
+            demo,
+            introspection,
+        } => {
+            let mut config = Config::new(cli.database_url);
+            config.introspection = introspection == "on";
+            let state = AppState::prepare(config).await?;
+            if demo {
+                if seed::is_empty(&state.db).await? {
+                    let counts = seed::seed_demo(&state.db).await?;
+                    tracing::info!(%counts, "demo data seeded");
+                } else {
+                    tracing::info!("database not empty: demo data not seeded");
+                }
+            }
+            let app = Application::bind(state, &bind).await?;
+            tracing::info!("playground: http://{}/graphql", app.address());
+            app.run_until(shutdown_signal()).await?;
+            Ok(())
+        }
+    }
+}

@@ -1,0 +1,84 @@
+//! The one error type of the application.
+//!
+//! Each variant maps to a stable `extensions.code` (and, at the HTTP layer, a
+//! status). Database and unexpected errors are logged where they are turned
+//! into a response and shown to clients only as `INTERNAL`.
+//!
+//! `AppError` deliberately does not implement `Display`: async-graphql turns
+//! any `Display` type into an error without a code, so a `?` on an
+//! `AppResult` in a resolver must go through our conversion instead.
+
+use sea_orm::DbErr;
+
+#[derive(Debug)]
+pub enum AppError {
+    /// The input is wrong; `field` is the path of the offending input field.
+    BadUserInput {
+        message: String,
+        field: Vec<String>,
+    },
+    NotFound(String),
+    Unauthenticated,
+    Forbidden(String),
+    /// A stale `expectedVersion`.
+    Conflict {
+        message: String,
+        current_version: i32,
+    },
+    ServiceUnavailable,
+    Database(DbErr),
+    Internal(String),
+}
+
+impl From<DbErr> for AppError {
+    fn from(error: DbErr) -> Self {
+        AppError::Database(error)
+    }
+}
+
+impl From<AppError> for anyhow::Error {
+    fn from(error: AppError) -> Self {
+        anyhow::anyhow!("{} ({}): {:?}", error.message(), error.code(), error)
+    }
+}
+
+impl AppError {
+    pub fn bad_input(field: &[&str], message: impl Into<String>) -> Self {
+        AppError::BadUserInput {
+            message: message.into(),
+            field: field.iter().map(|s| s.to_string()).collect(),
+        }
+    }
+
+    /// The stable code clients switch on.
+    pub fn code(&self) -> &'static str {
+        match self {
+            AppError::BadUserInput { .. } => "BAD_USER_INPUT",
+            AppError::NotFound(_) => "NOT_FOUND",
+            AppError::Unauthenticated => "UNAUTHENTICATED",
+            AppError::Forbidden(_) => "FORBIDDEN",
+            AppError::Conflict { .. } => "CONFLICT",
+            AppError::ServiceUnavailable => "SERVICE_UNAVAILABLE",
+            AppError::Database(DbErr::ConnectionAcquire(_)) => "SERVICE_UNAVAILABLE",
+            AppError::Database(_) | AppError::Internal(_) => "INTERNAL",
+        }
+    }
+
+    /// The message a client may see: internal details are never in it.
+    pub fn message(&self) -> String {
+        match self {
+            AppError::BadUserInput { message, .. } | AppError::Conflict { message, .. } => message.clone(),
+            AppError::NotFound(message) | AppError::Forbidden(message) => message.clone(),
+            AppError::Unauthenticated => "authentication required".into(),
+            _ if self.code() == "SERVICE_UNAVAILABLE" => "the service is temporarily unavailable".into(),
+            _ => "internal error".into(),
+        }
+    }
+
+    /// Whether the error hides a fault of ours (logged, never shown in detail).
+    pub fn is_internal(&self) -> bool {
+        self.code() == "INTERNAL"
+    }
+}
+
+pub type AppResult<T> = Result<T, AppError>;

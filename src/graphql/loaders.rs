@@ -1,0 +1,303 @@
+//! Per-request DataLoaders: one key type per relation, so a page of 100
+//! services costs one statement per nested field, not one per service.
+//! A fresh `DataLoader` (with its cache) is built for every request, so
+//! nothing is cached across requests or callers.
+//!
+//! DataLoader batches on a 1 ms timer, which a long list can outlast: list
+//! resolvers therefore prefetch the relations the query selects in one
+//! `load_many` per relation (see `prefetch_services`), and the per-object
+//! loads then hit the request's cache. That makes the statements per page
+//! fixed, whatever the page size or the machine's load.
+
+use std::collections::HashMap;
+use std::hash::Hash;
+
+use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
+use entity::*;
+use sea_orm::DatabaseConnection;
+
+use crate::services::related;
+
+/// Loads directory rows for the GraphQL objects of one request.
+pub struct DirectoryLoader {
+    db: DatabaseConnection,
+}
+
+pub type Loaders = DataLoader<DirectoryLoader, HashMapCache>;
+
+pub fn loaders(db: DatabaseConnection) -> Loaders {
+    DataLoader::with_cache(DirectoryLoader { db }, tokio::spawn, HashMapCache::default())
+}
+
+/// Loads, in one batch per relation, the relations of `services` that the
+/// query selects under `selection` (the service objects' fields), so that
+/// resolving each service's fields afterwards runs no SQL.
+pub async fn prefetch_services(
+    loaders: &Loaders,
+    selection: &[async_graphql::Lookahead<'_>],
+    services: &[service::Model],
+) -> async_graphql::Result<()> {
+    let selects = |field: &str| selection.iter().any(|s| s.field(field).exists());
+    let ids = || services.iter().map(|s| s.id.clone());
+    let organizations = async {
+        if selects("organization") {
+            loaders
+                .load_many(services.iter().map(|s| OrganizationById(s.organization_id.clone())))
+                .await?;
+        }
+        Ok::<_, async_graphql::Error>(())
+    };
+    let locations = async {
+        if selects("locations") {
+            loaders.load_many(ids().map(LocationsOfService)).await?;
+        }
+        Ok(())
+    };
+    let schedules = async {
+        if selects("schedules") {
+            loaders.load_many(ids().map(SchedulesOfService)).await?;
+        }
+        Ok(())
+    };
+    let phones = async {
+        if selects("phones") {
+            loaders.load_many(ids().map(PhonesOfService)).await?;
+        }
+        Ok(())
+    };
+    let terms = async {
+        if selects("taxonomyTerms") {
+            loaders.load_many(ids().map(TermsOfService)).await?;
+        }
+        Ok(())
+    };
+    let languages = async {
+        if selects("languages") {
+            loaders.load_many(ids().map(LanguagesOfService)).await?;
+        }
+        Ok(())
+    };
+    let areas = async {
+        if selects("serviceAreas") {
+            loaders.load_many(ids().map(AreasOfService)).await?;
+        }
+        Ok(())
+    };
+    futures_util::try_join!(organizations, locations, schedules, phones, terms, languages, areas)?;
+    Ok(())
+}
+
+/// Groups `(owner, row)` pairs under the keys asked for; owners with no rows
+/// get an empty list so the loader does not ask again.
+fn group<K, V>(
+    keys: &[K],
+    pairs: impl IntoIterator<Item = (String, V)>,
+    key: impl Fn(String) -> K,
+) -> HashMap<K, Vec<V>>
+where
+    K: Clone + Eq + Hash,
+{
+    let mut map: HashMap<K, Vec<V>> = keys.iter().map(|k| (k.clone(), Vec::new())).collect();
+    for (owner, row) in pairs {
+        map.entry(key(owner)).or_default().push(row);
+    }
+    map
+}
+
+fn owners<'a>(keys: impl IntoIterator<Item = &'a String>) -> Vec<String> {
+    keys.into_iter().cloned().collect()
+}
+
+/// The owner id held in a child row's foreign key, nullable or not.
+trait OwnerKey {
+    fn owner(&self) -> Option<String>;
+}
+
+impl OwnerKey for String {
+    fn owner(&self) -> Option<String> {
+        Some(self.clone())
+    }
+}
+
+impl OwnerKey for Option<String> {
+    fn owner(&self) -> Option<String> {
+        self.clone()
+    }
+}
+
+/// A loader of rows by their own id.
+macro_rules! by_id_loader {
+    ($(#[$doc:meta])* $key:ident => $table:ident) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        pub struct $key(pub String);
+
+        impl Loader<$key> for DirectoryLoader {
+            type Value = $table::Model;
+            type Error = async_graphql::Error;
+
+            async fn load(&self, keys: &[$key]) -> Result<HashMap<$key, Self::Value>, Self::Error> {
+                let ids = owners(keys.iter().map(|k| &k.0));
+                let rows = related::by_ids::<$table::Entity>(&self.db, $table::Column::Id, &ids).await?;
+                Ok(rows.into_iter().map(|row| ($key(row.id.clone()), row)).collect())
+            }
+        }
+    };
+}
+
+/// A loader of child rows by the owner's id held in a column of the child.
+macro_rules! children_loader {
+    ($(#[$doc:meta])* $key:ident => $table:ident . $owner:ident ($column:ident), order $order:ident) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        pub struct $key(pub String);
+
+        impl Loader<$key> for DirectoryLoader {
+            type Value = Vec<$table::Model>;
+            type Error = async_graphql::Error;
+
+            async fn load(&self, keys: &[$key]) -> Result<HashMap<$key, Self::Value>, Self::Error> {
+                let ids = owners(keys.iter().map(|k| &k.0));
+                let rows = related::children::<$table::Entity>(
+                    &self.db,
+                    $table::Column::$column,
+                    &ids,
+                    $table::Column::$order,
+                )
+                .await?;
+                let pairs = rows.into_iter().filter_map(|row| Some((row.$owner.owner()?, row)));
+                Ok(group(keys, pairs, $key))
+            }
+        }
+    };
+}
+
+by_id_loader!(
+    /// An organization by id.
+    OrganizationById => organization
+);
+by_id_loader!(
+    /// A location by id.
+    LocationById => location
+);
+by_id_loader!(
+    /// A taxonomy term by id (e.g. a term's parent).
+    TermById => taxonomy_term
+);
+
+children_loader!(
+    /// Schedules of a service (at any of its locations).
+    SchedulesOfService => schedule.service_id(ServiceId), order Id
+);
+children_loader!(
+    /// Schedules attached to a location (its own opening hours and services there).
+    SchedulesOfLocation => schedule.location_id(LocationId), order Id
+);
+children_loader!(
+    /// Phones of a service.
+    PhonesOfService => phone.service_id(ServiceId), order Position
+);
+children_loader!(
+    /// Phones of a location.
+    PhonesOfLocation => phone.location_id(LocationId), order Position
+);
+children_loader!(
+    /// Phones of an organization.
+    PhonesOfOrganization => phone.organization_id(OrganizationId), order Position
+);
+children_loader!(
+    /// Languages of a service.
+    LanguagesOfService => language.service_id(ServiceId), order Id
+);
+children_loader!(
+    /// Service areas of a service.
+    AreasOfService => service_area.service_id(ServiceId), order Id
+);
+children_loader!(
+    /// Cost options of a service.
+    CostOptionsOfService => cost_option.service_id(ServiceId), order Id
+);
+children_loader!(
+    /// Contacts of a service.
+    ContactsOfService => contact.service_id(ServiceId), order Id
+);
+children_loader!(
+    /// Addresses of a location.
+    AddressesOfLocation => address.location_id(LocationId), order Id
+);
+children_loader!(
+    /// Accessibility notes of a location.
+    AccessibilityOfLocation => accessibility.location_id(LocationId), order Id
+);
+children_loader!(
+    /// Locations of an organization.
+    LocationsOfOrganization => location.organization_id(OrganizationId), order Name
+);
+children_loader!(
+    /// Children of a taxonomy term.
+    ChildTerms => taxonomy_term.parent_id(ParentId), order Name
+);
+children_loader!(
+    /// Identifiers (e.g. charity numbers) of an organization.
+    IdentifiersOfOrganization => organization_identifier.organization_id(OrganizationId), order Id
+);
+
+/// Locations where a service is delivered.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct LocationsOfService(pub String);
+
+impl Loader<LocationsOfService> for DirectoryLoader {
+    type Value = Vec<location::Model>;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[LocationsOfService]) -> Result<HashMap<LocationsOfService, Self::Value>, Self::Error> {
+        let ids = owners(keys.iter().map(|k| &k.0));
+        let pairs = related::locations_of_services(&self.db, &ids).await?;
+        Ok(group(keys, pairs, LocationsOfService))
+    }
+}
+
+/// Services delivered at a location.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct ServicesAtLocation(pub String);
+
+impl Loader<ServicesAtLocation> for DirectoryLoader {
+    type Value = Vec<service::Model>;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[ServicesAtLocation]) -> Result<HashMap<ServicesAtLocation, Self::Value>, Self::Error> {
+        let ids = owners(keys.iter().map(|k| &k.0));
+        let pairs = related::services_at_locations(&self.db, &ids).await?;
+        Ok(group(keys, pairs, ServicesAtLocation))
+    }
+}
+
+/// Taxonomy terms linked to a service.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct TermsOfService(pub String);
+
+impl Loader<TermsOfService> for DirectoryLoader {
+    type Value = Vec<taxonomy_term::Model>;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[TermsOfService]) -> Result<HashMap<TermsOfService, Self::Value>, Self::Error> {
+        let ids = owners(keys.iter().map(|k| &k.0));
+        let pairs = related::terms_of(&self.db, "service", &ids).await?;
+        Ok(group(keys, pairs, TermsOfService))
+    }
+}
+
+/// Taxonomy terms linked to a location (e.g. accessibility).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct TermsOfLocation(pub String);
+
+impl Loader<TermsOfLocation> for DirectoryLoader {
+    type Value = Vec<taxonomy_term::Model>;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[TermsOfLocation]) -> Result<HashMap<TermsOfLocation, Self::Value>, Self::Error> {
+        let ids = owners(keys.iter().map(|k| &k.0));
+        let pairs = related::terms_of(&self.db, "location", &ids).await?;
+        Ok(group(keys, pairs, TermsOfLocation))
+    }
+}

@@ -1,0 +1,358 @@
+//! GraphQL over HTTP, by the GraphQL-over-HTTP spec rather than
+//! async-graphql-poem's defaults (which answer 200 to everything and accept
+//! any method, content type and batch):
+//!
+//! - `POST` with `application/json` only (other types: 415, a CSRF guard);
+//! - `GET` for queries only (a mutation over GET: 405);
+//! - `Accept: application/graphql-response+json` gets that media type and a
+//!   4xx status for requests that fail before execution (parse, validation,
+//!   limits); `application/json` gets 200 with the errors in the body;
+//! - one operation per request (a JSON array: 400), body and query size limits;
+//! - GraphiQL for browsers (`GET` with `Accept: text/html`).
+
+use std::time::Duration;
+
+use async_graphql::http::GraphiQLSource;
+use async_graphql::parser::types::{DocumentOperations, OperationType};
+use async_graphql::{ErrorExtensionValues, ServerError, Value};
+use poem::http::{HeaderMap, StatusCode, header};
+use poem::web::{Data, Html, Query};
+use poem::{Body, IntoResponse, Response, handler};
+use serde::Deserialize;
+
+use crate::AppState;
+use crate::graphql::loaders::loaders;
+
+const GRAPHQL_RESPONSE: &str = "application/graphql-response+json";
+const JSON: &str = "application/json";
+
+/// The media type the client accepts for the response.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum MediaType {
+    GraphqlResponse,
+    Json,
+}
+
+impl MediaType {
+    fn content_type(self) -> &'static str {
+        match self {
+            MediaType::GraphqlResponse => "application/graphql-response+json; charset=utf-8",
+            MediaType::Json => "application/json; charset=utf-8",
+        }
+    }
+}
+
+/// Picks the response media type from `Accept`; `None` when nothing we serve is acceptable.
+fn negotiate(headers: &HeaderMap) -> Option<MediaType> {
+    let Some(accept) = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()) else {
+        return Some(MediaType::Json);
+    };
+    let types: Vec<&str> = accept
+        .split(',')
+        .map(|t| t.split(';').next().unwrap_or("").trim())
+        .collect();
+    if types.contains(&GRAPHQL_RESPONSE) {
+        Some(MediaType::GraphqlResponse)
+    } else if types.iter().any(|t| *t == JSON || *t == "application/*" || *t == "*/*") {
+        Some(MediaType::Json)
+    } else {
+        None
+    }
+}
+
+/// A response carrying one GraphQL error, for failures before execution.
+fn request_error(status: StatusCode, media: MediaType, code: &str, message: &str) -> Response {
+    let body = serde_json::json!({ "errors": [{ "message": message, "extensions": { "code": code } }] });
+    Response::builder()
+        .status(status)
+        .content_type(media.content_type())
+        .body(body.to_string())
+}
+
+fn not_acceptable() -> Response {
+    request_error(
+        StatusCode::NOT_ACCEPTABLE,
+        MediaType::Json,
+        "NOT_ACCEPTABLE",
+        "accepts application/graphql-response+json or application/json",
+    )
+}
+
+/// Gives every error a stable `extensions.code`: async-graphql's own
+/// validation and limit errors come without one.
+fn with_codes(errors: &mut [ServerError]) {
+    for error in errors {
+        let has_code = error.extensions.as_ref().is_some_and(|e| e.get("code").is_some());
+        if has_code {
+            continue;
+        }
+        let code = if error.message.contains("nested too deep") || error.message.contains("too complex") {
+            "QUERY_TOO_COMPLEX"
+        } else if error.path.is_empty()
+            || error.message.starts_with("Invalid value")
+            || error.message.starts_with("Failed to parse")
+        {
+            "BAD_USER_INPUT"
+        } else {
+            "INTERNAL"
+        };
+        error
+            .extensions
+            .get_or_insert_with(ErrorExtensionValues::default)
+            .set("code", code);
+    }
+}
+
+/// Executes one operation and encodes the response.
+async fn execute(state: &AppState, request: async_graphql::Request, media: MediaType) -> Response {
+    let request = request.data(loaders(state.db.clone()));
+    let timeout = Duration::from_secs(state.config.limits.request_timeout_secs);
+    let mut response = match tokio::time::timeout(timeout, state.schema.execute(request)).await {
+        Ok(response) => response,
+        Err(_) => {
+            return request_error(
+                StatusCode::SERVICE_UNAVAILABLE,
+                media,
+                "TIMEOUT",
+                "the request took too long",
+            );
+        }
+    };
+    with_codes(&mut response.errors);
+    // Errors without a path happened before execution: the request itself was bad.
+    let failed_before_execution = response.data == Value::Null
+        && !response.errors.is_empty()
+        && response.errors.iter().all(|e| e.path.is_empty());
+    let status = if media == MediaType::GraphqlResponse && failed_before_execution {
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::OK
+    };
+    let body = match serde_json::to_string(&response) {
+        Ok(body) => body,
+        Err(error) => {
+            tracing::error!(%error, "cannot encode a response");
+            return request_error(StatusCode::INTERNAL_SERVER_ERROR, media, "INTERNAL", "internal error");
+        }
+    };
+    Response::builder()
+        .status(status)
+        .content_type(media.content_type())
+        .body(body)
+}
+
+/// Checks what every request must satisfy before parsing: the query's size.
+/// `None` when the query text is within the limit, else the refusal.
+fn check_query(state: &AppState, query: &str, media: MediaType) -> Option<Response> {
+    if query.len() > state.config.limits.max_query_bytes {
+        return Some(request_error(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            media,
+            "QUERY_TOO_LARGE",
+            &format!("the query text is over {} bytes", state.config.limits.max_query_bytes),
+        ));
+    }
+    None
+}
+
+/// Whether the named operation of `query` is a mutation or subscription
+/// (GET may only run queries). A query that does not parse is left for the
+/// executor to report.
+fn is_read_only(query: &str, operation_name: Option<&str>) -> bool {
+    let Ok(document) = async_graphql::parser::parse_query(query) else {
+        return true;
+    };
+    let operation = match &document.operations {
+        DocumentOperations::Single(operation) => Some(operation),
+        DocumentOperations::Multiple(operations) => match operation_name {
+            Some(name) => operations.get(name),
+            None if operations.len() == 1 => operations.values().next(),
+            None => None,
+        },
+    };
+    operation.is_none_or(|op| op.node.ty == OperationType::Query)
+}
+
+/// Query-string parameters of a GET request.
+#[derive(Debug, Deserialize)]
+pub struct GetParams {
+    query: Option<String>,
+    #[serde(rename = "operationName")]
+    operation_name: Option<String>,
+    variables: Option<String>,
+    extensions: Option<String>,
+}
+
+/// `GET /graphql`: a query in the URL, or the playground for a browser.
+#[handler]
+pub async fn get(headers: &HeaderMap, Query(params): Query<GetParams>, Data(state): Data<&AppState>) -> Response {
+    let wants_html = headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|accept| accept.contains("text/html"));
+    let Some(query) = params.query else {
+        if wants_html {
+            return Html(playground()).into_response();
+        }
+        return request_error(
+            StatusCode::BAD_REQUEST,
+            MediaType::Json,
+            "BAD_REQUEST",
+            "missing the query parameter",
+        );
+    };
+    let Some(media) = negotiate(headers) else {
+        return not_acceptable();
+    };
+    if let Some(response) = check_query(state, &query, media) {
+        return response;
+    }
+    if !is_read_only(&query, params.operation_name.as_deref()) {
+        let mut response = request_error(
+            StatusCode::METHOD_NOT_ALLOWED,
+            media,
+            "METHOD_NOT_ALLOWED",
+            "mutations must use POST",
+        );
+        response
+            .headers_mut()
+            .insert(header::ALLOW, header::HeaderValue::from_static("POST"));
+        return response;
+    }
+    let mut request = async_graphql::Request::new(query);
+    if let Some(name) = params.operation_name {
+        request = request.operation_name(name);
+    }
+    for (text, target) in [(params.variables, "variables"), (params.extensions, "extensions")] {
+        let Some(text) = text else { continue };
+        let Ok(value) = serde_json::from_str::<serde_json::Value>(&text) else {
+            return request_error(
+                StatusCode::BAD_REQUEST,
+                media,
+                "BAD_REQUEST",
+                &format!("{target} is not valid JSON"),
+            );
+        };
+        if target == "variables" {
+            request = request.variables(async_graphql::Variables::from_json(value));
+        } else if let Ok(extensions) = serde_json::from_value(value) {
+            request.extensions = extensions;
+        }
+    }
+    execute(state, request, media).await
+}
+
+/// The body of a POST: exactly one operation.
+#[derive(Debug, Deserialize)]
+struct PostBody {
+    query: Option<String>,
+    #[serde(rename = "operationName")]
+    operation_name: Option<String>,
+    variables: Option<serde_json::Value>,
+    extensions: Option<serde_json::Value>,
+}
+
+/// `POST /graphql` with a JSON body.
+#[handler]
+pub async fn post(headers: &HeaderMap, body: Body, Data(state): Data<&AppState>) -> Response {
+    let Some(media) = negotiate(headers) else {
+        return not_acceptable();
+    };
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .map(|v| v.trim().to_ascii_lowercase());
+    if content_type.as_deref() != Some(JSON) {
+        return request_error(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            media,
+            "UNSUPPORTED_MEDIA_TYPE",
+            "send the request as application/json",
+        );
+    }
+    let limit = state.config.limits.max_body_bytes;
+    let bytes = match body.into_bytes_limit(limit).await {
+        Ok(bytes) => bytes,
+        Err(poem::error::ReadBodyError::PayloadTooLarge) => {
+            return request_error(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                media,
+                "PAYLOAD_TOO_LARGE",
+                &format!("the body is over {limit} bytes"),
+            );
+        }
+        Err(_) => return request_error(StatusCode::BAD_REQUEST, media, "BAD_REQUEST", "could not read the body"),
+    };
+    let json: serde_json::Value = match serde_json::from_slice(&bytes) {
+        Ok(json) => json,
+        Err(_) => {
+            return request_error(
+                StatusCode::BAD_REQUEST,
+                media,
+                "BAD_REQUEST",
+                "the body is not valid JSON",
+            );
+        }
+    };
+    if json.is_array() {
+        return request_error(
+            StatusCode::BAD_REQUEST,
+            media,
+            "BAD_REQUEST",
+            "batched operations are not supported",
+        );
+    }
+    let Ok(body) = serde_json::from_value::<PostBody>(json) else {
+        return request_error(
+            StatusCode::BAD_REQUEST,
+            media,
+            "BAD_REQUEST",
+            "the body is not a GraphQL request",
+        );
+    };
+    let Some(query) = body.query.filter(|q| !q.trim().is_empty()) else {
+        return request_error(StatusCode::BAD_REQUEST, media, "BAD_REQUEST", "the body has no query");
+    };
+    if let Some(response) = check_query(state, &query, media) {
+        return response;
+    }
+    let mut request = async_graphql::Request::new(query);
+    if let Some(name) = body.operation_name {
+        request = request.operation_name(name);
+    }
+    match body.variables {
+        None | Some(serde_json::Value::Null) => {}
+        Some(variables @ serde_json::Value::Object(_)) => {
+            request = request.variables(async_graphql::Variables::from_json(variables));
+        }
+        Some(_) => {
+            return request_error(
+                StatusCode::BAD_REQUEST,
+                media,
+                "BAD_REQUEST",
+                "variables must be a JSON object",
+            );
+        }
+    }
+    if let Some(extensions) = body.extensions.and_then(|e| serde_json::from_value(e).ok()) {
+        request.extensions = extensions;
+    }
+    execute(state, request, media).await
+}
+
+/// `GET /schema.graphql`: the SDL.
+#[handler]
+pub fn sdl() -> Response {
+    Response::builder()
+        .content_type("text/plain; charset=utf-8")
+        .body(crate::graphql::sdl())
+}
+
+fn playground() -> String {
+    GraphiQLSource::build()
+        .endpoint("/graphql")
+        .subscription_endpoint("/graphql/ws")
+        .title("hubgraph playground")
+        .finish()
+}

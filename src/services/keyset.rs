@@ -1,0 +1,30 @@
+//! Keyset ordering shared by the directory listings: rows sorted by a text key
+//! then by id, a page starting strictly after the cursor's (key, id).
+
+use sea_orm::sea_query::{Expr, ExprTrait, SimpleExpr};
+use sea_orm::{Condition, EntityTrait, Order, QueryFilter, QueryOrder, QuerySelect, Select};
+
+use crate::page::PageRequest;
+
+/// Orders `select` by (`key`, `id`) and starts it after the page's cursor.
+pub fn apply<E: EntityTrait>(mut select: Select<E>, key: SimpleExpr, id: SimpleExpr, page: &PageRequest) -> Select<E> {
+    if let Some(after) = &page.after {
+        select = select.filter(
+            Condition::any().add(key.clone().gt(after.key.clone())).add(
+                Condition::all()
+                    .add(key.clone().eq(after.key.clone()))
+                    .add(id.clone().gt(after.id.clone())),
+            ),
+        );
+    }
+    select
+        .order_by(key, Order::Asc)
+        .order_by(id, Order::Asc)
+        .limit(page.fetch_limit())
+}
+
+/// A nullable text column as a sort key (`NULL` sorts as the empty string,
+/// the same on SQLite and PostgreSQL).
+pub fn text_key(column: impl Into<SimpleExpr>) -> SimpleExpr {
+    Expr::expr(column.into()).if_null("")
+}

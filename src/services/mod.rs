@@ -1,0 +1,12 @@
+//! The services directory (Open Referral HSDS 3.0): organizations, services,
+//! locations and their details, taxonomies and areas. Plain Rust over sea-orm:
+//! no HTTP, no GraphQL; the resolvers, the CLI and the importers call these.
+
+pub mod areas;
+pub mod keyset;
+pub mod locations;
+pub mod organizations;
+pub mod related;
+pub mod search;
+pub mod status;
+pub mod taxonomy;

@@ -1,0 +1,119 @@
+//! Batch reads behind the GraphQL DataLoaders: each function answers for many
+//! owners in one statement, returning `(owner id, row)` pairs or rows keyed
+//! by their own id. Keeping them here lets the CLI and exporters reuse them.
+
+use entity::*;
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, SelectStatement};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter, QueryOrder, QueryTrait};
+
+use crate::error::AppResult;
+
+/// Column alias carrying the owner id in joined reads.
+const OWNER: &str = "owner_id";
+
+/// Rows of `E` by primary key.
+pub async fn by_ids<E>(db: &impl ConnectionTrait, id: E::Column, ids: &[String]) -> AppResult<Vec<E::Model>>
+where
+    E: EntityTrait,
+    E::Model: FromQueryResult + Send + Sync,
+{
+    Ok(E::find().filter(id.is_in(ids.to_vec())).all(db).await?)
+}
+
+/// Child rows of `E` whose `owner` column is among `owners`, in `order`.
+pub async fn children<E>(
+    db: &impl ConnectionTrait,
+    owner: E::Column,
+    owners: &[String],
+    order: E::Column,
+) -> AppResult<Vec<E::Model>>
+where
+    E: EntityTrait,
+    E::Model: FromQueryResult + Send + Sync,
+{
+    Ok(E::find()
+        .filter(owner.is_in(owners.to_vec()))
+        .order_by_asc(order)
+        .all(db)
+        .await?)
+}
+
+/// Runs `select` (rows of `E` plus an `owner_id` column) and pairs each row with its owner.
+async fn owned_rows<E>(db: &impl ConnectionTrait, select: &SelectStatement) -> AppResult<Vec<(String, E::Model)>>
+where
+    E: EntityTrait,
+    E::Model: FromQueryResult,
+{
+    let mut pairs = Vec::new();
+    for row in db.query_all(select).await? {
+        let owner: String = row.try_get("", OWNER)?;
+        pairs.push((owner, E::Model::from_query_result(&row, "")?));
+    }
+    Ok(pairs)
+}
+
+/// `SELECT E.*, link.owner AS owner_id FROM E JOIN link ON link.target = E.id WHERE link.owner IN (...)`.
+fn linked<E, L>(
+    target_id: E::Column,
+    link_target: L::Column,
+    link_owner: L::Column,
+    owners: &[String],
+) -> SelectStatement
+where
+    E: EntityTrait,
+    L: EntityTrait,
+{
+    let mut select = E::find().order_by_asc(target_id).into_query();
+    select
+        .expr_as(Expr::col((L::default(), link_owner)), Alias::new(OWNER))
+        .inner_join(
+            L::default(),
+            Expr::col((L::default(), link_target)).equals((E::default(), target_id)),
+        )
+        .and_where(Expr::col((L::default(), link_owner)).is_in(owners.to_vec()));
+    select
+}
+
+/// Locations where each service is delivered.
+pub async fn locations_of_services(
+    db: &impl ConnectionTrait,
+    service_ids: &[String],
+) -> AppResult<Vec<(String, location::Model)>> {
+    let select = linked::<location::Entity, service_at_location::Entity>(
+        location::Column::Id,
+        service_at_location::Column::LocationId,
+        service_at_location::Column::ServiceId,
+        service_ids,
+    );
+    owned_rows::<location::Entity>(db, &select).await
+}
+
+/// Services delivered at each location.
+pub async fn services_at_locations(
+    db: &impl ConnectionTrait,
+    location_ids: &[String],
+) -> AppResult<Vec<(String, service::Model)>> {
+    let select = linked::<service::Entity, service_at_location::Entity>(
+        service::Column::Id,
+        service_at_location::Column::ServiceId,
+        service_at_location::Column::LocationId,
+        location_ids,
+    );
+    owned_rows::<service::Entity>(db, &select).await
+}
+
+/// Taxonomy terms linked (through HSDS `attribute`) to records of one table.
+pub async fn terms_of(
+    db: &impl ConnectionTrait,
+    link_entity: &str,
+    owner_ids: &[String],
+) -> AppResult<Vec<(String, taxonomy_term::Model)>> {
+    let mut select = linked::<taxonomy_term::Entity, attribute::Entity>(
+        taxonomy_term::Column::Id,
+        attribute::Column::TaxonomyTermId,
+        attribute::Column::LinkId,
+        owner_ids,
+    );
+    select.and_where(Expr::col((attribute::Entity, attribute::Column::LinkEntity)).eq(link_entity));
+    owned_rows::<taxonomy_term::Entity>(db, &select).await
+}

@@ -1,0 +1,85 @@
+//! Taxonomies and their term trees.
+
+use std::collections::HashSet;
+
+use entity::{taxonomy, taxonomy_term};
+use sea_orm::sea_query::ExprTrait;
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
+
+use crate::error::AppResult;
+use crate::page::{Page, PageRequest};
+use crate::services::keyset;
+
+pub async fn all_taxonomies(db: &impl ConnectionTrait) -> AppResult<Vec<taxonomy::Model>> {
+    Ok(taxonomy::Entity::find()
+        .order_by_asc(taxonomy::Column::Name)
+        .all(db)
+        .await?)
+}
+
+pub async fn find_term(db: &impl ConnectionTrait, id: &str) -> AppResult<Option<taxonomy_term::Model>> {
+    Ok(taxonomy_term::Entity::find_by_id(id.to_owned()).one(db).await?)
+}
+
+/// Which terms to list: those of one taxonomy (by name or id) and/or the
+/// children of one parent.
+#[derive(Debug, Default, Clone)]
+pub struct TermFilter {
+    pub taxonomy: Option<String>,
+    pub parent_id: Option<String>,
+}
+
+fn filtered(filter: &TermFilter) -> sea_orm::Select<taxonomy_term::Entity> {
+    let mut select = taxonomy_term::Entity::find();
+    if let Some(taxonomy) = &filter.taxonomy {
+        select = select.filter(
+            taxonomy_term::Column::Taxonomy
+                .eq(taxonomy.clone())
+                .or(taxonomy_term::Column::TaxonomyId.eq(taxonomy.clone())),
+        );
+    }
+    if let Some(parent) = &filter.parent_id {
+        select = select.filter(taxonomy_term::Column::ParentId.eq(parent.clone()));
+    }
+    select
+}
+
+pub async fn list_terms(
+    db: &impl ConnectionTrait,
+    filter: &TermFilter,
+    page: &PageRequest,
+) -> AppResult<Page<taxonomy_term::Model>> {
+    let select = keyset::apply(
+        filtered(filter),
+        taxonomy_term::Column::Name.into_expr(),
+        taxonomy_term::Column::Id.into_expr(),
+        page,
+    );
+    Ok(Page::from_fetched(select.all(db).await?, page))
+}
+
+pub async fn count_terms(db: &impl ConnectionTrait, filter: &TermFilter) -> AppResult<u64> {
+    Ok(filtered(filter).count(db).await?)
+}
+
+/// The given terms and all their descendants, walking the tree one level per
+/// statement (taxonomies are a few levels deep).
+pub async fn with_descendants(db: &impl ConnectionTrait, ids: &[String]) -> AppResult<Vec<String>> {
+    let mut all: HashSet<String> = ids.iter().cloned().collect();
+    let mut frontier: Vec<String> = ids.to_vec();
+    while !frontier.is_empty() {
+        let children: Vec<String> = taxonomy_term::Entity::find()
+            .filter(taxonomy_term::Column::ParentId.is_in(frontier.clone()))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|t| t.id)
+            .filter(|id| !all.contains(id))
+            .collect();
+        all.extend(children.iter().cloned());
+        frontier = children;
+    }
+    let mut all: Vec<String> = all.into_iter().collect();
+    all.sort();
+    Ok(all)
+}
