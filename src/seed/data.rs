@@ -1,0 +1,28 @@
+//! A directory's worth of rows, built in memory and written in bulk.
+//!
+//! The demo set, the synthetic benchmark set and (later) importers produce a
+//! `DirectoryData`; `insert_directory` writes it in one transaction.
+
+use entity::*;
+
+/// Every HSDS table's rows, ready to insert. Parents come before children in
+/// insertion order, so foreign keys hold at every step.
+#[derive(Debug, Default, Clone)]
+pub struct DirectoryData {
+    pub taxonomies: Vec<taxonomy::Model>,
+    pub taxonomy_terms: Vec<taxonomy_term::Model>,
+    pub organizations: Vec<organization::Model>,
+    pub organization_identifiers: Vec<organization_identifier::Model>,
+    pub locations: Vec<location::Model>,
+    pub addresses: Vec<address::Model>,
+    pub accessibilities: Vec<accessibility::Model>,
+    pub services: Vec<service::Model>,
+    pub service_at_locations: Vec<service_at_location::Model>,
+    pub service_areas: Vec<service_area::Model>,
+    pub contacts: Vec<contact::Model>,
+    pub phones: Vec<phone::Model>,
+    pub schedules: Vec<schedule::Model>,
+    pub attributes: Vec<attribute::Model>,
+    pub languages: Vec<language::Model>,
+    pub cost_options: Vec<cost_option::Model>,
+}
