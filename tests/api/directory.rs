@@ -1,0 +1,286 @@
+//! The directory read API: what a partner website queries.
+
+use serde_json::{Value, json};
+
+use crate::on_both;
+
+const SERVICE_FIELDS: &str = "id hsdsId name description status minimumAge maximumAge reviewDue lastModified version
+    organization { id name }
+    locations { id name latitude longitude areaCode address { address1 city postalCode country } }
+    schedules { freq byDay opensAt closesAt closed }
+    phones { number type }
+    taxonomyTerms { id name taxonomy }
+    languages { name code }
+    serviceAreas { name areaCode }";
+
+async fn first_service(app: &crate::helpers::TestApp) -> Value {
+    let data = app
+        .data(
+            &format!("{{ services(first: 1) {{ nodes {{ {SERVICE_FIELDS} }} }} }}"),
+            json!({}),
+        )
+        .await;
+    data["services"]["nodes"][0].clone()
+}
+
+on_both! {
+    /// The demo set covers Scotland with the volumes the README promises.
+    async fn demo_set_has_the_promised_volumes(app) {
+        let data = app
+            .data(
+                r#"{
+                    all: services(filter: { status: [ACTIVE, INACTIVE, DEFUNCT, TEMPORARILY_CLOSED] }) { totalCount }
+                    organizations { totalCount }
+                    locations { totalCount }
+                    areas { code name kind hscpName }
+                    taxonomies { name }
+                }"#,
+                json!({}),
+            )
+            .await;
+        assert!(data["all"]["totalCount"].as_i64().unwrap() >= 300, "{data}");
+        assert!(data["organizations"]["totalCount"].as_i64().unwrap() >= 80);
+        assert!(data["locations"]["totalCount"].as_i64().unwrap() >= 120);
+        let areas = data["areas"].as_array().unwrap();
+        let councils: Vec<&Value> = areas.iter().filter(|a| a["kind"] == "COUNCIL_AREA").collect();
+        assert_eq!(councils.len(), 32);
+        assert!(councils.iter().all(|a| a["hscpName"].as_str().is_some_and(|n| n.contains("Partnership"))));
+        assert!(areas.iter().any(|a| a["code"] == "SCOTLAND"));
+        let taxonomies: Vec<&str> = data["taxonomies"].as_array().unwrap().iter().map(|t| t["name"].as_str().unwrap()).collect();
+        for expected in ["service-category", "audience", "accessibility", "hub-facility"] {
+            assert!(taxonomies.contains(&expected), "missing taxonomy {expected}: {taxonomies:?}");
+        }
+        // Every council area has at least one location, and libraries are many.
+        for area in councils {
+            let data = app
+                .data("query($a: [String!]) { locations(filter: { areaCodes: $a }) { totalCount } }", json!({ "a": [area["code"]] }))
+                .await;
+            assert!(data["locations"]["totalCount"].as_i64().unwrap() >= 1, "no location in {}", area["name"]);
+        }
+        let libraries = app.data(r#"{ locations(filter: { text: "library" }, first: 1) { totalCount } }"#, json!({})).await;
+        assert!(libraries["locations"]["totalCount"].as_i64().unwrap() >= 40);
+    }
+}
+
+on_both! {
+    /// A partner site lists services with everything it shows on a card.
+    async fn services_come_with_their_nested_details(app) {
+        let service = first_service(&app).await;
+        assert!(service["name"].as_str().is_some());
+        assert!(service["organization"]["name"].as_str().is_some());
+        assert_eq!(service["status"], "ACTIVE");
+        // Some service in the demo set has each nested list filled.
+        let data = app.data(&format!("{{ services(first: 100) {{ nodes {{ {SERVICE_FIELDS} }} }} }}"), json!({})).await;
+        let nodes = data["services"]["nodes"].as_array().unwrap();
+        for list in ["locations", "schedules", "phones", "taxonomyTerms", "languages", "serviceAreas"] {
+            assert!(nodes.iter().any(|s| !s[list].as_array().unwrap().is_empty()), "no service has {list}");
+        }
+        let located = nodes.iter().find(|s| !s["locations"].as_array().unwrap().is_empty()).unwrap();
+        let location = &located["locations"][0];
+        let lat = location["latitude"].as_f64().unwrap();
+        let lon = location["longitude"].as_f64().unwrap();
+        assert!((54.6..=60.9).contains(&lat) && (-8.7..=-0.7).contains(&lon), "not in Scotland: {location}");
+        assert!(location["address"]["postalCode"].as_str().is_some());
+    }
+}
+
+on_both! {
+    /// One service, organization and location by id, and the lists reachable from them.
+    async fn single_records_by_id(app) {
+        let service = first_service(&app).await;
+        let data = app
+            .data(
+                "query($s: ID!, $o: ID!, $l: ID!) {
+                    service(id: $s) { id name }
+                    organization(id: $o) { id name services(first: 50) { totalCount nodes { id } } locations { id } }
+                    location(id: $l) { id name services { id } schedules { byDay } accessibility { description } organization { id } }
+                }",
+                json!({ "s": service["id"], "o": service["organization"]["id"], "l": service["locations"][0]["id"] }),
+            )
+            .await;
+        assert_eq!(data["service"]["id"], service["id"]);
+        let org_services = data["organization"]["services"]["nodes"].as_array().unwrap();
+        assert!(org_services.iter().any(|s| s["id"] == service["id"]));
+        assert_eq!(data["location"]["id"], service["locations"][0]["id"]);
+        assert!(data["location"]["services"].as_array().unwrap().iter().any(|s| s["id"] == service["id"]));
+        // The raw HSDS id works too.
+        let raw = app.data("query($s: ID!) { service(id: $s) { id } }", json!({ "s": service["hsdsId"] })).await;
+        assert_eq!(raw["service"]["id"], service["id"]);
+    }
+}
+
+on_both! {
+    /// Filters: text (any case), organization, area, status and taxonomy (with descendants).
+    async fn service_filters_narrow_the_list(app) {
+        let all = app.data("{ services { totalCount } }", json!({})).await["services"]["totalCount"].as_i64().unwrap();
+
+        let warm = app
+            .data(r#"{ services(filter: { text: "WARM SPACE" }, first: 100) { totalCount nodes { name description } } }"#, json!({}))
+            .await;
+        let warm_count = warm["services"]["totalCount"].as_i64().unwrap();
+        assert!(warm_count > 0 && warm_count < all);
+        for node in warm["services"]["nodes"].as_array().unwrap() {
+            let text = format!("{} {}", node["name"], node["description"]).to_lowercase();
+            assert!(text.contains("warm space"), "{text}");
+        }
+        // LIKE wildcards in the input are literal text.
+        let wild = app.data(r#"{ services(filter: { text: "%_%" }) { totalCount } }"#, json!({})).await;
+        assert_eq!(wild["services"]["totalCount"], 0);
+
+        let service = first_service(&app).await;
+        let by_org = app
+            .data("query($o: ID!) { services(filter: { organizationId: $o }, first: 100) { nodes { organization { id } } } }", json!({ "o": service["organization"]["id"] }))
+            .await;
+        let nodes = by_org["services"]["nodes"].as_array().unwrap();
+        assert!(!nodes.is_empty());
+        assert!(nodes.iter().all(|s| s["organization"]["id"] == service["organization"]["id"]));
+
+        let area = service["locations"][0]["areaCode"].clone();
+        let by_area = app
+            .data("query($a: [String!]) { services(filter: { areaCodes: $a }, first: 100) { totalCount nodes { locations { areaCode } serviceAreas { areaCode } } } }", json!({ "a": [area] }))
+            .await;
+        assert!(by_area["services"]["totalCount"].as_i64().unwrap() < all);
+        for node in by_area["services"]["nodes"].as_array().unwrap() {
+            let here = node["locations"].as_array().unwrap().iter().any(|l| l["areaCode"] == area)
+                || node["serviceAreas"].as_array().unwrap().iter().any(|a| a["areaCode"] == area);
+            assert!(here, "service outside {area}: {node}");
+        }
+
+        let inactive = app
+            .data("{ services(filter: { status: [INACTIVE] }, first: 100) { totalCount nodes { status } } }", json!({}))
+            .await;
+        assert!(inactive["services"]["nodes"].as_array().unwrap().iter().all(|s| s["status"] == "INACTIVE"));
+        let every = app
+            .data("{ services(filter: { status: [ACTIVE, INACTIVE, DEFUNCT, TEMPORARILY_CLOSED] }) { totalCount } }", json!({}))
+            .await;
+        assert!(every["services"]["totalCount"].as_i64().unwrap() >= all + inactive["services"]["totalCount"].as_i64().unwrap());
+    }
+}
+
+on_both! {
+    /// Asking for a parent category finds services filed under its children.
+    async fn taxonomy_filter_includes_descendants(app) {
+        let tree = app
+            .data(
+                r#"{ taxonomyTerms(taxonomy: "service-category", first: 100) { nodes { id name parent { id } children { id name } } } }"#,
+                json!({}),
+            )
+            .await;
+        let terms = tree["taxonomyTerms"]["nodes"].as_array().unwrap();
+        let parent = terms
+            .iter()
+            .find(|t| t["parent"].is_null() && !t["children"].as_array().unwrap().is_empty())
+            .expect("a category with children");
+        let child_ids: Vec<Value> = parent["children"].as_array().unwrap().iter().map(|c| c["id"].clone()).collect();
+        let by_parent = app
+            .data("query($t: [ID!]) { services(filter: { taxonomyTermIds: $t }, first: 100) { totalCount } }", json!({ "t": [parent["id"]] }))
+            .await;
+        let by_children = app
+            .data("query($t: [ID!]) { services(filter: { taxonomyTermIds: $t }, first: 100) { totalCount nodes { taxonomyTerms { id } } } }", json!({ "t": child_ids }))
+            .await;
+        let children_total = by_children["services"]["totalCount"].as_i64().unwrap();
+        assert!(children_total > 0, "no service under the children of {}", parent["name"]);
+        assert!(by_parent["services"]["totalCount"].as_i64().unwrap() >= children_total);
+        for node in by_children["services"]["nodes"].as_array().unwrap() {
+            assert!(node["taxonomyTerms"].as_array().unwrap().iter().any(|t| child_ids.contains(&t["id"])));
+        }
+        // The tree reads both ways.
+        let child = &parent["children"][0];
+        let back = app.data("query($id: ID!) { node(id: $id) { ... on TaxonomyTerm { parent { id } } } }", json!({ "id": child["id"] })).await;
+        assert_eq!(back["node"]["parent"]["id"], parent["id"]);
+        let listed = app
+            .data("query($p: ID) { taxonomyTerms(parentId: $p, first: 100) { totalCount } }", json!({ "p": parent["id"] }))
+            .await;
+        assert_eq!(listed["taxonomyTerms"]["totalCount"].as_u64().unwrap() as usize, child_ids.len());
+    }
+}
+
+on_both! {
+    /// Organizations and locations filter by text and area.
+    async fn organizations_and_locations_filter(app) {
+        let data = app
+            .data(
+                r#"{
+                    orgs: organizations(filter: { text: "libraries" }, first: 100) { totalCount nodes { name } }
+                    aberdeen: locations(filter: { areaCodes: ["S12000033"] }, first: 100) { totalCount nodes { areaCode } }
+                    orgsInAberdeen: organizations(filter: { areaCodes: ["S12000033"] }) { totalCount }
+                }"#,
+                json!({}),
+            )
+            .await;
+        assert!(data["orgs"]["totalCount"].as_i64().unwrap() >= 32);
+        assert!(data["orgs"]["nodes"].as_array().unwrap().iter().all(|o| o["name"].as_str().unwrap().to_lowercase().contains("libraries")));
+        assert!(data["aberdeen"]["nodes"].as_array().unwrap().iter().all(|l| l["areaCode"] == "S12000033"));
+        assert!(data["aberdeen"]["totalCount"].as_i64().unwrap() >= 1);
+        assert!(data["orgsInAberdeen"]["totalCount"].as_i64().unwrap() >= 2);
+    }
+}
+
+on_both! {
+    /// Global ids round-trip through node and nodes, whatever their type.
+    async fn node_ids_round_trip(app) {
+        let service = first_service(&app).await;
+        let ids = json!([
+            service["id"],
+            service["organization"]["id"],
+            service["locations"][0]["id"],
+            service["taxonomyTerms"][0]["id"],
+        ]);
+        let data = app
+            .data(
+                "query($ids: [ID!]!, $one: ID!) { nodes(ids: $ids) { __typename id } first: node(id: $one) { id } }",
+                json!({ "ids": ids, "one": service["id"] }),
+            )
+            .await;
+        let nodes = data["nodes"].as_array().unwrap();
+        let types: Vec<&str> = nodes.iter().map(|n| n["__typename"].as_str().unwrap()).collect();
+        assert_eq!(types, ["Service", "Organization", "Location", "TaxonomyTerm"]);
+        for (node, id) in nodes.iter().zip(ids.as_array().unwrap()) {
+            assert_eq!(&node["id"], id);
+        }
+        assert_eq!(data["first"]["id"], service["id"]);
+    }
+}
+
+on_both! {
+    /// Bad ids get NOT_FOUND or BAD_USER_INPUT with the field, never INTERNAL.
+    async fn bad_ids_are_clear_errors(app) {
+        let service = first_service(&app).await;
+        let location_id = service["locations"][0]["id"].clone();
+
+        let wrong_kind = app.graphql("query($id: ID!) { service(id: $id) { id } }", json!({ "id": location_id })).await;
+        assert_eq!(crate::helpers::error_code(&wrong_kind), "BAD_USER_INPUT");
+        assert_eq!(wrong_kind["errors"][0]["extensions"]["field"], json!(["id"]));
+
+        for garbage in ["nope", "'; DROP TABLE service; --", "", "U2VydmljZTo"] {
+            let response = app.graphql("query($id: ID!) { service(id: $id) { id } }", json!({ "id": garbage })).await;
+            assert_eq!(crate::helpers::error_code(&response), "BAD_USER_INPUT", "{garbage}: {response}");
+            let node = app.graphql("query($id: ID!) { node(id: $id) { id } }", json!({ "id": garbage })).await;
+            assert_eq!(crate::helpers::error_code(&node), "BAD_USER_INPUT", "{garbage}: {node}");
+        }
+
+        let unknown = "00000000-0000-4000-8000-000000000000";
+        let response = app
+            .graphql("query($id: ID!) { service(id: $id) { id } organization(id: $id) { id } location(id: $id) { id } }", json!({ "id": unknown }))
+            .await;
+        let codes: Vec<&str> = response["errors"].as_array().unwrap().iter().map(|e| e["extensions"]["code"].as_str().unwrap()).collect();
+        assert_eq!(codes, ["NOT_FOUND"; 3]);
+        let node = app.graphql("query($id: ID!) { node(id: $id) { id } }", json!({ "id": unknown })).await;
+        assert_eq!(crate::helpers::error_code(&node), "BAD_USER_INPUT", "a raw id names no type: {node}");
+
+        let unknown_global = base64_id("Service", unknown);
+        let node = app.data("query($id: ID!) { node(id: $id) { id } }", json!({ "id": unknown_global })).await;
+        assert!(node["node"].is_null());
+
+        let bad_filter = app
+            .graphql("{ services(filter: { taxonomyTermIds: [\"bad\"] }) { totalCount } }", json!({}))
+            .await;
+        assert_eq!(crate::helpers::error_code(&bad_filter), "BAD_USER_INPUT");
+        assert_eq!(bad_filter["errors"][0]["extensions"]["field"], json!(["filter", "taxonomyTermIds", "0"]));
+    }
+}
+
+fn base64_id(kind: &str, raw: &str) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("{kind}:{raw}"))
+}

@@ -1,0 +1,201 @@
+//! `spawn_app()`: the real server on a random port with a fresh database.
+//!
+//! SQLite: a file in a temporary directory. PostgreSQL (when
+//! `TEST_DATABASE_URL` is set): a fresh database per test, dropped afterwards.
+//! `TEST_LOG=1` shows the server's logs.
+
+use std::sync::Once;
+
+use hubgraph::{AppState, Application, Config};
+use serde_json::{Value, json};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+pub struct TestApp {
+    pub address: String,
+    pub client: reqwest::Client,
+    pub state: AppState,
+    _dir: Option<tempfile::TempDir>,
+    pg_database: Option<(String, String)>,
+}
+
+static LOG: Once = Once::new();
+static PG_NOTICE: Once = Once::new();
+
+fn init_logging() {
+    LOG.call_once(|| {
+        if std::env::var("TEST_LOG").is_ok() {
+            hubgraph::telemetry::init();
+        }
+    });
+}
+
+/// The admin URL of the test PostgreSQL server, if configured.
+pub fn postgres_url() -> Option<String> {
+    let url = std::env::var("TEST_DATABASE_URL").ok().filter(|u| !u.is_empty());
+    if url.is_none() {
+        PG_NOTICE.call_once(|| {
+            eprintln!("notice: TEST_DATABASE_URL is not set; PostgreSQL variants of the API tests are skipped");
+        });
+    }
+    url
+}
+
+/// Replaces the database name in a PostgreSQL URL.
+fn with_database(url: &str, name: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((base, query)) => (base, Some(query)),
+        None => (url, None),
+    };
+    let prefix = match base.rfind('/') {
+        Some(i) if i > "postgres://".len() => &base[..i],
+        _ => base,
+    };
+    match query {
+        Some(query) => format!("{prefix}/{name}?{query}"),
+        None => format!("{prefix}/{name}"),
+    }
+}
+
+/// A fresh, empty database URL for one test; `None` when the backend is not configured.
+async fn fresh_database(backend: Backend) -> Option<(String, Option<tempfile::TempDir>, Option<(String, String)>)> {
+    match backend {
+        Backend::Sqlite => {
+            let dir = tempfile::tempdir().expect("temp dir");
+            let url = format!("sqlite://{}?mode=rwc", dir.path().join("test.db").display());
+            Some((url, Some(dir), None))
+        }
+        Backend::Postgres => {
+            let admin = postgres_url()?;
+            let name = format!("hubgraph_test_{}", uuid::Uuid::new_v4().simple());
+            let (conn, _) = hubgraph::db::connect(&admin)
+                .await
+                .expect("connect to TEST_DATABASE_URL");
+            use sea_orm::ConnectionTrait;
+            conn.execute_unprepared(&format!("CREATE DATABASE {name}"))
+                .await
+                .expect("create test database");
+            conn.close().await.ok();
+            Some((with_database(&admin, &name), None, Some((admin, name))))
+        }
+    }
+}
+
+/// Starts the server on a fresh database; with `demo`, seeded with the demo set.
+pub async fn spawn_app_with(backend: Backend, demo: bool) -> Option<TestApp> {
+    init_logging();
+    let (url, dir, pg_database) = fresh_database(backend).await?;
+    let state = AppState::prepare(Config::new(url)).await.expect("prepare app state");
+    if demo {
+        hubgraph::seed::seed_demo(&state.db).await.expect("seed demo data");
+    }
+    let app = Application::bind(state.clone(), "127.0.0.1:0").await.expect("bind");
+    let address = format!("http://{}", app.address());
+    tokio::spawn(app.run_until(std::future::pending()));
+    Some(TestApp {
+        address,
+        client: reqwest::Client::new(),
+        state,
+        _dir: dir,
+        pg_database,
+    })
+}
+
+/// Starts the server on a fresh database seeded with the demo set.
+pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
+    spawn_app_with(backend, true).await
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        let Some((admin, name)) = self.pg_database.take() else {
+            return;
+        };
+        // Drop the per-test database from a separate thread: Drop cannot await.
+        let _ = std::thread::spawn(move || {
+            let Ok(runtime) = tokio::runtime::Builder::new_current_thread().enable_all().build() else {
+                return;
+            };
+            runtime.block_on(async {
+                if let Ok((conn, _)) = hubgraph::db::connect(&admin).await {
+                    use sea_orm::ConnectionTrait;
+                    let _ = conn
+                        .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                        .await;
+                    conn.close().await.ok();
+                }
+            });
+        })
+        .join();
+    }
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.address)
+    }
+
+    /// POSTs a GraphQL request and returns the whole JSON response.
+    pub async fn graphql(&self, query: &str, variables: Value) -> Value {
+        self.client
+            .post(self.url("/graphql"))
+            .json(&json!({ "query": query, "variables": variables }))
+            .send()
+            .await
+            .expect("send")
+            .json()
+            .await
+            .expect("JSON response")
+    }
+
+    /// POSTs a GraphQL request that must succeed and returns its `data`.
+    pub async fn data(&self, query: &str, variables: Value) -> Value {
+        let response = self.graphql(query, variables).await;
+        assert!(response.get("errors").is_none(), "unexpected errors: {response:#}");
+        response["data"].clone()
+    }
+
+    /// SQL statements executed so far.
+    pub fn statements(&self) -> u64 {
+        self.state.statements.get()
+    }
+}
+
+/// The `extensions.code` of the first error.
+pub fn error_code(response: &Value) -> &str {
+    response["errors"][0]["extensions"]["code"]
+        .as_str()
+        .unwrap_or("<no code>")
+}
+
+/// Defines one test per backend: `NAME::sqlite` always, `NAME::postgres`
+/// when `TEST_DATABASE_URL` is set (skipped with a notice otherwise).
+#[macro_export]
+macro_rules! on_both {
+    ($(#[$meta:meta])* async fn $name:ident($app:ident) $body:block) => {
+        $(#[$meta])*
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+            #[allow(unused_imports)]
+            use $crate::helpers::*;
+
+            async fn run($app: TestApp) $body
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                run(spawn_app(Backend::Sqlite).await.expect("sqlite app")).await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                let Some(app) = spawn_app(Backend::Postgres).await else { return };
+                run(app).await;
+            }
+        }
+    };
+}

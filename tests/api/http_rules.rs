@@ -1,0 +1,257 @@
+//! GraphQL over HTTP: methods, media types, status codes and limits.
+
+use reqwest::StatusCode;
+use reqwest::header::{ACCEPT, ALLOW, CONTENT_TYPE};
+use serde_json::{Value, json};
+
+use crate::helpers::{Backend, TestApp, error_code, spawn_app_with};
+
+const GRAPHQL_RESPONSE: &str = "application/graphql-response+json";
+
+async fn app() -> TestApp {
+    spawn_app_with(Backend::Sqlite, false).await.expect("app")
+}
+
+async fn post(app: &TestApp, accept: &str, body: Value) -> (StatusCode, String, Value) {
+    let response = app
+        .client
+        .post(app.url("/graphql"))
+        .header(ACCEPT, accept)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    let status = response.status();
+    let content_type = response.headers()[CONTENT_TYPE].to_str().unwrap().to_owned();
+    (status, content_type, response.json().await.unwrap())
+}
+
+#[tokio::test]
+async fn post_json_answers_in_the_media_type_asked_for() {
+    let app = app().await;
+    let query = json!({ "query": "{ areas { code } }" });
+    let (status, content_type, body) = post(&app, GRAPHQL_RESPONSE, query.clone()).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(content_type.starts_with(GRAPHQL_RESPONSE));
+    assert_eq!(body["data"]["areas"].as_array().unwrap().len(), 33);
+    let (status, content_type, _) = post(&app, "application/json", query.clone()).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(content_type.starts_with("application/json"));
+    let (_, content_type, _) = post(&app, "*/*", query).await;
+    assert!(content_type.starts_with("application/json"));
+}
+
+#[tokio::test]
+async fn request_errors_are_4xx_for_graphql_response_json_and_200_for_json() {
+    let app = app().await;
+    for (query, code) in [
+        ("{ areas { code ", "BAD_USER_INPUT"),
+        ("{ noSuchField }", "BAD_USER_INPUT"),
+        (
+            "query($f: Int) { services(first: $f) { totalCount } }",
+            "BAD_USER_INPUT",
+        ),
+    ] {
+        let variables = json!({ "f": "not a number" });
+        let (status, content_type, body) = post(
+            &app,
+            GRAPHQL_RESPONSE,
+            json!({ "query": query, "variables": variables }),
+        )
+        .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{query}: {body}");
+        assert!(content_type.starts_with(GRAPHQL_RESPONSE));
+        assert_eq!(error_code(&body), code, "{query}: {body}");
+        let (status, _, body) = post(
+            &app,
+            "application/json",
+            json!({ "query": query, "variables": variables }),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "legacy application/json answers 200");
+        assert_eq!(error_code(&body), code);
+    }
+    // A field error during execution is still a 200 with data.
+    let (status, _, body) = post(
+        &app,
+        GRAPHQL_RESPONSE,
+        json!({ "query": r#"{ service(id: "x") { id } areas { code } }"# }),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(error_code(&body), "BAD_USER_INPUT");
+}
+
+#[tokio::test]
+async fn other_content_types_are_refused_with_415() {
+    let app = app().await;
+    for content_type in [
+        "text/plain",
+        "multipart/form-data; boundary=x",
+        "application/x-www-form-urlencoded",
+    ] {
+        let response = app
+            .client
+            .post(app.url("/graphql"))
+            .header(CONTENT_TYPE, content_type)
+            .body(r#"{"query":"{ areas { code } }"}"#)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE, "{content_type}");
+    }
+}
+
+#[tokio::test]
+async fn get_runs_queries_but_not_mutations() {
+    let app = app().await;
+    let response = app
+        .client
+        .get(app.url("/graphql"))
+        .query(&[
+            (
+                "query",
+                "query Areas($n: Int) { areas { code } services(first: $n) { totalCount } }",
+            ),
+            ("variables", r#"{"n": 1}"#),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["data"]["areas"].as_array().unwrap().len(), 33);
+
+    let response = app
+        .client
+        .get(app.url("/graphql"))
+        .query(&[("query", "mutation { createService(input: {}) { service { id } } }")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::METHOD_NOT_ALLOWED);
+    assert_eq!(response.headers()[ALLOW], "POST");
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(error_code(&body), "METHOD_NOT_ALLOWED");
+}
+
+#[tokio::test]
+async fn batches_malformed_json_and_oversized_requests_are_refused() {
+    let app = app().await;
+    let send = |body: String| {
+        app.client
+            .post(app.url("/graphql"))
+            .header(CONTENT_TYPE, "application/json")
+            .body(body)
+            .send()
+    };
+    let batch = send(r#"[{"query":"{ areas { code } }"},{"query":"{ areas { code } }"}]"#.into())
+        .await
+        .unwrap();
+    assert_eq!(batch.status(), StatusCode::BAD_REQUEST);
+    let malformed = send("{not json".into()).await.unwrap();
+    assert_eq!(malformed.status(), StatusCode::BAD_REQUEST);
+    let body: Value = malformed.json().await.unwrap();
+    assert!(
+        body["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("not valid JSON")
+    );
+
+    let big_body = json!({ "query": "{ areas { code } }", "variables": { "pad": "x".repeat(1024 * 1024) } });
+    assert_eq!(
+        send(big_body.to_string()).await.unwrap().status(),
+        StatusCode::PAYLOAD_TOO_LARGE
+    );
+    let long_query = format!("{{ areas {{ code }} }} #{}", "x".repeat(33 * 1024));
+    let response = send(json!({ "query": long_query }).to_string()).await.unwrap();
+    assert_eq!(response.status(), StatusCode::PAYLOAD_TOO_LARGE);
+}
+
+#[tokio::test]
+async fn too_deep_queries_are_refused_before_running() {
+    let app = app().await;
+    let mut query = String::from("id");
+    for _ in 0..16 {
+        query = format!("parent {{ {query} }}");
+    }
+    let query = format!("{{ taxonomyTerms {{ nodes {{ {query} }} }} }}");
+    let before = app.statements();
+    let (status, _, body) = post(&app, GRAPHQL_RESPONSE, json!({ "query": query })).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(error_code(&body), "QUERY_TOO_COMPLEX");
+    assert_eq!(app.statements(), before, "SQL ran for a refused query");
+
+    let complex = "{ organizations(first: 100) { nodes { services(first: 100) { nodes { locations { services { name } } } } } } }";
+    let (status, _, body) = post(&app, GRAPHQL_RESPONSE, json!({ "query": complex })).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert_eq!(error_code(&body), "QUERY_TOO_COMPLEX");
+}
+
+#[tokio::test]
+async fn browsers_get_the_playground_and_tools_get_the_sdl() {
+    let app = app().await;
+    let page = app
+        .client
+        .get(app.url("/graphql"))
+        .header(ACCEPT, "text/html")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), StatusCode::OK);
+    assert!(page.text().await.unwrap().to_lowercase().contains("graphiql"));
+    let sdl = app
+        .client
+        .get(app.url("/schema.graphql"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(sdl, hubgraph::graphql::sdl());
+}
+
+#[tokio::test]
+async fn health_and_readiness() {
+    let app = app().await;
+    assert_eq!(
+        app.client.get(app.url("/healthz")).send().await.unwrap().status(),
+        StatusCode::OK
+    );
+    assert_eq!(
+        app.client.get(app.url("/readyz")).send().await.unwrap().status(),
+        StatusCode::OK
+    );
+}
+
+#[tokio::test]
+async fn readiness_fails_when_the_database_is_gone() {
+    let app = app().await;
+    app.state.db.clone().close().await.unwrap();
+    assert_eq!(
+        app.client.get(app.url("/readyz")).send().await.unwrap().status(),
+        StatusCode::SERVICE_UNAVAILABLE
+    );
+    assert_eq!(
+        app.client.get(app.url("/healthz")).send().await.unwrap().status(),
+        StatusCode::OK
+    );
+}
+
+#[tokio::test]
+async fn errors_never_leak_internals() {
+    let app = app().await;
+    let (_, _, body) = post(
+        &app,
+        "application/json",
+        json!({ "query": "{ services(filter: { text: \"'; DROP TABLE service; --\" }) { totalCount } }" }),
+    )
+    .await;
+    assert_eq!(body["data"]["services"]["totalCount"], 0, "{body}");
+    let text = body.to_string().to_lowercase();
+    for leak in ["select ", "sqlite", "sqlx", "panicked"] {
+        assert!(!text.contains(leak), "{leak} in {text}");
+    }
+}

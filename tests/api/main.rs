@@ -1,0 +1,11 @@
+//! The integration suite: the real server on a random port with a fresh
+//! database per test, on SQLite and (with `TEST_DATABASE_URL`) PostgreSQL.
+
+mod helpers;
+
+mod cli;
+mod directory;
+mod http_rules;
+mod pagination;
+mod schema;
+mod statements;
