@@ -75,11 +75,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Seed { set } => {
             let (conn, _) = db::connect(&cli.database_url).await?;
             db::migrate(&conn).await?;
+            let started = std::time::Instant::now();
             let counts = match set {
                 SeedSet::Demo => seed::seed_demo(&conn).await?,
                 SeedSet::Synthetic { services, seed: s } => seed::seed_synthetic(&conn, services, s, true).await?,
             };
-            eprintln!("seeded {counts}");
+            eprintln!("seeded {counts} in {:.1} s", started.elapsed().as_secs_f64());
             Ok(())
         }
         Command::Serve {

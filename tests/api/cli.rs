@@ -52,3 +52,31 @@ async fn migrate_then_seed_demo_and_synthetic() {
     }
     assert_eq!(ids[0], ids[1], "the same seed gives the same data");
 }
+
+#[tokio::test]
+async fn sqlite_runs_with_wal_foreign_keys_and_a_busy_timeout() {
+    use sea_orm::{ConnectionTrait, Statement};
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}?mode=rwc", dir.path().join("pragmas.db").display());
+    let (db, _) = hubgraph::db::connect(&url).await.unwrap();
+    let pragma = |name: &'static str| {
+        let db = &db;
+        async move {
+            let row = db
+                .query_one_raw(Statement::from_string(
+                    db.get_database_backend(),
+                    format!("PRAGMA {name}"),
+                ))
+                .await
+                .unwrap()
+                .unwrap();
+            row.try_get_by_index::<String>(0)
+                .or_else(|_| row.try_get_by_index::<i64>(0).map(|v| v.to_string()))
+                .unwrap()
+        }
+    };
+    assert_eq!(pragma("journal_mode").await, "wal");
+    assert_eq!(pragma("foreign_keys").await, "1");
+    assert_eq!(pragma("synchronous").await, "2", "FULL");
+    assert_eq!(pragma("busy_timeout").await, "5000");
+}

@@ -8,4 +8,5 @@ mod directory;
 mod http_rules;
 mod pagination;
 mod schema;
+mod serve;
 mod statements;
