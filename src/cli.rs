@@ -43,6 +43,21 @@ pub enum Command {
         #[command(subcommand)]
         set: SeedSet,
     },
+    /// Import data from a file.
+    Import {
+        #[command(subcommand)]
+        what: ImportKind,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ImportKind {
+    /// Postcode centroids from a CSV with postcode, latitude and longitude
+    /// columns (ONS postcode directory layout; a council-area column is used when present).
+    Postcodes {
+        /// The CSV file.
+        file: std::path::PathBuf,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -81,6 +96,22 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 SeedSet::Synthetic { services, seed: s } => seed::seed_synthetic(&conn, services, s, true).await?,
             };
             eprintln!("seeded {counts} in {:.1} s", started.elapsed().as_secs_f64());
+            Ok(())
+        }
+        Command::Import {
+            what: ImportKind::Postcodes { file },
+        } => {
+            let (conn, _) = db::connect(&cli.database_url).await?;
+            db::migrate(&conn).await?;
+            let input =
+                std::fs::File::open(&file).map_err(|e| anyhow::anyhow!("cannot open {}: {e}", file.display()))?;
+            let size = input.metadata().ok().map(|m| m.len());
+            let report = crate::interchange::postcodes::import(&conn, input, size, true).await?;
+            eprintln!(
+                "imported {} postcodes, skipped {} unusable rows",
+                report.imported, report.skipped
+            );
+            println!("{}", report.imported);
             Ok(())
         }
         Command::Serve {

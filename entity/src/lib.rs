@@ -17,6 +17,7 @@ pub mod location;
 pub mod organization;
 pub mod organization_identifier;
 pub mod phone;
+pub mod postcode;
 pub mod schedule;
 pub mod service;
 pub mod service_area;

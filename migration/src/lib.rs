@@ -5,6 +5,7 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261123_000001_directory;
 mod m20261123_000002_areas;
+mod m20261123_000003_postcodes;
 
 pub struct Migrator;
 
@@ -14,6 +15,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261123_000001_directory::Migration),
             Box::new(m20261123_000002_areas::Migration),
+            Box::new(m20261123_000003_postcodes::Migration),
         ]
     }
 }

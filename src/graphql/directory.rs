@@ -3,7 +3,7 @@
 
 use async_graphql::dataloader::Loader;
 use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject};
-use chrono::{DateTime, Months, Utc};
+use chrono::{DateTime, Utc};
 use entity::*;
 use sea_orm::DatabaseConnection;
 
@@ -12,13 +12,14 @@ use super::errors::GqlResult;
 use super::ids::{self, Kind};
 use super::loaders::*;
 use super::scalars::Date;
+use super::search::{ServiceConnection, service_connection};
 use crate::error::AppError;
 use crate::page::PageRequest;
 use crate::services::taxonomy as terms;
-use crate::services::{areas, locations, organizations, search, status};
+use crate::services::{areas, locations, opening, organizations, search, status};
 
 /// Loads one key through the request's loaders.
-async fn load<K, V>(ctx: &Context<'_>, key: K) -> GqlResult<Option<V>>
+pub(crate) async fn load<K, V>(ctx: &Context<'_>, key: K) -> GqlResult<Option<V>>
 where
     K: Send + Sync + std::hash::Hash + Eq + Clone + 'static,
     DirectoryLoader: Loader<K, Value = V, Error = async_graphql::Error>,
@@ -28,7 +29,7 @@ where
 }
 
 /// Loads a list-valued key; no rows is an empty list.
-async fn load_many<K, V>(ctx: &Context<'_>, key: K) -> GqlResult<Vec<V>>
+pub(crate) async fn load_many<K, V>(ctx: &Context<'_>, key: K) -> GqlResult<Vec<V>>
 where
     K: Send + Sync + std::hash::Hash + Eq + Clone + 'static,
     DirectoryLoader: Loader<K, Value = Vec<V>, Error = async_graphql::Error>,
@@ -76,15 +77,6 @@ impl ServiceStatus {
     }
 }
 
-/// How `services` orders its results.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
-pub enum ServiceOrder {
-    /// Best match first; by name when there is no text to match.
-    Relevance,
-    /// Alphabetical by name.
-    Name,
-}
-
 /// What kind of place a location is (HSDS `location_type`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
 pub enum LocationType {
@@ -111,16 +103,6 @@ impl LocationType {
 /// A service: support that an organization offers to people (HSDS `service`).
 #[derive(Debug, Clone)]
 pub struct Service(pub service::Model);
-
-/// The listing is due for review when not assured (or, failing that, created) in the last 12 months.
-fn review_due(service: &service::Model, now: DateTime<Utc>) -> bool {
-    let reviewed = service.assured_date.unwrap_or_else(|| service.created_at.date_naive());
-    let cutoff = now
-        .date_naive()
-        .checked_sub_months(Months::new(12))
-        .unwrap_or(now.date_naive());
-    reviewed < cutoff
-}
 
 /// A service: support that an organization offers to people (HSDS `service`).
 #[Object]
@@ -211,7 +193,14 @@ impl Service {
     }
     /// True when the listing has not been reviewed for 12 months.
     async fn review_due(&self) -> bool {
-        review_due(&self.0, Utc::now())
+        let reviewed = self.0.assured_date.unwrap_or_else(|| self.0.created_at.date_naive());
+        search::review_due(reviewed, Utc::now())
+    }
+    /// Open at the given instant (default now) by the service's schedules
+    /// (Europe/London time); null when it has no schedules.
+    async fn is_open(&self, ctx: &Context<'_>, at: Option<DateTime<Utc>>) -> GqlResult<Option<bool>> {
+        let schedules = load_many(ctx, SchedulesOfService(self.0.id.clone())).await?;
+        Ok(opening::is_open(&schedules, at.unwrap_or_else(Utc::now)))
     }
     /// When the record last changed.
     async fn last_modified(&self) -> DateTime<Utc> {
@@ -382,7 +371,7 @@ impl Organization {
             organization_id: Some(self.0.id.clone()),
             ..Default::default()
         };
-        service_connection(ctx, &filter, first, after).await
+        service_connection(ctx, &filter, search::ServiceOrder::Name, first, after).await
     }
     /// Places the organization runs.
     async fn locations(&self, ctx: &Context<'_>) -> GqlResult<Vec<Location>> {
@@ -976,13 +965,6 @@ pub struct Area {
 // ---- connections -----------------------------------------------------------
 
 connection!(
-    ServiceConnection,
-    ServiceEdge,
-    Service,
-    "A page of services.",
-    "A service in a page."
-);
-connection!(
     OrganizationConnection,
     OrganizationEdge,
     Organization,
@@ -1004,71 +986,8 @@ connection!(
     "A taxonomy term in a page."
 );
 
-async fn service_connection(
-    ctx: &Context<'_>,
-    filter: &search::ServiceFilter,
-    first: Option<i32>,
-    after: Option<String>,
-) -> GqlResult<ServiceConnection> {
-    let page = PageRequest::new(first, after.as_deref())?;
-    let db = db(ctx)?;
-    let rows = search::list_services(db, filter, &page).await?;
-    let total = if wants_total(ctx) {
-        search::count_services(db, filter).await?
-    } else {
-        0
-    };
-    let look = ctx.look_ahead();
-    let selection = [look.field("nodes"), look.field("edges").field("node")];
-    prefetch_services(ctx.data::<Loaders>()?, &selection, &rows.rows).await?;
-    Ok(ServiceConnection::new(
-        rows.map(Service),
-        |s| (search::sort_key(&s.0), s.0.id.clone()),
-        total,
-    ))
-}
-
-// ---- inputs ----------------------------------------------------------------
-
-/// Which services to list. Every filter given must hold.
-#[derive(Debug, Default, InputObject)]
-pub struct ServiceFilter {
-    /// Words to find in the name or description.
-    pub text: Option<String>,
-    /// Services of this organization.
-    pub organization_id: Option<ID>,
-    /// Delivered in, or covering, any of these council areas (GSS codes).
-    pub area_codes: Option<Vec<String>>,
-    /// Default [ACTIVE, TEMPORARILY_CLOSED].
-    pub status: Option<Vec<ServiceStatus>>,
-    /// Any of these terms, descendants included.
-    pub taxonomy_term_ids: Option<Vec<ID>>,
-}
-
-impl ServiceFilter {
-    fn into_domain(self) -> Result<search::ServiceFilter, AppError> {
-        Ok(search::ServiceFilter {
-            text: self.text,
-            organization_id: self
-                .organization_id
-                .map(|id| ids::decode(&id, Kind::Organization, &["filter", "organizationId"]))
-                .transpose()?,
-            area_codes: self.area_codes.unwrap_or_default(),
-            statuses: self
-                .status
-                .map(|s| s.into_iter().map(|s| s.as_hsds().to_owned()).collect()),
-            taxonomy_term_ids: ids::decode_list(
-                &self.taxonomy_term_ids.unwrap_or_default(),
-                Kind::TaxonomyTerm,
-                "taxonomyTermIds",
-            )
-            .map_err(|e| prefix_field(e, "filter"))?,
-        })
-    }
-}
-
 /// Puts `parent` in front of a bad-input error's field path.
-fn prefix_field(error: AppError, parent: &str) -> AppError {
+pub(crate) fn prefix_field(error: AppError, parent: &str) -> AppError {
     match error {
         AppError::BadUserInput { message, mut field } => {
             field.insert(0, parent.to_owned());
@@ -1106,27 +1025,12 @@ pub struct DirectoryQuery;
 
 /// Fetches one record by typed id: malformed or wrong-kind ids are
 /// BAD_USER_INPUT, unknown ones NOT_FOUND.
-fn not_found(kind: Kind) -> async_graphql::Error {
+pub(crate) fn not_found(kind: Kind) -> async_graphql::Error {
     AppError::NotFound(format!("no {} with that id", kind.name())).into()
 }
 
 #[Object]
 impl DirectoryQuery {
-    /// Services matching the filter, a page at a time.
-    #[graphql(complexity = "first.unwrap_or(20).clamp(1, 100) as usize * child_complexity")]
-    async fn services(
-        &self,
-        ctx: &Context<'_>,
-        filter: Option<ServiceFilter>,
-        #[graphql(default_with = "ServiceOrder::Relevance")] order_by: ServiceOrder,
-        first: Option<i32>,
-        after: Option<String>,
-    ) -> GqlResult<ServiceConnection> {
-        let _ = order_by; // every order is by name until text relevance exists
-        let filter = filter.unwrap_or_default().into_domain()?;
-        service_connection(ctx, &filter, first, after).await
-    }
-
     /// One service.
     async fn service(&self, ctx: &Context<'_>, id: ID) -> GqlResult<Option<Service>> {
         let id = ids::decode(&id, Kind::Service, &["id"])?;
@@ -1268,52 +1172,5 @@ impl DirectoryQuery {
                 hscp_name: a.hscp_name,
             })
             .collect())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use chrono::TimeZone;
-
-    fn service(assured: Option<chrono::NaiveDate>) -> service::Model {
-        let created = Utc.with_ymd_and_hms(2020, 1, 1, 0, 0, 0).unwrap();
-        service::Model {
-            id: "s".into(),
-            organization_id: "o".into(),
-            program_id: None,
-            name: "n".into(),
-            alternate_name: None,
-            description: None,
-            url: None,
-            email: None,
-            status: "active".into(),
-            interpretation_services: None,
-            application_process: None,
-            fees_description: None,
-            wait_time: None,
-            fees: None,
-            accreditations: None,
-            eligibility_description: None,
-            minimum_age: None,
-            maximum_age: None,
-            assured_date: assured,
-            assurer_email: None,
-            licenses: None,
-            alert: None,
-            version: 1,
-            created_at: created,
-            last_modified: created,
-        }
-    }
-
-    #[test]
-    fn review_is_due_after_twelve_months() {
-        let now = Utc.with_ymd_and_hms(2026, 11, 23, 12, 0, 0).unwrap();
-        let date = |y, m, d| chrono::NaiveDate::from_ymd_opt(y, m, d);
-        assert!(!review_due(&service(date(2026, 1, 5)), now));
-        assert!(!review_due(&service(date(2025, 11, 23)), now));
-        assert!(review_due(&service(date(2025, 11, 22)), now));
-        assert!(review_due(&service(None), now), "falls back to the creation date, 2020");
     }
 }

@@ -9,6 +9,7 @@ pub mod ids;
 pub mod loaders;
 pub mod node;
 pub mod scalars;
+pub mod search;
 
 use async_graphql::{EmptyMutation, EmptySubscription, MergedObject, Schema, SchemaBuilder};
 use sea_orm::DatabaseConnection;
@@ -17,7 +18,7 @@ use crate::config::Limits;
 
 /// Every query root field, merged from the domains.
 #[derive(MergedObject, Default)]
-pub struct Query(node::NodeQuery, directory::DirectoryQuery);
+pub struct Query(node::NodeQuery, directory::DirectoryQuery, search::SearchQuery);
 
 pub type HubSchema = Schema<Query, EmptyMutation, EmptySubscription>;
 

@@ -9,6 +9,7 @@ use entity::*;
 /// insertion order, so foreign keys hold at every step.
 #[derive(Debug, Default, Clone)]
 pub struct DirectoryData {
+    pub postcodes: Vec<postcode::Model>,
     pub taxonomies: Vec<taxonomy::Model>,
     pub taxonomy_terms: Vec<taxonomy_term::Model>,
     pub organizations: Vec<organization::Model>,

@@ -3,6 +3,7 @@
 
 pub mod data;
 pub mod demo;
+pub mod places;
 pub mod synthetic;
 
 use std::fmt;
@@ -67,7 +68,8 @@ pub async fn insert_directory<C>(db: &C, data: &DirectoryData, show_progress: bo
 where
     C: ConnectionTrait + TransactionTrait,
 {
-    let total = data.taxonomies.len()
+    let total = data.postcodes.len()
+        + data.taxonomies.len()
         + data.taxonomy_terms.len()
         + data.organizations.len()
         + data.organization_identifiers.len()
@@ -95,6 +97,8 @@ where
         ProgressBar::hidden()
     };
     let txn = db.begin().await?;
+    crate::services::geo::upsert_postcodes(&txn, &data.postcodes).await?;
+    progress.inc(data.postcodes.len() as u64);
     // Terms reference their parents: insert them parents first.
     insert_rows(&txn, &data.taxonomies, &progress).await?;
     insert_rows(&txn, &parents_first(&data.taxonomy_terms), &progress).await?;
@@ -156,7 +160,9 @@ where
             "the database already holds data; demo data goes only into an empty one".into(),
         ));
     }
-    insert_directory(db, &demo::demo_directory(chrono::Utc::now()), false).await
+    let mut data = demo::demo_directory(chrono::Utc::now());
+    data.postcodes = places::postcodes();
+    insert_directory(db, &data, false).await
 }
 
 /// Seeds `services` synthetic services (for benchmarks) into an empty database.

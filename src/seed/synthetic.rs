@@ -10,18 +10,11 @@ use rand_chacha::ChaCha8Rng;
 use super::data::DirectoryData;
 use super::demo;
 
-/// A place to scatter locations around: (area code, town, latitude, longitude).
+/// Places to scatter locations around: (area code, town, latitude, longitude).
 fn towns() -> Vec<(String, String, f64, f64)> {
-    include_str!("../demo/places.csv")
-        .lines()
-        .skip(1)
-        .filter_map(|line| {
-            let fields: Vec<&str> = line.split(',').collect();
-            let [area, _, _, _, city, _, lat, lon] = fields.as_slice() else {
-                return None;
-            };
-            Some((area.to_string(), city.to_string(), lat.parse().ok()?, lon.parse().ok()?))
-        })
+    super::places::places()
+        .into_iter()
+        .map(|p| (p.area_code, p.city, p.latitude, p.longitude))
         .collect()
 }
 

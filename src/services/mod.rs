@@ -3,9 +3,12 @@
 //! no HTTP, no GraphQL; the resolvers, the CLI and the importers call these.
 
 pub mod areas;
+pub mod geo;
 pub mod keyset;
 pub mod locations;
+pub mod opening;
 pub mod organizations;
+pub mod postcode;
 pub mod related;
 pub mod search;
 pub mod status;

@@ -1,14 +1,34 @@
-//! Listing and filtering services.
+//! Finding services: every filter of the partner search, combined with AND,
+//! in four orders, with stable cursors.
+//!
+//! Two paths, one result. A plain listing by name pages in SQL by keyset
+//! (the cheapest read there is). Anything that needs distances, schedules or
+//! relevance goes through a candidate pipeline with a fixed number of
+//! statements: SQL narrows to matching ids with light columns (using the
+//! indexes, and the location bounding box for radius searches), Rust applies
+//! the exact distance and opening hours and sorts, and one more statement
+//! fetches the page's rows.
 
-use entity::{attribute, location, service, service_area, service_at_location};
-use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr, Query, SimpleExpr};
-use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, Select};
+use std::collections::{HashMap, HashSet};
 
-use crate::error::AppResult;
-use crate::page::{Page, PageRequest};
-use crate::services::{keyset, status, taxonomy};
+use chrono::{DateTime, Months, NaiveDate, Utc};
+use entity::{attribute, language, location, schedule, service, service_area, service_at_location};
+use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr, Query, SelectStatement, SimpleExpr};
+use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QuerySelect, Select};
+use serde::{Deserialize, Serialize};
 
-/// What to list. Every filter given must hold (AND); an empty list means the
+use crate::error::{AppError, AppResult};
+use crate::page::{Cursor, Page, PageRequest};
+use crate::services::geo::GeoPoint;
+use crate::services::{keyset, opening, status, taxonomy};
+
+/// Largest radius a search may ask for, kilometres.
+pub const MAX_RADIUS_KM: f64 = 200.0;
+pub const DEFAULT_RADIUS_KM: f64 = 5.0;
+/// Ids per `IN (...)` list, under both databases' bound-parameter limits.
+const IN_CHUNK: usize = 10_000;
+
+/// What to find. Every filter given must hold (AND); an empty list means the
 /// filter is not given.
 #[derive(Debug, Default, Clone)]
 pub struct ServiceFilter {
@@ -21,6 +41,80 @@ pub struct ServiceFilter {
     pub statuses: Option<Vec<String>>,
     /// Linked to any of these terms or their descendants.
     pub taxonomy_term_ids: Vec<String>,
+    /// Linked, for each of these terms, to it or one of its descendants.
+    pub all_taxonomy_term_ids: Vec<String>,
+    /// Centre of a radius search.
+    pub near: Option<GeoPoint>,
+    /// Radius around `near`; `DEFAULT_RADIUS_KM` when not given.
+    pub radius_km: Option<f64>,
+    /// Services whose service area is one of these (a postcode's area and SCOTLAND).
+    pub covers_area_codes: Vec<String>,
+    /// Age of the person: within minimum/maximum age where set.
+    pub age: Option<i32>,
+    /// ISO 639 codes; any of them.
+    pub languages: Vec<String>,
+    /// Delivered at a location with any of these accessibility terms (or descendants).
+    pub accessibility_term_ids: Vec<String>,
+    /// Open at this instant by the service's schedules.
+    pub open_at: Option<DateTime<Utc>>,
+    pub modified_after: Option<DateTime<Utc>>,
+}
+
+impl ServiceFilter {
+    /// Checks the ranges a search can take; errors name the input field under `filter`.
+    pub fn validate(&self) -> AppResult<()> {
+        if let Some(radius) = self.radius_km
+            && !(radius > 0.0 && radius <= MAX_RADIUS_KM)
+        {
+            return Err(AppError::bad_input(
+                &["filter", "radiusKm"],
+                format!("radiusKm must be more than 0 and at most {MAX_RADIUS_KM}"),
+            ));
+        }
+        if self.radius_km.is_some() && self.near.is_none() {
+            return Err(AppError::bad_input(&["filter", "near"], "radiusKm needs near"));
+        }
+        if let Some(age) = self.age
+            && !(0..=150).contains(&age)
+        {
+            return Err(AppError::bad_input(&["filter", "age"], "age must be between 0 and 150"));
+        }
+        Ok(())
+    }
+
+    fn radius(&self) -> f64 {
+        self.radius_km.unwrap_or(DEFAULT_RADIUS_KM)
+    }
+}
+
+/// How results are ordered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ServiceOrder {
+    /// Reviewed listings first, then the best text match, the nearest, the name.
+    #[default]
+    Relevance,
+    /// Nearest first (needs `near`).
+    Distance,
+    /// Alphabetical.
+    Name,
+    /// Most recently reviewed first.
+    RecentlyReviewed,
+}
+
+/// A service in a result, with its distance from `near` when given.
+#[derive(Debug, Clone)]
+pub struct ServiceHit {
+    pub service: service::Model,
+    pub distance_km: Option<f64>,
+}
+
+/// A page of results and the cursor of each row.
+#[derive(Debug, Clone)]
+pub struct SearchPage {
+    pub page: Page<ServiceHit>,
+    pub cursors: Vec<Cursor>,
+    /// All matches across pages, when asked for.
+    pub total: Option<u64>,
 }
 
 pub async fn find_service(db: &impl ConnectionTrait, id: &str) -> AppResult<Option<service::Model>> {
@@ -42,10 +136,13 @@ pub fn column_contains(column: impl Into<SimpleExpr>, text: &str) -> SimpleExpr 
     Expr::expr(Func::lower(column.into())).like(contains_pattern(text))
 }
 
-/// Ids of services delivered at a location in one of the areas, or whose
-/// service area covers one of them.
-fn in_areas(area_codes: &[String]) -> Condition {
-    let at_location = Query::select()
+fn text_of(filter: &ServiceFilter) -> Option<&str> {
+    filter.text.as_deref().map(str::trim).filter(|t| !t.is_empty())
+}
+
+/// `SELECT service_id FROM service_at_location JOIN location ... WHERE <location condition>`.
+fn services_at_locations_where(condition: SimpleExpr) -> SelectStatement {
+    Query::select()
         .column((service_at_location::Entity, service_at_location::Column::ServiceId))
         .from(service_at_location::Entity)
         .inner_join(
@@ -53,23 +150,40 @@ fn in_areas(area_codes: &[String]) -> Condition {
             Expr::col((location::Entity, location::Column::Id))
                 .equals((service_at_location::Entity, service_at_location::Column::LocationId)),
         )
-        .and_where(location::Column::AreaCode.is_in(area_codes.to_vec()))
-        .to_owned();
+        .and_where(condition)
+        .to_owned()
+}
+
+/// Ids of services delivered at a location in one of the areas, or whose
+/// service area covers one of them.
+fn in_areas(area_codes: &[String]) -> Condition {
     let covering = Query::select()
         .column(service_area::Column::ServiceId)
         .from(service_area::Entity)
         .and_where(service_area::Column::AreaCode.is_in(area_codes.to_vec()))
         .to_owned();
     Condition::any()
-        .add(service::Column::Id.in_subquery(at_location))
+        .add(service::Column::Id.in_subquery(services_at_locations_where(
+            Expr::col((location::Entity, location::Column::AreaCode)).is_in(area_codes.to_vec()),
+        )))
         .add(service::Column::Id.in_subquery(covering))
 }
 
-async fn filtered(db: &impl ConnectionTrait, filter: &ServiceFilter) -> AppResult<Select<service::Entity>> {
-    let mut condition = Condition::all();
+/// Services linked through HSDS `attribute` to any of `terms`, as `link_entity` rows.
+fn linked_to(link_entity: &str, terms: Vec<String>) -> SelectStatement {
+    Query::select()
+        .column(attribute::Column::LinkId)
+        .from(attribute::Entity)
+        .and_where(attribute::Column::LinkEntity.eq(link_entity))
+        .and_where(attribute::Column::TaxonomyTermId.is_in(terms))
+        .to_owned()
+}
+
+/// The SQL side of the filter: everything but the exact distance and the opening hours.
+async fn condition(db: &impl ConnectionTrait, filter: &ServiceFilter) -> AppResult<Condition> {
     let statuses = filter.statuses.clone().unwrap_or_else(status::default_listed);
-    condition = condition.add(service::Column::Status.is_in(statuses));
-    if let Some(text) = filter.text.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+    let mut condition = Condition::all().add(service::Column::Status.is_in(statuses));
+    if let Some(text) = text_of(filter) {
         condition = condition.add(
             Condition::any()
                 .add(column_contains(service::Column::Name.into_expr(), text))
@@ -82,39 +196,501 @@ async fn filtered(db: &impl ConnectionTrait, filter: &ServiceFilter) -> AppResul
     if !filter.area_codes.is_empty() {
         condition = condition.add(in_areas(&filter.area_codes));
     }
+    if !filter.covers_area_codes.is_empty() {
+        let covering = Query::select()
+            .column(service_area::Column::ServiceId)
+            .from(service_area::Entity)
+            .and_where(service_area::Column::AreaCode.is_in(filter.covers_area_codes.clone()))
+            .to_owned();
+        condition = condition.add(service::Column::Id.in_subquery(covering));
+    }
     if !filter.taxonomy_term_ids.is_empty() {
         let terms = taxonomy::with_descendants(db, &filter.taxonomy_term_ids).await?;
-        let linked = Query::select()
-            .column(attribute::Column::LinkId)
-            .from(attribute::Entity)
-            .and_where(attribute::Column::LinkEntity.eq("service"))
-            .and_where(attribute::Column::TaxonomyTermId.is_in(terms))
-            .to_owned();
-        condition = condition.add(service::Column::Id.in_subquery(linked));
+        condition = condition.add(service::Column::Id.in_subquery(linked_to("service", terms)));
     }
-    Ok(service::Entity::find().filter(condition))
+    for term in &filter.all_taxonomy_term_ids {
+        let terms = taxonomy::with_descendants(db, std::slice::from_ref(term)).await?;
+        condition = condition.add(service::Column::Id.in_subquery(linked_to("service", terms)));
+    }
+    if let Some(age) = filter.age {
+        condition = condition
+            .add(
+                Condition::any()
+                    .add(service::Column::MinimumAge.is_null())
+                    .add(service::Column::MinimumAge.lte(age)),
+            )
+            .add(
+                Condition::any()
+                    .add(service::Column::MaximumAge.is_null())
+                    .add(service::Column::MaximumAge.gte(age)),
+            );
+    }
+    if !filter.languages.is_empty() {
+        let codes: Vec<String> = filter.languages.iter().map(|c| c.trim().to_lowercase()).collect();
+        let speaking = Query::select()
+            .column(language::Column::ServiceId)
+            .from(language::Entity)
+            .and_where(Expr::expr(Func::lower(Expr::col(language::Column::Code))).is_in(codes))
+            .to_owned();
+        condition = condition.add(service::Column::Id.in_subquery(speaking));
+    }
+    if !filter.accessibility_term_ids.is_empty() {
+        let terms = taxonomy::with_descendants(db, &filter.accessibility_term_ids).await?;
+        let accessible_locations = linked_to("location", terms);
+        condition = condition.add(service::Column::Id.in_subquery(services_at_locations_where(
+            Expr::col((location::Entity, location::Column::Id)).in_subquery(accessible_locations),
+        )));
+    }
+    if let Some(after) = filter.modified_after {
+        condition = condition.add(service::Column::LastModified.gt(after));
+    }
+    Ok(condition)
 }
 
-/// One page of matching services, by name.
-pub async fn list_services(
+/// Whether the SQL keyset path can answer: a name ordering with nothing to compute in Rust.
+fn keyset_answers(filter: &ServiceFilter, order: ServiceOrder) -> bool {
+    filter.near.is_none() && filter.open_at.is_none() && (order == ServiceOrder::Name)
+}
+
+/// Finds services. `want_total` adds the count of all matches.
+pub async fn search_services(
     db: &impl ConnectionTrait,
     filter: &ServiceFilter,
+    order: ServiceOrder,
     page: &PageRequest,
-) -> AppResult<Page<service::Model>> {
+    want_total: bool,
+    now: DateTime<Utc>,
+) -> AppResult<SearchPage> {
+    filter.validate()?;
+    if order == ServiceOrder::Distance && filter.near.is_none() {
+        return Err(AppError::bad_input(&["orderBy"], "DISTANCE needs filter.near"));
+    }
+    let condition = condition(db, filter).await?;
+    if keyset_answers(filter, order) {
+        return keyset_page(db, condition, page, want_total).await;
+    }
+    let candidates = candidates(db, filter, condition).await?;
+    let total = candidates.len() as u64;
+    let mut ranked = rank(candidates, filter, order, now);
+    let start = match &page.after {
+        None => 0,
+        Some(cursor) => {
+            let after = SortKey::decode(&cursor.key)?;
+            ranked.partition_point(|c| (&c.key, &c.id) <= (&after, &cursor.id))
+        }
+    };
+    let taken: Vec<Candidate> = ranked.drain(start..).take(page.fetch_limit() as usize).collect();
+    let rows = fetch_in_order(db, &taken).await?;
+    let hits: Vec<(ServiceHit, Cursor)> = rows
+        .into_iter()
+        .zip(&taken)
+        .map(|(service, c)| {
+            (
+                ServiceHit {
+                    service,
+                    distance_km: c.distance_km,
+                },
+                Cursor {
+                    key: c.key.encode(),
+                    id: c.id.clone(),
+                },
+            )
+        })
+        .collect();
+    let page = Page::from_fetched(hits, page);
+    let (rows, cursors) = page.rows.into_iter().unzip();
+    Ok(SearchPage {
+        page: Page {
+            rows,
+            has_next_page: page.has_next_page,
+            has_previous_page: page.has_previous_page,
+        },
+        cursors,
+        total: want_total.then_some(total),
+    })
+}
+
+/// The ids of every match (for facets), in no particular order.
+pub async fn matching_ids(db: &impl ConnectionTrait, filter: &ServiceFilter) -> AppResult<Vec<String>> {
+    filter.validate()?;
+    let condition = condition(db, filter).await?;
+    Ok(candidates(db, filter, condition)
+        .await?
+        .into_iter()
+        .map(|c| c.id)
+        .collect())
+}
+
+async fn keyset_page(
+    db: &impl ConnectionTrait,
+    condition: Condition,
+    page: &PageRequest,
+    want_total: bool,
+) -> AppResult<SearchPage> {
+    let filtered: Select<service::Entity> = service::Entity::find().filter(condition);
+    let total = if want_total {
+        Some(filtered.clone().count(db).await?)
+    } else {
+        None
+    };
     let select = keyset::apply(
-        filtered(db, filter).await?,
+        filtered,
         service::Column::Name.into_expr(),
         service::Column::Id.into_expr(),
         page,
     );
-    Ok(Page::from_fetched(select.all(db).await?, page))
+    let fetched = Page::from_fetched(select.all(db).await?, page);
+    // The keyset path's cursor key is the name itself, compared in SQL.
+    let cursors = fetched.rows.iter().map(|s| Cursor {
+        key: s.name.clone(),
+        id: s.id.clone(),
+    });
+    Ok(SearchPage {
+        cursors: cursors.collect(),
+        page: fetched.map(|service| ServiceHit {
+            service,
+            distance_km: None,
+        }),
+        total,
+    })
 }
 
-pub async fn count_services(db: &impl ConnectionTrait, filter: &ServiceFilter) -> AppResult<u64> {
-    Ok(filtered(db, filter).await?.count(db).await?)
+// ---- the candidate pipeline -------------------------------------------------
+
+/// A matching service before paging: what ranking needs, no more.
+#[derive(Debug, Clone)]
+struct Candidate {
+    id: String,
+    name: String,
+    reviewed: NaiveDate,
+    name_matches: bool,
+    distance_km: Option<f64>,
+    key: SortKey,
 }
 
-/// The cursor key of a service in the name ordering.
-pub fn sort_key(service: &service::Model) -> String {
-    service.name.clone()
+async fn candidates(
+    db: &impl ConnectionTrait,
+    filter: &ServiceFilter,
+    mut condition: Condition,
+) -> AppResult<Vec<Candidate>> {
+    // Radius: the locations in the bounding box (indexed), then the exact distance.
+    let distances = match filter.near {
+        Some(centre) => {
+            let nearest = nearest_location_per_service(db, centre, filter.radius()).await?;
+            if nearest.is_empty() {
+                return Ok(Vec::new());
+            }
+            let ids: Vec<String> = nearest.keys().cloned().collect();
+            let mut within = Condition::any();
+            for chunk in ids.chunks(IN_CHUNK) {
+                within = within.add(service::Column::Id.is_in(chunk.to_vec()));
+            }
+            condition = condition.add(within);
+            Some(nearest)
+        }
+        None => None,
+    };
+    let rows: Vec<(String, String, Option<NaiveDate>, DateTime<Utc>)> = service::Entity::find()
+        .select_only()
+        .columns([
+            service::Column::Id,
+            service::Column::Name,
+            service::Column::AssuredDate,
+            service::Column::CreatedAt,
+        ])
+        .filter(condition)
+        .into_tuple()
+        .all(db)
+        .await?;
+    let text = text_of(filter).map(str::to_lowercase);
+    let mut found: Vec<Candidate> = rows
+        .into_iter()
+        .map(|(id, name, assured, created)| Candidate {
+            distance_km: distances.as_ref().and_then(|d| d.get(&id).copied()),
+            name_matches: text.as_ref().is_some_and(|t| name.to_lowercase().contains(t.as_str())),
+            reviewed: assured.unwrap_or_else(|| created.date_naive()),
+            id,
+            name,
+            key: SortKey::default(),
+        })
+        .collect();
+    if let Some(at) = filter.open_at {
+        let ids: Vec<String> = found.iter().map(|c| c.id.clone()).collect();
+        let schedules = schedules_of(db, &ids).await?;
+        found.retain(|c| schedules.get(&c.id).and_then(|rows| opening::is_open(rows, at)) == Some(true));
+    }
+    Ok(found)
+}
+
+/// For each service with a location within `radius_km` of `centre`, the distance to its nearest such location.
+async fn nearest_location_per_service(
+    db: &impl ConnectionTrait,
+    centre: GeoPoint,
+    radius_km: f64,
+) -> AppResult<HashMap<String, f64>> {
+    let bbox = centre.bounding_box(radius_km);
+    let in_box: Vec<(String, Option<f64>, Option<f64>)> = location::Entity::find()
+        .select_only()
+        .columns([
+            location::Column::Id,
+            location::Column::Latitude,
+            location::Column::Longitude,
+        ])
+        .filter(location::Column::Latitude.between(bbox.min_latitude, bbox.max_latitude))
+        .filter(location::Column::Longitude.between(bbox.min_longitude, bbox.max_longitude))
+        .into_tuple()
+        .all(db)
+        .await?;
+    let within: HashMap<String, f64> = in_box
+        .into_iter()
+        .filter_map(|(id, lat, lon)| {
+            let distance = centre.distance_km(&GeoPoint {
+                latitude: lat?,
+                longitude: lon?,
+            });
+            (distance <= radius_km).then_some((id, distance))
+        })
+        .collect();
+    let mut nearest: HashMap<String, f64> = HashMap::new();
+    let location_ids: Vec<String> = within.keys().cloned().collect();
+    for chunk in location_ids.chunks(IN_CHUNK) {
+        let pairs: Vec<(String, String)> = service_at_location::Entity::find()
+            .select_only()
+            .columns([
+                service_at_location::Column::ServiceId,
+                service_at_location::Column::LocationId,
+            ])
+            .filter(service_at_location::Column::LocationId.is_in(chunk.to_vec()))
+            .into_tuple()
+            .all(db)
+            .await?;
+        for (service_id, location_id) in pairs {
+            let distance = within[&location_id];
+            nearest
+                .entry(service_id)
+                .and_modify(|d| *d = d.min(distance))
+                .or_insert(distance);
+        }
+    }
+    Ok(nearest)
+}
+
+/// Every schedule row of each service.
+async fn schedules_of(db: &impl ConnectionTrait, ids: &[String]) -> AppResult<HashMap<String, Vec<schedule::Model>>> {
+    let mut by_service: HashMap<String, Vec<schedule::Model>> = HashMap::new();
+    for chunk in ids.chunks(IN_CHUNK) {
+        let rows = schedule::Entity::find()
+            .filter(schedule::Column::ServiceId.is_in(chunk.to_vec()))
+            .all(db)
+            .await?;
+        for row in rows {
+            if let Some(service_id) = row.service_id.clone() {
+                by_service.entry(service_id).or_default().push(row);
+            }
+        }
+    }
+    Ok(by_service)
+}
+
+/// Fetches the candidates' rows in one statement, in the candidates' order.
+async fn fetch_in_order(db: &impl ConnectionTrait, taken: &[Candidate]) -> AppResult<Vec<service::Model>> {
+    let ids: Vec<String> = taken.iter().map(|c| c.id.clone()).collect();
+    let mut rows: HashMap<String, service::Model> = service::Entity::find()
+        .filter(service::Column::Id.is_in(ids.clone()))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|s| (s.id.clone(), s))
+        .collect();
+    // A row deleted between the two reads drops out of the page.
+    Ok(ids.iter().filter_map(|id| rows.remove(id)).collect())
+}
+
+/// Whether a listing is due for review: not assured (or, failing that,
+/// created) in the last 12 months.
+pub fn review_due(reviewed: NaiveDate, now: DateTime<Utc>) -> bool {
+    let today = now.date_naive();
+    reviewed < today.checked_sub_months(Months::new(12)).unwrap_or(today)
+}
+
+/// Gives each candidate its sort key for `order` and sorts them.
+fn rank(mut found: Vec<Candidate>, filter: &ServiceFilter, order: ServiceOrder, now: DateTime<Utc>) -> Vec<Candidate> {
+    let has_text = text_of(filter).is_some();
+    for c in &mut found {
+        let distance = Part::Number(c.distance_km.unwrap_or(0.0));
+        let name = Part::Text(c.name.clone());
+        c.key = SortKey(match order {
+            ServiceOrder::Relevance => vec![
+                Part::Number(if review_due(c.reviewed, now) { 1.0 } else { 0.0 }),
+                Part::Number(if has_text && !c.name_matches { 1.0 } else { 0.0 }),
+                distance,
+                name,
+            ],
+            ServiceOrder::Distance => vec![distance, name],
+            ServiceOrder::Name => vec![name],
+            ServiceOrder::RecentlyReviewed => {
+                vec![
+                    Part::Number(-(c.reviewed.signed_duration_since(NaiveDate::MIN).num_days() as f64)),
+                    name,
+                ]
+            }
+        });
+    }
+    found.sort_by(|a, b| (&a.key, &a.id).cmp(&(&b.key, &b.id)));
+    found
+}
+
+/// One component of a sort key.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+enum Part {
+    Number(f64),
+    Text(String),
+}
+
+impl Eq for Part {}
+
+impl PartialOrd for Part {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Part {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        match (self, other) {
+            (Part::Number(a), Part::Number(b)) => a.total_cmp(b),
+            (Part::Text(a), Part::Text(b)) => a.cmp(b),
+            (Part::Number(_), Part::Text(_)) => std::cmp::Ordering::Less,
+            (Part::Text(_), Part::Number(_)) => std::cmp::Ordering::Greater,
+        }
+    }
+}
+
+/// The ordered values a result sorts by; a cursor carries it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+struct SortKey(Vec<Part>);
+
+impl SortKey {
+    fn encode(&self) -> String {
+        serde_json::to_string(&self.0).unwrap_or_default()
+    }
+
+    fn decode(text: &str) -> AppResult<SortKey> {
+        serde_json::from_str(text)
+            .map(SortKey)
+            .map_err(|_| AppError::bad_input(&["after"], "malformed cursor"))
+    }
+}
+
+/// Counts of matching services per term, each term counting the services
+/// filed under it or any of its descendants (as `taxonomyTermIds` filters).
+pub async fn facet_counts(
+    db: &impl ConnectionTrait,
+    service_ids: &[String],
+    terms: &[entity::taxonomy_term::Model],
+) -> AppResult<Vec<(String, u64)>> {
+    let parent: HashMap<&str, Option<&str>> = terms.iter().map(|t| (t.id.as_str(), t.parent_id.as_deref())).collect();
+    let mut services_under: HashMap<&str, HashSet<String>> = HashMap::new();
+    for chunk in service_ids.chunks(IN_CHUNK) {
+        let links: Vec<(String, String)> = attribute::Entity::find()
+            .select_only()
+            .columns([attribute::Column::LinkId, attribute::Column::TaxonomyTermId])
+            .filter(attribute::Column::LinkEntity.eq("service"))
+            .filter(attribute::Column::LinkId.is_in(chunk.to_vec()))
+            .into_tuple()
+            .all(db)
+            .await?;
+        for (service_id, term_id) in links {
+            // Credit the term and every ancestor within this taxonomy.
+            let mut current = parent.get_key_value(term_id.as_str()).map(|(k, _)| *k);
+            let mut hops = 0;
+            while let Some(term) = current {
+                services_under.entry(term).or_default().insert(service_id.clone());
+                current = parent.get(term).copied().flatten();
+                hops += 1;
+                if hops > 32 {
+                    break; // a cycle in imported data
+                }
+            }
+        }
+    }
+    Ok(terms
+        .iter()
+        .map(|t| {
+            (
+                t.id.clone(),
+                services_under.get(t.id.as_str()).map_or(0, |s| s.len() as u64),
+            )
+        })
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sort_keys_round_trip_and_order() {
+        let a = SortKey(vec![
+            Part::Number(0.0),
+            Part::Number(1.25),
+            Part::Text("Chatty café".into()),
+        ]);
+        let b = SortKey(vec![Part::Number(0.0), Part::Number(1.5), Part::Text("A".into())]);
+        assert!(a < b);
+        assert_eq!(SortKey::decode(&a.encode()).unwrap(), a);
+        assert!(SortKey::decode("{").is_err());
+        // Distances must survive the cursor exactly, or a page boundary repeats a row.
+        for distance in [
+            0.1 + 0.2,
+            1.234_567_890_123_456_7,
+            12.000_000_000_000_002,
+            f64::MIN_POSITIVE,
+        ] {
+            let key = SortKey(vec![Part::Number(distance)]);
+            assert_eq!(SortKey::decode(&key.encode()).unwrap(), key, "{distance}");
+        }
+    }
+
+    #[test]
+    fn filter_ranges_are_checked() {
+        let near = Some(GeoPoint {
+            latitude: 57.0,
+            longitude: -4.0,
+        });
+        for radius in [0.0, -1.0, 200.5, f64::NAN] {
+            let filter = ServiceFilter {
+                near,
+                radius_km: Some(radius),
+                ..Default::default()
+            };
+            assert!(filter.validate().is_err(), "{radius}");
+        }
+        assert!(
+            ServiceFilter {
+                near,
+                radius_km: Some(200.0),
+                ..Default::default()
+            }
+            .validate()
+            .is_ok()
+        );
+        assert!(
+            ServiceFilter {
+                age: Some(-1),
+                ..Default::default()
+            }
+            .validate()
+            .is_err()
+        );
+        assert!(
+            ServiceFilter {
+                radius_km: Some(5.0),
+                ..Default::default()
+            }
+            .validate()
+            .is_err()
+        );
+    }
 }

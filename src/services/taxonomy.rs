@@ -62,6 +62,15 @@ pub async fn count_terms(db: &impl ConnectionTrait, filter: &TermFilter) -> AppR
     Ok(filtered(filter).count(db).await?)
 }
 
+/// Every term of one taxonomy (by name or id).
+pub async fn terms_of_taxonomy(db: &impl ConnectionTrait, taxonomy: &str) -> AppResult<Vec<taxonomy_term::Model>> {
+    let filter = TermFilter {
+        taxonomy: Some(taxonomy.to_owned()),
+        parent_id: None,
+    };
+    Ok(filtered(&filter).all(db).await?)
+}
+
 /// The given terms and all their descendants, walking the tree one level per
 /// statement (taxonomies are a few levels deep).
 pub async fn with_descendants(db: &impl ConnectionTrait, ids: &[String]) -> AppResult<Vec<String>> {

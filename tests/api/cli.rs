@@ -80,3 +80,54 @@ async fn sqlite_runs_with_wal_foreign_keys_and_a_busy_timeout() {
     assert_eq!(pragma("synchronous").await, "2", "FULL");
     assert_eq!(pragma("busy_timeout").await, "5000");
 }
+
+#[tokio::test]
+async fn import_postcodes_from_an_ons_style_csv_is_idempotent() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}?mode=rwc", dir.path().join("postcodes.db").display());
+    let csv = dir.path().join("onspd.csv");
+    std::fs::write(
+        &csv,
+        "pcd,pcds,lat,long,oslaua\n\
+         AB101AA,AB10 1AA,57.14,-2.10,S12000033\n\
+         AB101AB,ab10 1ab,57.16,-2.12,S12000033\n\
+         ZE1 0AA,ze10aa,60.15,-1.15,S12000027\n\
+         XX,not a postcode,57.0,-2.0,S12000033\n\
+         AB99 9ZZ,AB99 9ZZ,99.999999,0.000000,\n",
+    )
+    .unwrap();
+    for _ in 0..2 {
+        let output = hubgraph(&["import", "postcodes", csv.to_str().unwrap()], &url);
+        assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+        assert_eq!(
+            String::from_utf8(output.stdout).unwrap().trim(),
+            "3",
+            "rows imported, alone on stdout"
+        );
+    }
+    let (db, _) = hubgraph::db::connect(&url).await.unwrap();
+    assert_eq!(entity::postcode::Entity::find().count(&db).await.unwrap(), 3);
+    let full = hubgraph::services::postcode::Postcode::parse("ab101ab").unwrap();
+    let found = hubgraph::services::geo::find_postcode(&db, &full)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(found.code, "AB10 1AB");
+    assert_eq!(found.area_code.as_deref(), Some("S12000033"));
+    let outward = hubgraph::services::postcode::Postcode::parse("AB10").unwrap();
+    let district = hubgraph::services::geo::find_postcode(&db, &outward)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        (district.point.latitude - 57.15).abs() < 1e-9,
+        "the mean of its postcodes"
+    );
+    assert_eq!(district.area_code.as_deref(), Some("S12000033"));
+
+    let missing = dir.path().join("bad.csv");
+    std::fs::write(&missing, "code,x,y\nAB10 1AA,1,2\n").unwrap();
+    let output = hubgraph(&["import", "postcodes", missing.to_str().unwrap()], &url);
+    assert!(!output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("postcode"));
+}

@@ -8,5 +8,6 @@ mod directory;
 mod http_rules;
 mod pagination;
 mod schema;
+mod search;
 mod serve;
 mod statements;

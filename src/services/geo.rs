@@ -1,0 +1,235 @@
+//! Points, great-circle distances, bounding boxes and postcode look-ups.
+
+use entity::postcode;
+use sea_orm::sea_query::OnConflict;
+use sea_orm::sea_query::{Expr, Func};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, IntoActiveModel, QueryFilter, QuerySelect};
+
+use crate::error::{AppError, AppResult};
+use crate::services::postcode::Postcode;
+
+/// Mean Earth radius (IUGG), kilometres.
+const EARTH_RADIUS_KM: f64 = 6371.0088;
+
+/// A WGS84 point.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct GeoPoint {
+    pub latitude: f64,
+    pub longitude: f64,
+}
+
+impl GeoPoint {
+    /// A point, or BAD_USER_INPUT naming `field` when out of range.
+    pub fn new(latitude: f64, longitude: f64, field: &[&str]) -> AppResult<GeoPoint> {
+        if !(-90.0..=90.0).contains(&latitude) || !latitude.is_finite() {
+            let mut path = field.to_vec();
+            path.push("latitude");
+            return Err(AppError::bad_input(&path, "latitude must be between -90 and 90"));
+        }
+        if !(-180.0..=180.0).contains(&longitude) || !longitude.is_finite() {
+            let mut path = field.to_vec();
+            path.push("longitude");
+            return Err(AppError::bad_input(&path, "longitude must be between -180 and 180"));
+        }
+        Ok(GeoPoint { latitude, longitude })
+    }
+
+    /// Great-circle (haversine) distance in kilometres.
+    pub fn distance_km(&self, other: &GeoPoint) -> f64 {
+        let (lat1, lat2) = (self.latitude.to_radians(), other.latitude.to_radians());
+        let d_lat = lat2 - lat1;
+        let d_lon = (other.longitude - self.longitude).to_radians();
+        let a = (d_lat / 2.0).sin().powi(2) + lat1.cos() * lat2.cos() * (d_lon / 2.0).sin().powi(2);
+        2.0 * EARTH_RADIUS_KM * a.sqrt().min(1.0).asin()
+    }
+
+    /// A latitude/longitude box that contains every point within `radius_km`
+    /// (a prefilter the location index can answer; the exact distance decides).
+    pub fn bounding_box(&self, radius_km: f64) -> BoundingBox {
+        let d_lat = (radius_km / EARTH_RADIUS_KM).to_degrees();
+        // Longitude degrees shrink with latitude; near the poles take every longitude.
+        let max_lat = (self.latitude.abs() + d_lat).min(90.0);
+        let d_lon = if max_lat >= 89.9 {
+            180.0
+        } else {
+            (radius_km / (EARTH_RADIUS_KM * max_lat.to_radians().cos()))
+                .to_degrees()
+                .min(180.0)
+        };
+        BoundingBox {
+            min_latitude: self.latitude - d_lat,
+            max_latitude: self.latitude + d_lat,
+            min_longitude: self.longitude - d_lon,
+            max_longitude: self.longitude + d_lon,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct BoundingBox {
+    pub min_latitude: f64,
+    pub max_latitude: f64,
+    pub min_longitude: f64,
+    pub max_longitude: f64,
+}
+
+/// A postcode (full or outward) resolved to a centroid and an area.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PostcodeInfo {
+    pub code: String,
+    pub outward: String,
+    pub point: GeoPoint,
+    pub area_code: Option<String>,
+}
+
+#[derive(Debug, FromQueryResult)]
+struct Centroid {
+    latitude: Option<f64>,
+    longitude: Option<f64>,
+}
+
+/// Resolves a postcode or outward code; `None` when it is well formed but unknown.
+pub async fn find_postcode(db: &impl ConnectionTrait, postcode: &Postcode) -> AppResult<Option<PostcodeInfo>> {
+    match postcode {
+        Postcode::Full { .. } => {
+            let found = postcode::Entity::find_by_id(postcode.normalized()).one(db).await?;
+            Ok(found.map(|p| PostcodeInfo {
+                code: p.code,
+                outward: p.outward,
+                point: GeoPoint {
+                    latitude: p.latitude,
+                    longitude: p.longitude,
+                },
+                area_code: p.area_code,
+            }))
+        }
+        Postcode::Outward(outward) => {
+            // The district's centroid: the mean of its postcodes' centroids.
+            let centroid = postcode::Entity::find()
+                .select_only()
+                .expr_as(Func::avg(Expr::col(postcode::Column::Latitude)), "latitude")
+                .expr_as(Func::avg(Expr::col(postcode::Column::Longitude)), "longitude")
+                .filter(postcode::Column::Outward.eq(outward.clone()))
+                .into_model::<Centroid>()
+                .one(db)
+                .await?;
+            let Some(Centroid {
+                latitude: Some(latitude),
+                longitude: Some(longitude),
+            }) = centroid
+            else {
+                return Ok(None);
+            };
+            // Its area: the one most of its postcodes lie in.
+            let areas: Vec<Option<String>> = postcode::Entity::find()
+                .select_only()
+                .column(postcode::Column::AreaCode)
+                .filter(postcode::Column::Outward.eq(outward.clone()))
+                .into_tuple()
+                .all(db)
+                .await?;
+            Ok(Some(PostcodeInfo {
+                code: outward.clone(),
+                outward: outward.clone(),
+                point: GeoPoint { latitude, longitude },
+                area_code: most_common(areas.into_iter().flatten()),
+            }))
+        }
+    }
+}
+
+fn most_common(values: impl Iterator<Item = String>) -> Option<String> {
+    let mut counts = std::collections::BTreeMap::<String, usize>::new();
+    for value in values {
+        *counts.entry(value).or_default() += 1;
+    }
+    counts.into_iter().max_by_key(|(_, n)| *n).map(|(v, _)| v)
+}
+
+/// Parses and resolves a postcode given by a user, with the errors a user
+/// needs: "not a UK postcode" when malformed, "postcode not found" when unknown.
+pub async fn locate(db: &impl ConnectionTrait, text: &str, field: &[&str]) -> AppResult<PostcodeInfo> {
+    let postcode = Postcode::parse(text).map_err(|_| AppError::bad_input(field, "not a UK postcode"))?;
+    find_postcode(db, &postcode)
+        .await?
+        .ok_or_else(|| AppError::bad_input(field, "postcode not found"))
+}
+
+/// Inserts or replaces postcode centroids (re-importing is idempotent).
+pub async fn upsert_postcodes(db: &impl ConnectionTrait, rows: &[postcode::Model]) -> AppResult<()> {
+    // Five columns a row: 1,000 rows stay under every bound-parameter limit.
+    for chunk in rows.chunks(1000) {
+        let models = chunk.iter().cloned().map(IntoActiveModel::into_active_model);
+        postcode::Entity::insert_many(models)
+            .on_conflict(
+                OnConflict::column(postcode::Column::Code)
+                    .update_columns([
+                        postcode::Column::Outward,
+                        postcode::Column::Latitude,
+                        postcode::Column::Longitude,
+                        postcode::Column::AreaCode,
+                    ])
+                    .to_owned(),
+            )
+            .exec_without_returning(db)
+            .await?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn distances_match_known_values() {
+        let edinburgh = GeoPoint {
+            latitude: 55.9533,
+            longitude: -3.1883,
+        };
+        let glasgow = GeoPoint {
+            latitude: 55.8642,
+            longitude: -4.2518,
+        };
+        let d = edinburgh.distance_km(&glasgow);
+        assert!((d - 66.9).abs() < 1.0, "{d}");
+        assert_eq!(edinburgh.distance_km(&edinburgh), 0.0);
+    }
+
+    #[test]
+    fn bounding_box_contains_the_circle() {
+        let lerwick = GeoPoint {
+            latitude: 60.155,
+            longitude: -1.145,
+        };
+        for radius in [0.5, 5.0, 50.0, 200.0] {
+            let bbox = lerwick.bounding_box(radius);
+            for bearing in 0..360 {
+                // A point just inside the radius on this bearing.
+                let b = (bearing as f64).to_radians();
+                let d = (radius * 0.999) / EARTH_RADIUS_KM;
+                let lat1 = lerwick.latitude.to_radians();
+                let lat2 = (lat1.sin() * d.cos() + lat1.cos() * d.sin() * b.cos()).asin();
+                let lon2 = lerwick.longitude.to_radians()
+                    + (b.sin() * d.sin() * lat1.cos()).atan2(d.cos() - lat1.sin() * lat2.sin());
+                let (lat2, lon2) = (lat2.to_degrees(), lon2.to_degrees());
+                assert!(
+                    bbox.min_latitude <= lat2 && lat2 <= bbox.max_latitude,
+                    "{radius} {bearing}"
+                );
+                assert!(
+                    bbox.min_longitude <= lon2 && lon2 <= bbox.max_longitude,
+                    "{radius} {bearing}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn points_out_of_range_name_the_field() {
+        let error = GeoPoint::new(91.0, 0.0, &["filter", "near"]).unwrap_err();
+        assert!(matches!(error, AppError::BadUserInput { ref field, .. } if field == &["filter", "near", "latitude"]));
+        assert!(GeoPoint::new(f64::NAN, 0.0, &[]).is_err());
+        assert!(GeoPoint::new(57.0, -181.0, &[]).is_err());
+    }
+}

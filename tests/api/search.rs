@@ -1,0 +1,308 @@
+//! The partner search: radius, postcodes, coverage, taxonomy, who and how,
+//! open at, ordering, facets and validation, checked against brute force.
+
+use std::collections::{HashMap, HashSet};
+
+use serde_json::{Value, json};
+
+use crate::helpers::{TestApp, error_code};
+use crate::on_both;
+
+/// Every page of `services` for `filter` / `order`, as edges (cursor, node, distanceKm).
+async fn all_edges(app: &TestApp, filter: Value, order: &str, fields: &str) -> (Vec<Value>, i64) {
+    let query = format!(
+        "query($filter: ServiceFilter, $after: String) {{
+            services(filter: $filter, orderBy: {order}, first: 37, after: $after) {{
+                totalCount pageInfo {{ hasNextPage endCursor }}
+                edges {{ distanceKm node {{ id {fields} }} }}
+            }} }}"
+    );
+    let mut edges = Vec::new();
+    let mut after = Value::Null;
+    let mut total = None;
+    loop {
+        let data = app.data(&query, json!({ "filter": filter, "after": after })).await;
+        let connection = &data["services"];
+        total.get_or_insert(connection["totalCount"].as_i64().unwrap());
+        edges.extend(connection["edges"].as_array().unwrap().iter().cloned());
+        if connection["pageInfo"]["hasNextPage"] == false {
+            break;
+        }
+        after = connection["pageInfo"]["endCursor"].clone();
+    }
+    let ids: HashSet<&str> = edges.iter().map(|e| e["node"]["id"].as_str().unwrap()).collect();
+    assert_eq!(ids.len(), edges.len(), "a service came twice");
+    assert_eq!(edges.len() as i64, total.unwrap(), "walked rows differ from totalCount");
+    (edges, total.unwrap())
+}
+
+fn haversine(a: (f64, f64), b: (f64, f64)) -> f64 {
+    let (lat1, lat2) = (a.0.to_radians(), b.0.to_radians());
+    let d_lat = lat2 - lat1;
+    let d_lon = (b.1 - a.1).to_radians();
+    let h = (d_lat / 2.0).sin().powi(2) + lat1.cos() * lat2.cos() * (d_lon / 2.0).sin().powi(2);
+    2.0 * 6371.0088 * h.sqrt().asin()
+}
+
+on_both! {
+    /// Radius searches match a brute-force computation over the whole data set.
+    async fn radius_search_matches_brute_force(app) {
+        let (everything, _) = all_edges(&app, json!({}), "NAME", "locations { latitude longitude }").await;
+        let points = [
+            ("Edinburgh city centre", 55.9533, -3.1883),
+            ("Glasgow city centre", 55.8642, -4.2518),
+            ("rural Highland", 57.48, -4.70),
+            ("Kirkwall, Orkney", 58.981, -2.960),
+            ("Stornoway, Lewis", 58.209, -6.387),
+        ];
+        for (place, lat, lon) in points {
+            for radius in [1.0, 5.0, 25.0, 80.0] {
+                let mut expected: HashMap<String, f64> = HashMap::new();
+                for edge in &everything {
+                    let nearest = edge["node"]["locations"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .filter_map(|l| Some(haversine((lat, lon), (l["latitude"].as_f64()?, l["longitude"].as_f64()?))))
+                        .filter(|d| *d <= radius)
+                        .fold(f64::INFINITY, f64::min);
+                    if nearest.is_finite() {
+                        expected.insert(edge["node"]["id"].as_str().unwrap().to_owned(), nearest);
+                    }
+                }
+                let filter = json!({ "near": { "latitude": lat, "longitude": lon }, "radiusKm": radius });
+                let (found, _) = all_edges(&app, filter, "DISTANCE", "").await;
+                let got: HashMap<String, f64> = found
+                    .iter()
+                    .map(|e| (e["node"]["id"].as_str().unwrap().to_owned(), e["distanceKm"].as_f64().unwrap()))
+                    .collect();
+                assert_eq!(
+                    got.keys().collect::<HashSet<_>>(),
+                    expected.keys().collect::<HashSet<_>>(),
+                    "{place}, {radius} km"
+                );
+                for (id, distance) in &got {
+                    assert!((distance - expected[id]).abs() < 0.002, "{place} {radius}: {distance} vs {}", expected[id]);
+                }
+                let distances: Vec<f64> = found.iter().map(|e| e["distanceKm"].as_f64().unwrap()).collect();
+                assert!(distances.windows(2).all(|w| w[0] <= w[1]), "not nearest first: {distances:?}");
+            }
+        }
+        // The Edinburgh centre has services within 5 km in the demo set; Orkney within 25.
+        let city = json!({ "near": { "latitude": 55.9533, "longitude": -3.1883 } });
+        assert!(all_edges(&app, city, "DISTANCE", "").await.1 > 0);
+    }
+}
+
+on_both! {
+    /// Postcodes: any case and spacing, outward codes, clear errors, and radius searches by postcode.
+    async fn postcodes_resolve_and_search(app) {
+        let data = app.data("{ locations(first: 1, filter: { areaCodes: [\"S12000036\"] }) { nodes { latitude longitude areaCode address { postalCode } } } }", json!({})).await;
+        let location = &data["locations"]["nodes"][0];
+        let code = location["address"]["postalCode"].as_str().unwrap().to_owned();
+        let messy = format!("  {}  ", code.to_lowercase().replace(' ', ""));
+        let found = app.data("query($c: String!) { postcode(code: $c) { code outward latitude longitude areaCode } }", json!({ "c": messy })).await;
+        assert_eq!(found["postcode"]["code"], code);
+        assert_eq!(found["postcode"]["areaCode"], "S12000036");
+        let outward = found["postcode"]["outward"].as_str().unwrap().to_owned();
+        assert!(code.starts_with(&outward));
+        let district = app.data("query($c: String!) { postcode(code: $c) { code latitude areaCode } }", json!({ "c": outward.to_lowercase() })).await;
+        assert_eq!(district["postcode"]["code"], outward);
+        assert!(district["postcode"]["latitude"].as_f64().is_some());
+
+        let unknown = app.data(r#"{ postcode(code: "ZZ9 9ZZ") { code } }"#, json!({})).await;
+        assert!(unknown["postcode"].is_null());
+        let malformed = app.graphql(r#"{ postcode(code: "'; DROP TABLE postcode") { code } }"#, json!({})).await;
+        assert_eq!(error_code(&malformed), "BAD_USER_INPUT");
+        assert_eq!(malformed["errors"][0]["message"], "not a UK postcode");
+
+        let by_postcode = app
+            .graphql("query($c: String) { services(filter: { near: { postcode: $c } }, orderBy: DISTANCE) { totalCount edges { distanceKm } } }", json!({ "c": messy }))
+            .await;
+        assert!(by_postcode["errors"].is_null(), "{by_postcode}");
+        assert!(by_postcode["data"]["services"]["totalCount"].as_i64().unwrap() > 0);
+        let not_found = app.graphql(r#"{ services(filter: { near: { postcode: "ZZ9 9ZZ" } }) { totalCount } }"#, json!({})).await;
+        assert_eq!(error_code(&not_found), "BAD_USER_INPUT");
+        assert_eq!(not_found["errors"][0]["message"], "postcode not found");
+        assert_eq!(not_found["errors"][0]["extensions"]["field"], json!(["filter", "near", "postcode"]));
+        let bad = app.graphql(r#"{ services(filter: { coversPostcode: "hello" }) { totalCount } }"#, json!({})).await;
+        assert_eq!(bad["errors"][0]["message"], "not a UK postcode");
+        assert_eq!(bad["errors"][0]["extensions"]["field"], json!(["filter", "coversPostcode"]));
+    }
+}
+
+on_both! {
+    /// coversPostcode: services whose area covers the postcode's council area, plus national ones.
+    async fn coverage_by_postcode_includes_national_services(app) {
+        let data = app.data("{ locations(first: 1, filter: { areaCodes: [\"S12000017\"] }) { nodes { address { postalCode } } } }", json!({})).await;
+        let code = data["locations"]["nodes"][0]["address"]["postalCode"].clone();
+        let (edges, total) = all_edges(&app, json!({ "coversPostcode": code }), "NAME", "serviceAreas { areaCode }").await;
+        assert!(total > 0);
+        let mut national = 0;
+        for edge in &edges {
+            let areas: Vec<&str> = edge["node"]["serviceAreas"].as_array().unwrap().iter().filter_map(|a| a["areaCode"].as_str()).collect();
+            assert!(areas.contains(&"S12000017") || areas.contains(&"SCOTLAND"), "{areas:?}");
+            national += areas.contains(&"SCOTLAND") as usize;
+        }
+        assert!(national > 0, "national services are included");
+        assert!(national < edges.len(), "local services are included");
+    }
+}
+
+on_both! {
+    /// Who and how: age, languages, accessibility, all-of taxonomy; filters combine with AND.
+    async fn who_and_how_filters_combine(app) {
+        let (for_15, _) = all_edges(&app, json!({ "age": 15 }), "NAME", "minimumAge maximumAge").await;
+        assert!(!for_15.is_empty());
+        for edge in &for_15 {
+            let node = &edge["node"];
+            assert!(node["minimumAge"].as_i64().is_none_or(|m| m <= 15) && node["maximumAge"].as_i64().is_none_or(|m| m >= 15), "{node}");
+        }
+        let (everyone, _) = all_edges(&app, json!({}), "NAME", "").await;
+        assert!(for_15.len() < everyone.len(), "some services are not for 15-year-olds");
+
+        let (gaelic, _) = all_edges(&app, json!({ "languages": ["GD"] }), "NAME", "languages { code }").await;
+        assert!(!gaelic.is_empty());
+        assert!(gaelic.iter().all(|e| e["node"]["languages"].as_array().unwrap().iter().any(|l| l["code"] == "gd")));
+
+        let terms = app.data(r#"{ a: taxonomyTerms(taxonomy: "accessibility", first: 100) { nodes { id name } } }"#, json!({})).await;
+        let step_free = terms["a"]["nodes"].as_array().unwrap().iter().find(|t| t["name"].as_str().unwrap().to_lowercase().contains("step-free")).expect("a step-free term").clone();
+        let (accessible, _) = all_edges(&app, json!({ "accessibilityTermIds": [step_free["id"]] }), "NAME", "locations { taxonomyTerms { id } }").await;
+        assert!(!accessible.is_empty() && accessible.len() < everyone.len());
+        for edge in &accessible {
+            let at = edge["node"]["locations"].as_array().unwrap();
+            assert!(at.iter().any(|l| l["taxonomyTerms"].as_array().unwrap().iter().any(|t| t["id"] == step_free["id"])));
+        }
+
+        // allTaxonomyTermIds: a category and an audience together.
+        let first = &everyone[0];
+        let data = app.data("query($id: ID!) { service(id: $id) { taxonomyTerms { id taxonomy } } }", json!({ "id": first["node"]["id"] })).await;
+        let terms = data["service"]["taxonomyTerms"].as_array().unwrap();
+        let category = terms.iter().find(|t| t["taxonomy"] == "service-category").unwrap()["id"].clone();
+        let audience = terms.iter().find(|t| t["taxonomy"] == "audience").unwrap()["id"].clone();
+        let (both, _) = all_edges(&app, json!({ "allTaxonomyTermIds": [category, audience] }), "NAME", "taxonomyTerms { id }").await;
+        assert!(both.iter().any(|e| e["node"]["id"] == first["node"]["id"]));
+        for edge in &both {
+            let ids: Vec<&Value> = edge["node"]["taxonomyTerms"].as_array().unwrap().iter().map(|t| &t["id"]).collect();
+            assert!(ids.contains(&&category) && ids.contains(&&audience));
+        }
+        let (either, _) = all_edges(&app, json!({ "taxonomyTermIds": [category, audience] }), "NAME", "").await;
+        assert!(either.len() >= both.len());
+
+        // Everything at once is valid.
+        let combined = json!({
+            "text": "a", "near": { "latitude": 56.0, "longitude": -4.0 }, "radiusKm": 200, "age": 30,
+            "languages": ["en"], "taxonomyTermIds": [category], "openAt": "2026-11-24T11:00:00Z",
+            "modifiedAfter": "2000-01-01T00:00:00Z", "status": ["ACTIVE"]
+        });
+        all_edges(&app, combined, "RELEVANCE", "").await;
+    }
+}
+
+on_both! {
+    /// openAt agrees with isOpen for every service, on a weekday morning and a Sunday night.
+    async fn open_at_agrees_with_is_open(app) {
+        for at in ["2026-11-24T11:00:00Z", "2026-11-29T23:30:00Z", "2026-07-07T09:30:00Z"] {
+            let (everything, _) = all_edges(&app, json!({}), "NAME", &format!("isOpen(at: \"{at}\")")).await;
+            let expected: HashSet<String> = everything
+                .iter()
+                .filter(|e| e["node"]["isOpen"] == true)
+                .map(|e| e["node"]["id"].as_str().unwrap().to_owned())
+                .collect();
+            let (open, _) = all_edges(&app, json!({ "openAt": at }), "RELEVANCE", "").await;
+            let got: HashSet<String> = open.iter().map(|e| e["node"]["id"].as_str().unwrap().to_owned()).collect();
+            assert_eq!(got, expected, "at {at}");
+            if at.starts_with("2026-11-24") {
+                assert!(!got.is_empty(), "services open on a Tuesday morning");
+            }
+        }
+    }
+}
+
+on_both! {
+    /// Orders: every order walks each match once; reviewed listings come before review-due ones.
+    async fn every_order_pages_stably(app) {
+        let (relevance, total) = all_edges(&app, json!({}), "RELEVANCE", "reviewDue name").await;
+        let due: Vec<bool> = relevance.iter().map(|e| e["node"]["reviewDue"].as_bool().unwrap()).collect();
+        assert!(due.windows(2).all(|w| !w[0] || w[1]), "a review-due listing ranks before a reviewed one");
+        assert!(due.contains(&true) && due.contains(&false), "the demo set has both");
+
+        let (reviewed, _) = all_edges(&app, json!({}), "RECENTLY_REVIEWED", "assuredDate").await;
+        assert_eq!(reviewed.len() as i64, total);
+        let dates: Vec<String> = reviewed.iter().map(|e| e["node"]["assuredDate"].as_str().unwrap_or("").to_owned()).collect();
+        let with_dates: Vec<&String> = dates.iter().filter(|d| !d.is_empty()).collect();
+        assert!(with_dates.windows(2).all(|w| w[0] >= w[1]), "not most recent first");
+
+        let (text, _) = all_edges(&app, json!({ "text": "young people" }), "RELEVANCE", "name description reviewDue").await;
+        assert!(!text.is_empty());
+        let reviewed_only: Vec<bool> = text
+            .iter()
+            .filter(|e| e["node"]["reviewDue"] == false)
+            .map(|e| e["node"]["name"].as_str().unwrap().to_lowercase().contains("young people"))
+            .collect();
+        assert!(reviewed_only.windows(2).all(|w| w[0] || !w[1]), "a description match ranks before a name match");
+
+        let order_error = app.graphql("{ services(orderBy: DISTANCE) { totalCount } }", json!({})).await;
+        assert_eq!(error_code(&order_error), "BAD_USER_INPUT");
+    }
+}
+
+on_both! {
+    /// Facets count what the same filter plus that term would total.
+    async fn facets_match_filtered_totals(app) {
+        let filter = json!({ "near": { "latitude": 55.8642, "longitude": -4.2518 }, "radiusKm": 30 });
+        let data = app
+            .data("query($f: ServiceFilter) { serviceFacets(filter: $f) { term { id name } count } }", json!({ "f": filter }))
+            .await;
+        let facets = data["serviceFacets"].as_array().unwrap();
+        assert!(facets.len() > 3);
+        for facet in facets {
+            let mut narrowed = filter.clone();
+            narrowed["taxonomyTermIds"] = json!([facet["term"]["id"]]);
+            let total = app.data("query($f: ServiceFilter) { services(filter: $f) { totalCount } }", json!({ "f": narrowed })).await;
+            assert_eq!(total["services"]["totalCount"], facet["count"], "{}", facet["term"]["name"]);
+        }
+        let audience = app.data(r#"{ serviceFacets(taxonomy: "audience") { term { taxonomy } count } }"#, json!({})).await;
+        assert!(audience["serviceFacets"].as_array().unwrap().iter().all(|f| f["term"]["taxonomy"] == "audience"));
+    }
+}
+
+on_both! {
+    /// Out-of-range input is BAD_USER_INPUT with the field path, nothing else.
+    async fn invalid_search_input_names_the_field(app) {
+        for (filter, field) in [
+            (json!({ "near": { "latitude": 56.0, "longitude": -4.0 }, "radiusKm": 0 }), json!(["filter", "radiusKm"])),
+            (json!({ "near": { "latitude": 56.0, "longitude": -4.0 }, "radiusKm": 201 }), json!(["filter", "radiusKm"])),
+            (json!({ "near": { "latitude": 56.0, "longitude": -4.0 }, "radiusKm": -3 }), json!(["filter", "radiusKm"])),
+            (json!({ "near": { "latitude": 91.0, "longitude": -4.0 } }), json!(["filter", "near", "latitude"])),
+            (json!({ "near": { "latitude": 56.0, "longitude": 190.0 } }), json!(["filter", "near", "longitude"])),
+            (json!({ "near": { "latitude": 56.0 } }), json!(["filter", "near"])),
+            (json!({ "age": -1 }), json!(["filter", "age"])),
+            (json!({ "radiusKm": 5 }), json!(["filter", "near"])),
+        ] {
+            let response = app.graphql("query($f: ServiceFilter) { services(filter: $f) { totalCount } }", json!({ "f": filter })).await;
+            assert_eq!(error_code(&response), "BAD_USER_INPUT", "{filter}: {response}");
+            assert_eq!(response["errors"][0]["extensions"]["field"], field, "{filter}");
+        }
+    }
+}
+
+on_both! {
+    /// A partner search costs a fixed number of statements whatever the page size.
+    async fn partner_search_costs_fixed_statements(app) {
+        let query = "query($first: Int) { services(first: $first, filter: {
+                near: { latitude: 55.8642, longitude: -4.2518 }, radiusKm: 50, age: 30, text: \"a\",
+                openAt: \"2026-11-24T11:00:00Z\"
+            }) { totalCount nodes { name organization { name } locations { name } schedules { byDay }
+                 phones { number } taxonomyTerms { name } } } }";
+        let mut counts = Vec::new();
+        for first in [1, 5, 20] {
+            let before = app.statements();
+            let data = app.data(query, json!({ "first": first })).await;
+            assert!(!data["services"]["nodes"].as_array().unwrap().is_empty());
+            counts.push(app.statements() - before);
+        }
+        assert!(counts.windows(2).all(|w| w[0] == w[1]), "statements vary with page size: {counts:?}");
+        assert!(counts[0] <= 12, "{counts:?}");
+    }
+}
