@@ -116,6 +116,8 @@ where
     insert_rows(&txn, &data.attributes, &progress).await?;
     insert_rows(&txn, &data.languages, &progress).await?;
     insert_rows(&txn, &data.cost_options, &progress).await?;
+    let ids: Vec<String> = data.services.iter().map(|s| s.id.clone()).collect();
+    crate::services::text::reindex(&txn, &ids).await?;
     txn.commit().await?;
     progress.finish_and_clear();
     Ok(Counts {

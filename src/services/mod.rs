@@ -13,3 +13,4 @@ pub mod related;
 pub mod search;
 pub mod status;
 pub mod taxonomy;
+pub mod text;

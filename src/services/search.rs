@@ -20,7 +20,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::{AppError, AppResult};
 use crate::page::{Cursor, Page, PageRequest};
 use crate::services::geo::GeoPoint;
-use crate::services::{keyset, opening, status, taxonomy};
+use crate::services::{keyset, opening, status, taxonomy, text};
 
 /// Largest radius a search may ask for, kilometres.
 pub const MAX_RADIUS_KM: f64 = 200.0;
@@ -184,11 +184,9 @@ async fn condition(db: &impl ConnectionTrait, filter: &ServiceFilter) -> AppResu
     let statuses = filter.statuses.clone().unwrap_or_else(status::default_listed);
     let mut condition = Condition::all().add(service::Column::Status.is_in(statuses));
     if let Some(text) = text_of(filter) {
-        condition = condition.add(
-            Condition::any()
-                .add(column_contains(service::Column::Name.into_expr(), text))
-                .add(column_contains(service::Column::Description.into_expr(), text)),
-        );
+        // Text with no words at all (only punctuation) matches nothing.
+        let matching = text::matching(db.get_database_backend(), text).unwrap_or_else(|| Expr::cust("1 = 0"));
+        condition = condition.add(matching);
     }
     if let Some(organization_id) = &filter.organization_id {
         condition = condition.add(service::Column::OrganizationId.eq(organization_id.clone()));
@@ -364,6 +362,8 @@ struct Candidate {
     name: String,
     reviewed: NaiveDate,
     name_matches: bool,
+    /// Text relevance, higher is better (0 without text).
+    score: f64,
     distance_km: Option<f64>,
     key: SortKey,
 }
@@ -402,16 +402,23 @@ async fn candidates(
         .into_tuple()
         .all(db)
         .await?;
-    let text = text_of(filter).map(str::to_lowercase);
+    let relevance = match text_of(filter) {
+        Some(words) => text::relevance(db, words).await?,
+        None => HashMap::new(),
+    };
     let mut found: Vec<Candidate> = rows
         .into_iter()
-        .map(|(id, name, assured, created)| Candidate {
-            distance_km: distances.as_ref().and_then(|d| d.get(&id).copied()),
-            name_matches: text.as_ref().is_some_and(|t| name.to_lowercase().contains(t.as_str())),
-            reviewed: assured.unwrap_or_else(|| created.date_naive()),
-            id,
-            name,
-            key: SortKey::default(),
+        .map(|(id, name, assured, created)| {
+            let matched = relevance.get(&id);
+            Candidate {
+                distance_km: distances.as_ref().and_then(|d| d.get(&id).copied()),
+                name_matches: matched.is_some_and(|r| r.in_name),
+                score: matched.map_or(0.0, |r| r.score),
+                reviewed: assured.unwrap_or_else(|| created.date_naive()),
+                id,
+                name,
+                key: SortKey::default(),
+            }
         })
         .collect();
     if let Some(at) = filter.open_at {
@@ -523,6 +530,7 @@ fn rank(mut found: Vec<Candidate>, filter: &ServiceFilter, order: ServiceOrder, 
             ServiceOrder::Relevance => vec![
                 Part::Number(if review_due(c.reviewed, now) { 1.0 } else { 0.0 }),
                 Part::Number(if has_text && !c.name_matches { 1.0 } else { 0.0 }),
+                Part::Number(-c.score),
                 distance,
                 name,
             ],

@@ -115,13 +115,14 @@ on_both! {
         let all = app.data("{ services { totalCount } }", json!({})).await["services"]["totalCount"].as_i64().unwrap();
 
         let warm = app
-            .data(r#"{ services(filter: { text: "WARM SPACE" }, first: 100) { totalCount nodes { name description } } }"#, json!({}))
+            .data(r#"{ services(filter: { text: "WARM SPACE" }, first: 100) { totalCount nodes { name description organization { name } taxonomyTerms { name } } } }"#, json!({}))
             .await;
         let warm_count = warm["services"]["totalCount"].as_i64().unwrap();
         assert!(warm_count > 0 && warm_count < all);
         for node in warm["services"]["nodes"].as_array().unwrap() {
-            let text = format!("{} {}", node["name"], node["description"]).to_lowercase();
-            assert!(text.contains("warm space"), "{text}");
+            // Stemmed full-text search: both words somewhere in the indexed fields.
+            let text = format!("{} {} {} {}", node["name"], node["description"], node["organization"], node["taxonomyTerms"]).to_lowercase();
+            assert!(text.contains("warm") && text.contains("space"), "{text}");
         }
         // LIKE wildcards in the input are literal text.
         let wild = app.data(r#"{ services(filter: { text: "%_%" }) { totalCount } }"#, json!({})).await;

@@ -191,7 +191,7 @@ on_both! {
 
         // Everything at once is valid.
         let combined = json!({
-            "text": "a", "near": { "latitude": 56.0, "longitude": -4.0 }, "radiusKm": 200, "age": 30,
+            "text": "support", "near": { "latitude": 56.0, "longitude": -4.0 }, "radiusKm": 200, "age": 30,
             "languages": ["en"], "taxonomyTermIds": [category], "openAt": "2026-11-24T11:00:00Z",
             "modifiedAfter": "2000-01-01T00:00:00Z", "status": ["ACTIVE"]
         });
@@ -291,7 +291,7 @@ on_both! {
     /// A partner search costs a fixed number of statements whatever the page size.
     async fn partner_search_costs_fixed_statements(app) {
         let query = "query($first: Int) { services(first: $first, filter: {
-                near: { latitude: 55.8642, longitude: -4.2518 }, radiusKm: 50, age: 30, text: \"a\",
+                near: { latitude: 55.8642, longitude: -4.2518 }, radiusKm: 50, age: 30, text: \"support\",
                 openAt: \"2026-11-24T11:00:00Z\"
             }) { totalCount nodes { name organization { name } locations { name } schedules { byDay }
                  phones { number } taxonomyTerms { name } } } }";
@@ -304,5 +304,46 @@ on_both! {
         }
         assert!(counts.windows(2).all(|w| w[0] == w[1]), "statements vary with page size: {counts:?}");
         assert!(counts[0] <= 12, "{counts:?}");
+    }
+}
+
+on_both! {
+    /// Text search: stemmed words over name, description, organization and terms; input is never syntax.
+    async fn text_search_is_stemmed_ranked_and_safe(app) {
+        let total = |text: &str| {
+            let app = &app;
+            let text = text.to_owned();
+            async move {
+                let data = app.graphql("query($t: String) { services(filter: { text: $t }) { totalCount } }", json!({ "t": text })).await;
+                assert!(data["errors"].is_null(), "{text}: {data}");
+                data["data"]["services"]["totalCount"].as_i64().unwrap()
+            }
+        };
+        let support = total("support").await;
+        assert!(support > 0);
+        assert_eq!(total("supporting").await, support, "stemmed");
+        assert_eq!(total("SUPPORT").await, support);
+        for hostile in ["\"", "*", "support*", "NEAR(support carers)", "name:support", "-support", "support AND OR NOT", "'; DROP TABLE service; --", "{}[]()^~", "café's"] {
+            total(hostile).await;
+        }
+        assert_eq!(total("the and of").await, 0, "stop words alone match nothing");
+
+        // Organization names and taxonomy term names are searched too.
+        let data = app.data("{ services(orderBy: NAME, first: 50) { nodes { id organization { name } taxonomyTerms { name } } } }", json!({})).await;
+        let service = data["services"]["nodes"].as_array().unwrap().iter().find(|s| !s["taxonomyTerms"].as_array().unwrap().is_empty()).unwrap().clone();
+        for text in [service["organization"]["name"].as_str().unwrap(), service["taxonomyTerms"][0]["name"].as_str().unwrap()] {
+            let (edges, _) = all_edges(&app, json!({ "text": text }), "RELEVANCE", "").await;
+            assert!(edges.iter().any(|e| e["node"]["id"] == service["id"]), "{text} does not find {}", service["id"]);
+        }
+
+        // Name matches rank above description matches (among reviewed listings, which come first).
+        let (ranked, _) = all_edges(&app, json!({ "text": "warm" }), "RELEVANCE", "name reviewDue").await;
+        let reviewed: Vec<bool> = ranked
+            .iter()
+            .filter(|e| e["node"]["reviewDue"] == false)
+            .map(|e| e["node"]["name"].as_str().unwrap().to_lowercase().contains("warm"))
+            .collect();
+        assert!(reviewed.contains(&true));
+        assert!(reviewed.windows(2).all(|w| w[0] || !w[1]), "a description match ranks above a name match: {reviewed:?}");
     }
 }

@@ -1,0 +1,422 @@
+//! Full-text search over services: name, description, organization name and
+//! taxonomy term names, stemmed for English (SQLite FTS5 with the porter
+//! tokenizer; PostgreSQL `english` text search with weighted fields).
+//!
+//! Input is always treated as words: everything but letters and digits
+//! separates words, so quotes, `*`, `NEAR`, `:` or `-` cannot form query
+//! syntax on either database.
+
+use std::collections::HashMap;
+
+use entity::{organization, service};
+use sea_orm::sea_query::{Expr, SimpleExpr};
+use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseBackend, EntityTrait, QueryFilter, QuerySelect, Statement, Value};
+
+use crate::error::AppResult;
+use crate::services::related;
+
+/// Words considered per query, and characters per word: enough for any real search.
+const MAX_WORDS: usize = 16;
+const MAX_WORD_CHARS: usize = 64;
+/// Services reindexed per statement.
+const CHUNK: usize = 500;
+
+/// English stop words (the Snowball list PostgreSQL's `english` configuration
+/// drops). Dropping them on both databases keeps results the same on each.
+const STOP_WORDS: &[&str] = &[
+    "i",
+    "me",
+    "my",
+    "myself",
+    "we",
+    "our",
+    "ours",
+    "ourselves",
+    "you",
+    "your",
+    "yours",
+    "yourself",
+    "yourselves",
+    "he",
+    "him",
+    "his",
+    "himself",
+    "she",
+    "her",
+    "hers",
+    "herself",
+    "it",
+    "its",
+    "itself",
+    "they",
+    "them",
+    "their",
+    "theirs",
+    "themselves",
+    "what",
+    "which",
+    "who",
+    "whom",
+    "this",
+    "that",
+    "these",
+    "those",
+    "am",
+    "is",
+    "are",
+    "was",
+    "were",
+    "be",
+    "been",
+    "being",
+    "have",
+    "has",
+    "had",
+    "having",
+    "do",
+    "does",
+    "did",
+    "doing",
+    "a",
+    "an",
+    "the",
+    "and",
+    "but",
+    "if",
+    "or",
+    "because",
+    "as",
+    "until",
+    "while",
+    "of",
+    "at",
+    "by",
+    "for",
+    "with",
+    "about",
+    "against",
+    "between",
+    "into",
+    "through",
+    "during",
+    "before",
+    "after",
+    "above",
+    "below",
+    "to",
+    "from",
+    "up",
+    "down",
+    "in",
+    "out",
+    "on",
+    "off",
+    "over",
+    "under",
+    "again",
+    "further",
+    "then",
+    "once",
+    "here",
+    "there",
+    "when",
+    "where",
+    "why",
+    "how",
+    "all",
+    "any",
+    "both",
+    "each",
+    "few",
+    "more",
+    "most",
+    "other",
+    "some",
+    "such",
+    "no",
+    "nor",
+    "not",
+    "only",
+    "own",
+    "same",
+    "so",
+    "than",
+    "too",
+    "very",
+    "s",
+    "t",
+    "can",
+    "will",
+    "just",
+    "don",
+    "should",
+    "now",
+];
+
+/// The words of a search text, lower-cased, without stop words.
+pub fn words(text: &str) -> Vec<String> {
+    let all: Vec<String> = text
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(|w| w.chars().take(MAX_WORD_CHARS).collect::<String>().to_lowercase())
+        .collect();
+    all.into_iter()
+        .filter(|w| !STOP_WORDS.contains(&w.as_str()))
+        .take(MAX_WORDS)
+        .collect()
+}
+
+/// An FTS5 query matching all the words, each quoted so it is never syntax.
+fn fts5_query(words: &[String], column: Option<&str>) -> String {
+    words
+        .iter()
+        .map(|w| match column {
+            Some(column) => format!("{column} : \"{w}\""),
+            None => format!("\"{w}\""),
+        })
+        .collect::<Vec<_>>()
+        .join(" AND ")
+}
+
+/// `service.id IN (services matching all the words)`; `None` when the text has no words.
+pub fn matching(backend: DatabaseBackend, text: &str) -> Option<SimpleExpr> {
+    let words = words(text);
+    if words.is_empty() {
+        return None;
+    }
+    Some(match backend {
+        DatabaseBackend::Sqlite => Expr::cust_with_values(
+            r#""service"."id" IN (SELECT service_id FROM service_fts WHERE service_fts MATCH ?)"#,
+            [fts5_query(&words, None)],
+        ),
+        _ => Expr::cust_with_values(
+            r#""service"."id" IN (SELECT service_id FROM service_search WHERE document @@ plainto_tsquery('english', $1))"#,
+            [words.join(" ")],
+        ),
+    })
+}
+
+/// How well a service matches: whether every word is in its name, and a score (higher is better).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Relevance {
+    pub in_name: bool,
+    pub score: f64,
+}
+
+/// The relevance of every service matching the text.
+pub async fn relevance(db: &impl ConnectionTrait, text: &str) -> AppResult<HashMap<String, Relevance>> {
+    let words = words(text);
+    let mut found = HashMap::new();
+    if words.is_empty() {
+        return Ok(found);
+    }
+    let backend = db.get_database_backend();
+    match backend {
+        DatabaseBackend::Sqlite => {
+            // bm25 is lower-is-better; weights favour the name, then terms and organization.
+            let all = Statement::from_sql_and_values(
+                backend,
+                "SELECT service_id, -bm25(service_fts, 0.0, 10.0, 1.0, 2.0, 4.0) AS score \
+                 FROM service_fts WHERE service_fts MATCH ?",
+                [fts5_query(&words, None).into()],
+            );
+            for row in db.query_all_raw(all).await? {
+                let id: String = row.try_get("", "service_id")?;
+                let score: f64 = row.try_get("", "score")?;
+                found.insert(id, Relevance { in_name: false, score });
+            }
+            let in_name = Statement::from_sql_and_values(
+                backend,
+                "SELECT service_id FROM service_fts WHERE service_fts MATCH ?",
+                [fts5_query(&words, Some("name")).into()],
+            );
+            for row in db.query_all_raw(in_name).await? {
+                let id: String = row.try_get("", "service_id")?;
+                if let Some(relevance) = found.get_mut(&id) {
+                    relevance.in_name = true;
+                }
+            }
+        }
+        _ => {
+            let statement = Statement::from_sql_and_values(
+                backend,
+                "SELECT service_id, ts_rank(document, q)::float8 AS score, \
+                        (ts_filter(document, '{a}') @@ q) AS in_name \
+                 FROM service_search, plainto_tsquery('english', $1) AS q WHERE document @@ q",
+                [words.join(" ").into()],
+            );
+            for row in db.query_all_raw(statement).await? {
+                let id: String = row.try_get("", "service_id")?;
+                let score: f64 = row.try_get("", "score")?;
+                let in_name: bool = row.try_get("", "in_name")?;
+                found.insert(id, Relevance { in_name, score });
+            }
+        }
+    }
+    Ok(found)
+}
+
+/// What the index holds for one service.
+struct Document {
+    id: String,
+    name: String,
+    description: String,
+    organization: String,
+    terms: String,
+}
+
+/// Rebuilds the index entries of these services (a deleted service's entry goes).
+pub async fn reindex(db: &impl ConnectionTrait, service_ids: &[String]) -> AppResult<()> {
+    for chunk in service_ids.chunks(CHUNK) {
+        let documents = documents(db, chunk).await?;
+        write(db, chunk, &documents).await?;
+    }
+    Ok(())
+}
+
+/// Rebuilds the whole index.
+pub async fn reindex_all(db: &impl ConnectionTrait) -> AppResult<()> {
+    let ids: Vec<String> = service::Entity::find()
+        .select_only()
+        .column(service::Column::Id)
+        .into_tuple()
+        .all(db)
+        .await?;
+    reindex(db, &ids).await
+}
+
+async fn documents(db: &impl ConnectionTrait, ids: &[String]) -> AppResult<Vec<Document>> {
+    let services: Vec<(String, String, Option<String>, String)> = service::Entity::find()
+        .select_only()
+        .columns([
+            service::Column::Id,
+            service::Column::Name,
+            service::Column::Description,
+            service::Column::OrganizationId,
+        ])
+        .filter(service::Column::Id.is_in(ids.to_vec()))
+        .into_tuple()
+        .all(db)
+        .await?;
+    let organization_ids: Vec<String> = services.iter().map(|s| s.3.clone()).collect();
+    let organizations: HashMap<String, String> = organization::Entity::find()
+        .select_only()
+        .columns([organization::Column::Id, organization::Column::Name])
+        .filter(organization::Column::Id.is_in(organization_ids))
+        .into_tuple()
+        .all(db)
+        .await?
+        .into_iter()
+        .collect();
+    let mut terms: HashMap<String, Vec<String>> = HashMap::new();
+    for (service_id, term) in related::terms_of(db, "service", ids).await? {
+        terms.entry(service_id).or_default().push(term.name);
+    }
+    Ok(services
+        .into_iter()
+        .map(|(id, name, description, organization_id)| Document {
+            organization: organizations.get(&organization_id).cloned().unwrap_or_default(),
+            terms: terms.remove(&id).unwrap_or_default().join(" "),
+            description: description.unwrap_or_default(),
+            id,
+            name,
+        })
+        .collect())
+}
+
+async fn write(db: &impl ConnectionTrait, ids: &[String], documents: &[Document]) -> AppResult<()> {
+    let backend = db.get_database_backend();
+    match backend {
+        DatabaseBackend::Sqlite => {
+            let placeholders = vec!["?"; ids.len()].join(", ");
+            let values: Vec<Value> = ids.iter().map(|id| id.clone().into()).collect();
+            db.execute_raw(Statement::from_sql_and_values(
+                backend,
+                format!("DELETE FROM service_fts WHERE service_id IN ({placeholders})"),
+                values,
+            ))
+            .await?;
+            if documents.is_empty() {
+                return Ok(());
+            }
+            let rows = vec!["(?, ?, ?, ?, ?)"; documents.len()].join(", ");
+            let values = documents.iter().flat_map(|d| {
+                [&d.id, &d.name, &d.description, &d.organization, &d.terms].map(|v| Value::from(v.clone()))
+            });
+            db.execute_raw(Statement::from_sql_and_values(
+                backend,
+                format!("INSERT INTO service_fts (service_id, name, description, organization, terms) VALUES {rows}"),
+                values.collect::<Vec<_>>(),
+            ))
+            .await?;
+        }
+        _ => {
+            let placeholders: Vec<String> = (1..=ids.len()).map(|n| format!("${n}")).collect();
+            let values: Vec<Value> = ids.iter().map(|id| id.clone().into()).collect();
+            let present: std::collections::HashSet<&str> = documents.iter().map(|d| d.id.as_str()).collect();
+            if present.len() < ids.len() {
+                db.execute_raw(Statement::from_sql_and_values(
+                    backend,
+                    format!(
+                        "DELETE FROM service_search WHERE service_id IN ({})",
+                        placeholders.join(", ")
+                    ),
+                    values,
+                ))
+                .await?;
+            }
+            if documents.is_empty() {
+                return Ok(());
+            }
+            let rows: Vec<String> = (0..documents.len())
+                .map(|i| {
+                    let n = i * 5;
+                    format!(
+                        "(${}, setweight(to_tsvector('english', ${}), 'A') || setweight(to_tsvector('english', ${}), 'C') \
+                         || setweight(to_tsvector('english', ${}), 'B') || setweight(to_tsvector('english', ${}), 'B'))",
+                        n + 1,
+                        n + 2,
+                        n + 3,
+                        n + 4,
+                        n + 5
+                    )
+                })
+                .collect();
+            let values = documents.iter().flat_map(|d| {
+                [&d.id, &d.name, &d.description, &d.organization, &d.terms].map(|v| Value::from(v.clone()))
+            });
+            db.execute_raw(Statement::from_sql_and_values(
+                backend,
+                format!(
+                    "INSERT INTO service_search (service_id, document) VALUES {} \
+                     ON CONFLICT (service_id) DO UPDATE SET document = EXCLUDED.document",
+                    rows.join(", ")
+                ),
+                values.collect::<Vec<_>>(),
+            ))
+            .await?;
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn syntax_is_only_ever_words() {
+        assert_eq!(
+            words(r#"young "people" NEAR(x*) name:café -mental"#),
+            ["young", "people", "near", "x", "name", "café", "mental"]
+        );
+        assert!(words("*** :: \"\" ''").is_empty());
+        assert!(
+            words("the and of").is_empty(),
+            "stop words only: matches nothing on both databases"
+        );
+        assert_eq!(fts5_query(&words("carer's support"), None), r#""carer" AND "support""#);
+        assert_eq!(fts5_query(&words("x"), Some("name")), r#"name : "x""#);
+        assert_eq!(words(&"word ".repeat(100)).len(), MAX_WORDS);
+    }
+}
