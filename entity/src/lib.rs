@@ -24,3 +24,4 @@ pub mod service_area;
 pub mod service_at_location;
 pub mod taxonomy;
 pub mod taxonomy_term;
+pub mod tombstone;

@@ -7,6 +7,7 @@ mod m20261123_000001_directory;
 mod m20261123_000002_areas;
 mod m20261123_000003_postcodes;
 mod m20261123_000004_service_text_index;
+mod m20261123_000005_tombstones;
 
 pub struct Migrator;
 
@@ -18,6 +19,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000002_areas::Migration),
             Box::new(m20261123_000003_postcodes::Migration),
             Box::new(m20261123_000004_service_text_index::Migration),
+            Box::new(m20261123_000005_tombstones::Migration),
         ]
     }
 }

@@ -2,6 +2,7 @@
 //! loaders, global ids and the error mapping. Resolvers stay thin and call
 //! the domain modules.
 
+pub mod changes;
 pub mod connection;
 pub mod directory;
 pub mod errors;
@@ -18,7 +19,12 @@ use crate::config::Limits;
 
 /// Every query root field, merged from the domains.
 #[derive(MergedObject, Default)]
-pub struct Query(node::NodeQuery, directory::DirectoryQuery, search::SearchQuery);
+pub struct Query(
+    node::NodeQuery,
+    directory::DirectoryQuery,
+    search::SearchQuery,
+    changes::ChangesQuery,
+);
 
 pub type HubSchema = Schema<Query, EmptyMutation, EmptySubscription>;
 

@@ -21,6 +21,11 @@ pub enum Node {
 
 async fn fetch(ctx: &Context<'_>, id: &ID, field: &[&str]) -> GqlResult<Option<Node>> {
     let (kind, raw) = ids::decode_any(id).ok_or_else(|| AppError::bad_input(field, "malformed id"))?;
+    load_node(ctx, kind, raw).await
+}
+
+/// The object of `kind` with raw id `raw`, through the request's loaders.
+pub(crate) async fn load_node(ctx: &Context<'_>, kind: Kind, raw: String) -> GqlResult<Option<Node>> {
     let loaders = ctx.data::<Loaders>()?;
     Ok(match kind {
         Kind::Service => search::find_service(db(ctx)?, &raw)

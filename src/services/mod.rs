@@ -3,6 +3,7 @@
 //! no HTTP, no GraphQL; the resolvers, the CLI and the importers call these.
 
 pub mod areas;
+pub mod changes;
 pub mod geo;
 pub mod keyset;
 pub mod locations;

@@ -19,7 +19,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{AppError, AppResult};
 use crate::page::{Cursor, Page, PageRequest};
-use crate::services::geo::GeoPoint;
+use crate::services::geo::{BoundingBox, GeoPoint};
 use crate::services::{keyset, opening, status, taxonomy, text};
 
 /// Largest radius a search may ask for, kilometres.
@@ -429,14 +429,10 @@ async fn candidates(
     Ok(found)
 }
 
-/// For each service with a location within `radius_km` of `centre`, the distance to its nearest such location.
-async fn nearest_location_per_service(
-    db: &impl ConnectionTrait,
-    centre: GeoPoint,
-    radius_km: f64,
-) -> AppResult<HashMap<String, f64>> {
-    let bbox = centre.bounding_box(radius_km);
-    let in_box: Vec<(String, Option<f64>, Option<f64>)> = location::Entity::find()
+/// Locations inside a bounding box: the radius search's prefilter, answered
+/// by the `(latitude, longitude)` index (a test reads the query plan).
+pub fn locations_in_box(bbox: &BoundingBox) -> Select<location::Entity> {
+    location::Entity::find()
         .select_only()
         .columns([
             location::Column::Id,
@@ -445,6 +441,15 @@ async fn nearest_location_per_service(
         ])
         .filter(location::Column::Latitude.between(bbox.min_latitude, bbox.max_latitude))
         .filter(location::Column::Longitude.between(bbox.min_longitude, bbox.max_longitude))
+}
+
+/// For each service with a location within `radius_km` of `centre`, the distance to its nearest such location.
+async fn nearest_location_per_service(
+    db: &impl ConnectionTrait,
+    centre: GeoPoint,
+    radius_km: f64,
+) -> AppResult<HashMap<String, f64>> {
+    let in_box: Vec<(String, Option<f64>, Option<f64>)> = locations_in_box(&centre.bounding_box(radius_km))
         .into_tuple()
         .all(db)
         .await?;
