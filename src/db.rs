@@ -46,7 +46,7 @@ pub async fn connect(url: &str) -> Result<(DatabaseConnection, StatementCounter)
     let counter = StatementCounter::default();
     let inner = counter.0.clone();
     db.set_metric_callback(move |info| {
-        tracing::trace!(target: "hubgraph::sql", sql = %info.statement.sql, elapsed_ms = info.elapsed.as_millis() as u64, failed = info.failed);
+        tracing::trace!(target: "hubgraph::sql", sql = %info.statement.sql, elapsed_us = info.elapsed.as_micros() as u64, failed = info.failed);
         inner.fetch_add(1, Ordering::SeqCst);
     });
     Ok((db, counter))

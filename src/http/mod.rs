@@ -2,6 +2,7 @@
 
 pub mod graphql;
 pub mod health;
+pub mod metrics;
 
 use poem::{Endpoint, EndpointExt, Route, get};
 
@@ -14,5 +15,6 @@ pub fn routes(state: AppState) -> impl Endpoint {
         .at("/schema.graphql", get(graphql::sdl))
         .at("/healthz", get(health::healthz))
         .at("/readyz", get(health::readyz))
+        .at("/metrics", get(metrics::metrics))
         .data(state)
 }

@@ -177,6 +177,7 @@ where
             "the database already holds data; synthetic data goes only into an empty one".into(),
         ));
     }
-    let data = synthetic::synthetic_directory(services, seed, chrono::Utc::now());
+    let mut data = synthetic::synthetic_directory(services, seed, chrono::Utc::now());
+    data.postcodes = places::postcodes();
     insert_directory(db, &data, show_progress).await
 }

@@ -227,6 +227,19 @@ async fn health_and_readiness() {
 }
 
 #[tokio::test]
+async fn metrics_count_sql_statements_in_prometheus_format() {
+    let app = app().await;
+    let read = || async {
+        let text = app.client.get(app.url("/metrics")).send().await.unwrap().text().await.unwrap();
+        let line = text.lines().find(|l| l.starts_with("hubgraph_sql_statements_total ")).expect("the counter").to_owned();
+        line.split_whitespace().nth(1).unwrap().parse::<u64>().unwrap()
+    };
+    let before = read().await;
+    post(&app, "application/json", json!({ "query": "{ areas { code } }" })).await;
+    assert_eq!(read().await, before + 1, "one statement for the areas");
+}
+
+#[tokio::test]
 async fn readiness_fails_when_the_database_is_gone() {
     let app = app().await;
     app.state.db.clone().close().await.unwrap();
