@@ -6,6 +6,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261123_000001_directory;
 mod m20261123_000002_areas;
 mod m20261123_000003_postcodes;
+mod m20261123_000010_partners;
 
 pub struct Migrator;
 
@@ -16,6 +17,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000001_directory::Migration),
             Box::new(m20261123_000002_areas::Migration),
             Box::new(m20261123_000003_postcodes::Migration),
+            Box::new(m20261123_000010_partners::Migration),
         ]
     }
 }
