@@ -8,6 +8,7 @@ pub mod errors;
 pub mod ids;
 pub mod loaders;
 pub mod node;
+pub mod partners;
 pub mod scalars;
 pub mod search;
 
@@ -18,7 +19,12 @@ use crate::config::Limits;
 
 /// Every query root field, merged from the domains.
 #[derive(MergedObject, Default)]
-pub struct Query(node::NodeQuery, directory::DirectoryQuery, search::SearchQuery);
+pub struct Query(
+    node::NodeQuery,
+    directory::DirectoryQuery,
+    search::SearchQuery,
+    partners::PartnersQuery,
+);
 
 pub type HubSchema = Schema<Query, EmptyMutation, EmptySubscription>;
 
