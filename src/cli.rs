@@ -1,6 +1,8 @@
 //! The command line (clap). Human messages go to stderr; stdout carries only
 //! the result, so scripts can capture it.
 
+mod auth;
+
 use clap::{Parser, Subcommand};
 
 use crate::config::{Config, DEFAULT_BIND, DEFAULT_DATABASE_URL};
@@ -33,6 +35,8 @@ pub enum Command {
         /// Introspection on or off (the playground needs it on).
         #[arg(long, env = "HUBGRAPH_INTROSPECTION", default_value = "on", value_parser = ["on", "off"])]
         introspection: String,
+        #[command(flatten)]
+        jwt: auth::JwtArgs,
     },
     /// Apply pending migrations and exit.
     Migrate,
@@ -47,6 +51,16 @@ pub enum Command {
     Import {
         #[command(subcommand)]
         what: ImportKind,
+    },
+    /// Register, list and disable partners.
+    Partner {
+        #[command(subcommand)]
+        action: auth::PartnerCommand,
+    },
+    /// Issue, list and revoke partners' tokens.
+    Token {
+        #[command(subcommand)]
+        action: auth::TokenCommand,
     },
 }
 
@@ -114,13 +128,25 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("{}", report.imported);
             Ok(())
         }
+        Command::Partner { action } => {
+            let (conn, _) = db::connect(&cli.database_url).await?;
+            db::migrate(&conn).await?;
+            auth::run_partner(&conn, action).await
+        }
+        Command::Token { action } => {
+            let (conn, _) = db::connect(&cli.database_url).await?;
+            db::migrate(&conn).await?;
+            auth::run_token(&conn, action).await
+        }
         Command::Serve {
             bind,
             demo,
             introspection,
+            jwt,
         } => {
             let mut config = Config::new(cli.database_url);
             config.introspection = introspection == "on";
+            config.jwt = jwt.settings()?;
             let state = AppState::prepare(config).await?;
             if demo {
                 if seed::is_empty(&state.db).await? {

@@ -4,6 +4,8 @@
 /// The default embedded database: a SQLite file in the working directory.
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://hubgraph.db?mode=rwc";
 pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
+pub const DEFAULT_JWT_ISSUER: &str = "hubgraph";
+pub const DEFAULT_JWT_AUDIENCE: &str = "hubgraph";
 
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -13,6 +15,52 @@ pub struct Config {
     pub introspection: bool,
     /// How long in-flight requests may take to finish on shutdown.
     pub shutdown_grace_secs: u64,
+    /// Bearer token keys; with none set, tokens are off (anonymous reads only).
+    pub jwt: JwtSettings,
+}
+
+/// JWT key material and expected claims. Secrets are never printed.
+#[derive(Clone)]
+pub struct JwtSettings {
+    /// HS256 shared secret (at least 32 bytes).
+    pub secret: Option<String>,
+    /// PEM public key (RSA, EC P-256 or Ed25519): verifies tokens.
+    pub public_key_pem: Option<String>,
+    /// PEM private key matching `public_key_pem`: signs tokens.
+    pub private_key_pem: Option<String>,
+    /// Expected `iss`, and the one put in issued tokens.
+    pub issuer: String,
+    /// Expected `aud`, and the one put in issued tokens.
+    pub audience: String,
+    /// The `kid` tokens may name (and issued tokens carry); unset: tokens must name none.
+    pub key_id: Option<String>,
+}
+
+impl Default for JwtSettings {
+    fn default() -> Self {
+        JwtSettings {
+            secret: None,
+            public_key_pem: None,
+            private_key_pem: None,
+            issuer: DEFAULT_JWT_ISSUER.into(),
+            audience: DEFAULT_JWT_AUDIENCE.into(),
+            key_id: None,
+        }
+    }
+}
+
+impl std::fmt::Debug for JwtSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let set = |value: &Option<String>| if value.is_some() { "<set>" } else { "<unset>" };
+        f.debug_struct("JwtSettings")
+            .field("secret", &set(&self.secret))
+            .field("public_key_pem", &set(&self.public_key_pem))
+            .field("private_key_pem", &set(&self.private_key_pem))
+            .field("issuer", &self.issuer)
+            .field("audience", &self.audience)
+            .field("key_id", &self.key_id)
+            .finish()
+    }
 }
 
 /// Query and request limits; every one of them has to be set on purpose,
@@ -45,6 +93,7 @@ impl Config {
             limits: Limits::default(),
             introspection: true,
             shutdown_grace_secs: 20,
+            jwt: JwtSettings::default(),
         }
     }
 }

@@ -12,12 +12,14 @@ pub mod graphql;
 pub mod http;
 pub mod interchange;
 pub mod page;
+pub mod partners;
 pub mod seed;
 pub mod services;
 pub mod telemetry;
 
 use std::future::Future;
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use poem::listener::{Acceptor, AcceptorExt, Listener, TcpListener};
@@ -35,11 +37,22 @@ pub struct AppState {
     pub config: Config,
     /// SQL statements executed so far (for tests and benchmarks).
     pub statements: db::StatementCounter,
+    /// Bearer token keys; `None` when tokens are off.
+    pub keys: Option<Arc<partners::JwtKeys>>,
 }
 
 impl AppState {
     /// Connects, migrates and builds the schema.
     pub async fn prepare(config: Config) -> anyhow::Result<AppState> {
+        // Bad key settings stop the start-up before anything else happens.
+        let keys = partners::JwtKeys::from_settings(&config.jwt)?.map(Arc::new);
+        match &keys {
+            Some(keys) => tracing::info!(algorithm = ?keys.algorithm(), "bearer tokens on"),
+            None => tracing::info!(
+                "bearer tokens are off (no HUBGRAPH_JWT_SECRET or HUBGRAPH_JWT_PUBLIC_KEY): anonymous reads only, \
+                 any Authorization header is refused"
+            ),
+        }
         let (db, statements) = db::connect(&config.database_url).await?;
         db::migrate(&db).await?;
         let schema = build_schema(db.clone(), &config.limits, config.introspection);
@@ -48,6 +61,7 @@ impl AppState {
             schema,
             config,
             statements,
+            keys,
         })
     }
 }

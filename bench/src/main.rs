@@ -15,8 +15,8 @@ use anyhow::{Context, bail};
 use clap::{Parser, ValueEnum};
 use hdrhistogram::Histogram;
 use hubgraph::graphql::ids::{self, Kind};
-use rand::{Rng, SeedableRng};
 use rand::seq::IndexedRandom;
+use rand::{Rng, SeedableRng};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
 use serde::Serialize;
 use serde_json::json;
@@ -60,7 +60,11 @@ struct Args {
     #[arg(long, value_enum, value_delimiter = ',', default_values_t = [Workload::W1, Workload::W2, Workload::W4])]
     workloads: Vec<Workload>,
     /// PostgreSQL server to create the benchmark database on.
-    #[arg(long, env = "BENCH_POSTGRES_URL", default_value = "postgres://postgres@127.0.0.1:5432/postgres")]
+    #[arg(
+        long,
+        env = "BENCH_POSTGRES_URL",
+        default_value = "postgres://postgres@127.0.0.1:5432/postgres"
+    )]
     postgres_url: String,
     /// Where the Markdown and JSON reports go.
     #[arg(long, default_value = "bench-results")]
@@ -146,9 +150,14 @@ async fn run(args: Args, self_pinned: bool) -> anyhow::Result<()> {
         Db::Sqlite => (format!("sqlite://{}?mode=rwc", temp.join("bench.db").display()), None),
         Db::Postgres => {
             let name = format!("hubgraph_bench_{}", uuid::Uuid::new_v4().simple());
-            let (admin, _) = hubgraph::db::connect(&args.postgres_url).await.context("connect to PostgreSQL")?;
+            let (admin, _) = hubgraph::db::connect(&args.postgres_url)
+                .await
+                .context("connect to PostgreSQL")?;
             admin.execute_unprepared(&format!("CREATE DATABASE {name}")).await?;
-            let base = args.postgres_url.rsplit_once('/').map_or(args.postgres_url.as_str(), |(b, _)| b);
+            let base = args
+                .postgres_url
+                .rsplit_once('/')
+                .map_or(args.postgres_url.as_str(), |(b, _)| b);
             (format!("{base}/{name}"), Some((admin, name)))
         }
     };
@@ -176,26 +185,57 @@ async fn run(args: Args, self_pinned: bool) -> anyhow::Result<()> {
         .stdout(Stdio::null())
         .spawn()
         .or_else(|_| {
-            Command::new(std::env::current_exe()?).args(["--serve", &url, "--bind", &bind]).env("RUST_LOG", "warn").spawn()
+            Command::new(std::env::current_exe()?)
+                .args(["--serve", &url, "--bind", &bind])
+                .env("RUST_LOG", "warn")
+                .spawn()
         })?;
     let base = format!("http://{bind}");
-    let client = reqwest::Client::builder().pool_max_idle_per_host(args.concurrency).build()?;
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(args.concurrency)
+        .build()?;
     wait_ready(&client, &base, &mut server).await?;
     let startup_ms = started.elapsed().as_secs_f64() * 1000.0;
-    let postgres_pinned = if args.db == Db::Postgres { pin_postgres("1") } else { true };
+    let postgres_pinned = if args.db == Db::Postgres {
+        pin_postgres("1")
+    } else {
+        true
+    };
     let pinned = format!(
         "load generator on CPU 0: {self_pinned}; server on CPU 1: true{}",
-        if args.db == Db::Postgres { format!("; PostgreSQL on CPU 1: {postgres_pinned}") } else { String::new() }
+        if args.db == Db::Postgres {
+            format!("; PostgreSQL on CPU 1: {postgres_pinned}")
+        } else {
+            String::new()
+        }
     );
 
     let inputs = Arc::new(inputs);
     let mut outcomes = Vec::new();
     for workload in &args.workloads {
-        eprintln!("{workload:?}: warm-up {} s, then {} s at concurrency {}", args.warmup, args.duration, args.concurrency);
-        drive(&client, &base, *workload, &inputs, args.concurrency, Duration::from_secs(args.warmup)).await;
+        eprintln!(
+            "{workload:?}: warm-up {} s, then {} s at concurrency {}",
+            args.warmup, args.duration, args.concurrency
+        );
+        drive(
+            &client,
+            &base,
+            *workload,
+            &inputs,
+            args.concurrency,
+            Duration::from_secs(args.warmup),
+        )
+        .await;
         let before = statements(&client, &base).await?;
-        let (histogram, requests, errors, elapsed) =
-            drive(&client, &base, *workload, &inputs, args.concurrency, Duration::from_secs(args.duration)).await;
+        let (histogram, requests, errors, elapsed) = drive(
+            &client,
+            &base,
+            *workload,
+            &inputs,
+            args.concurrency,
+            Duration::from_secs(args.duration),
+        )
+        .await;
         let after = statements(&client, &base).await?;
         let ms = |q: f64| histogram.value_at_quantile(q) as f64 / 1000.0;
         outcomes.push(Outcome {
@@ -220,7 +260,9 @@ async fn run(args: Args, self_pinned: bool) -> anyhow::Result<()> {
         pin_postgres(&cpus);
     }
     if let Some((admin, name)) = pg_database {
-        admin.execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await?;
+        admin
+            .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+            .await?;
     }
     let _ = std::fs::remove_dir_all(&temp);
 
@@ -240,9 +282,16 @@ async fn run(args: Args, self_pinned: bool) -> anyhow::Result<()> {
     let markdown = markdown(&report);
     println!("{markdown}");
     std::fs::create_dir_all(&args.out)?;
-    let stem = format!("{}-{}", serde_json::to_value(args.db)?.as_str().unwrap_or("db"), args.services);
+    let stem = format!(
+        "{}-{}",
+        serde_json::to_value(args.db)?.as_str().unwrap_or("db"),
+        args.services
+    );
     std::fs::write(args.out.join(format!("{stem}.md")), &markdown)?;
-    std::fs::write(args.out.join(format!("{stem}.json")), serde_json::to_string_pretty(&report)?)?;
+    std::fs::write(
+        args.out.join(format!("{stem}.json")),
+        serde_json::to_string_pretty(&report)?,
+    )?;
     eprintln!("reports written to {}", args.out.display());
     Ok(())
 }
@@ -262,11 +311,18 @@ async fn inputs(db: &sea_orm::DatabaseConnection) -> anyhow::Result<Inputs> {
         .into_iter()
         .map(|t| ids::encode(Kind::TaxonomyTerm, &t.id).0)
         .collect();
-    let postcodes: Vec<String> = hubgraph::seed::places::postcodes().into_iter().map(|p| p.code).collect();
+    let postcodes: Vec<String> = hubgraph::seed::places::postcodes()
+        .into_iter()
+        .map(|p| p.code)
+        .collect();
     if service_ids.is_empty() || categories.is_empty() || postcodes.is_empty() {
         bail!("the seeded database lacks services, categories or postcodes");
     }
-    Ok(Inputs { service_ids, postcodes, categories })
+    Ok(Inputs {
+        service_ids,
+        postcodes,
+        categories,
+    })
 }
 
 /// The GraphQL request a workload sends, with random inputs.
@@ -313,9 +369,10 @@ async fn drive(
                 let body = request(workload, &inputs, &mut rng);
                 let sent = Instant::now();
                 let ok = match client.post(&url).json(&body).send().await {
-                    Ok(response) if response.status().is_success() => {
-                        response.bytes().await.is_ok_and(|b| !b.windows(9).any(|w| w == b"\"errors\":"))
-                    }
+                    Ok(response) if response.status().is_success() => response
+                        .bytes()
+                        .await
+                        .is_ok_and(|b| !b.windows(9).any(|w| w == b"\"errors\":")),
                     _ => false,
                 };
                 let _ = histogram.record(sent.elapsed().as_micros().max(1) as u64);
@@ -342,7 +399,12 @@ async fn wait_ready(client: &reqwest::Client, base: &str, server: &mut Child) ->
         if let Some(status) = server.try_wait()? {
             bail!("the server exited: {status}");
         }
-        if client.get(format!("{base}/readyz")).send().await.is_ok_and(|r| r.status().is_success()) {
+        if client
+            .get(format!("{base}/readyz"))
+            .send()
+            .await
+            .is_ok_and(|r| r.status().is_success())
+        {
             return Ok(());
         }
         tokio::time::sleep(Duration::from_millis(10)).await;
@@ -371,7 +433,12 @@ fn pin_postgres(cpus: &str) -> bool {
 fn peak_rss_mb(pid: u32) -> f64 {
     std::fs::read_to_string(format!("/proc/{pid}/status"))
         .ok()
-        .and_then(|s| s.lines().find_map(|l| l.strip_prefix("VmHWM:").map(|v| v.trim().trim_end_matches("kB").trim().to_owned())))
+        .and_then(|s| {
+            s.lines().find_map(|l| {
+                l.strip_prefix("VmHWM:")
+                    .map(|v| v.trim().trim_end_matches("kB").trim().to_owned())
+            })
+        })
         .and_then(|kb| kb.parse::<f64>().ok())
         .map_or(0.0, |kb| kb / 1024.0)
 }
@@ -389,7 +456,12 @@ fn command_output(program: &str, args: &[&str]) -> String {
 fn machine() -> String {
     let cpu = std::fs::read_to_string("/proc/cpuinfo")
         .ok()
-        .and_then(|s| s.lines().find_map(|l| l.strip_prefix("model name").map(|v| v.trim_start_matches([' ', '\t', ':']).to_owned())))
+        .and_then(|s| {
+            s.lines().find_map(|l| {
+                l.strip_prefix("model name")
+                    .map(|v| v.trim_start_matches([' ', '\t', ':']).to_owned())
+            })
+        })
         .unwrap_or_else(|| "unknown CPU".into());
     let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
     format!("{cores} × {cpu}")
@@ -405,7 +477,14 @@ fn markdown(report: &Report) -> String {
     for o in &report.outcomes {
         out.push_str(&format!(
             "| {:?} | {:.0} | {:.2} | {:.2} | {:.2} | {:.2} | {} | {:.2} |\n",
-            o.workload, o.requests_per_second, o.p50_ms, o.p90_ms, o.p99_ms, o.max_ms, o.errors, o.statements_per_request
+            o.workload,
+            o.requests_per_second,
+            o.p50_ms,
+            o.p90_ms,
+            o.p99_ms,
+            o.max_ms,
+            o.errors,
+            o.statements_per_request
         ));
     }
     out.push_str(&format!(

@@ -8,6 +8,7 @@ mod m20261123_000002_areas;
 mod m20261123_000003_postcodes;
 mod m20261123_000004_service_text_index;
 mod m20261123_000005_tombstones;
+mod m20261123_000010_partners;
 
 pub struct Migrator;
 
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000003_postcodes::Migration),
             Box::new(m20261123_000004_service_text_index::Migration),
             Box::new(m20261123_000005_tombstones::Migration),
+            Box::new(m20261123_000010_partners::Migration),
         ]
     }
 }

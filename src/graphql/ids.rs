@@ -16,10 +16,17 @@ pub enum Kind {
     Service,
     Location,
     TaxonomyTerm,
+    Partner,
 }
 
 impl Kind {
-    const ALL: [Kind; 4] = [Kind::Organization, Kind::Service, Kind::Location, Kind::TaxonomyTerm];
+    const ALL: [Kind; 5] = [
+        Kind::Organization,
+        Kind::Service,
+        Kind::Location,
+        Kind::TaxonomyTerm,
+        Kind::Partner,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -27,6 +34,7 @@ impl Kind {
             Kind::Service => "Service",
             Kind::Location => "Location",
             Kind::TaxonomyTerm => "TaxonomyTerm",
+            Kind::Partner => "Partner",
         }
     }
 

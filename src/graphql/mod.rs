@@ -9,6 +9,7 @@ pub mod errors;
 pub mod ids;
 pub mod loaders;
 pub mod node;
+pub mod partners;
 pub mod scalars;
 pub mod search;
 
@@ -24,6 +25,7 @@ pub struct Query(
     directory::DirectoryQuery,
     search::SearchQuery,
     changes::ChangesQuery,
+    partners::PartnersQuery,
 );
 
 pub type HubSchema = Schema<Query, EmptyMutation, EmptySubscription>;

@@ -6,6 +6,7 @@ use super::directory::{Location, Organization, Service, TaxonomyTerm, db};
 use super::errors::GqlResult;
 use super::ids::{self, Kind};
 use super::loaders::{Loaders, LocationById, OrganizationById, TermById};
+use super::partners::{Partner, partner_node};
 use crate::error::AppError;
 use crate::services::search;
 
@@ -17,6 +18,7 @@ pub enum Node {
     Organization(Organization),
     Location(Location),
     TaxonomyTerm(TaxonomyTerm),
+    Partner(Partner),
 }
 
 async fn fetch(ctx: &Context<'_>, id: &ID, field: &[&str]) -> GqlResult<Option<Node>> {
@@ -43,6 +45,7 @@ pub(crate) async fn load_node(ctx: &Context<'_>, kind: Kind, raw: String) -> Gql
             .load_one(TermById(raw))
             .await?
             .map(|t| Node::TaxonomyTerm(TaxonomyTerm(t))),
+        Kind::Partner => partner_node(ctx, &raw).await?.map(Node::Partner),
     })
 }
 

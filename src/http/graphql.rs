@@ -19,16 +19,18 @@ use poem::http::{HeaderMap, StatusCode, header};
 use poem::web::{Data, Html, Query};
 use poem::{Body, IntoResponse, Response, handler};
 use serde::Deserialize;
+use tracing::Instrument;
 
 use crate::AppState;
 use crate::graphql::loaders::loaders;
+use crate::partners::Viewer;
 
 const GRAPHQL_RESPONSE: &str = "application/graphql-response+json";
 const JSON: &str = "application/json";
 
 /// The media type the client accepts for the response.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum MediaType {
+pub(super) enum MediaType {
     GraphqlResponse,
     Json,
 }
@@ -61,7 +63,7 @@ fn negotiate(headers: &HeaderMap) -> Option<MediaType> {
 }
 
 /// A response carrying one GraphQL error, for failures before execution.
-fn request_error(status: StatusCode, media: MediaType, code: &str, message: &str) -> Response {
+pub(super) fn request_error(status: StatusCode, media: MediaType, code: &str, message: &str) -> Response {
     let body = serde_json::json!({ "errors": [{ "message": message, "extensions": { "code": code } }] });
     Response::builder()
         .status(status)
@@ -103,11 +105,25 @@ fn with_codes(errors: &mut [ServerError]) {
     }
 }
 
-/// Executes one operation and encodes the response.
-async fn execute(state: &AppState, request: async_graphql::Request, media: MediaType) -> Response {
-    let request = request.data(loaders(state.db.clone()));
+/// Executes one operation for `viewer` (`None`: anonymous) and encodes the response.
+async fn execute(
+    state: &AppState,
+    viewer: Option<Viewer>,
+    request: async_graphql::Request,
+    media: MediaType,
+) -> Response {
+    // Log lines of the request name the partner (never the token).
+    let span = tracing::info_span!(
+        "graphql",
+        partner = viewer.as_ref().map_or("anonymous", |v| v.partner.id.as_str())
+    );
+    let mut request = request.data(loaders(state.db.clone()));
+    if let Some(viewer) = viewer {
+        request = request.data(viewer);
+    }
     let timeout = Duration::from_secs(state.config.limits.request_timeout_secs);
-    let mut response = match tokio::time::timeout(timeout, state.schema.execute(request)).await {
+    let execution = state.schema.execute(request).instrument(span);
+    let mut response = match tokio::time::timeout(timeout, execution).await {
         Ok(response) => response,
         Err(_) => {
             return request_error(
@@ -204,6 +220,10 @@ pub async fn get(headers: &HeaderMap, Query(params): Query<GetParams>, Data(stat
     let Some(media) = negotiate(headers) else {
         return not_acceptable();
     };
+    let viewer = match super::auth::viewer(state, headers, media).await {
+        Ok(viewer) => viewer,
+        Err(response) => return response,
+    };
     if let Some(response) = check_query(state, &query, media) {
         return response;
     }
@@ -239,7 +259,7 @@ pub async fn get(headers: &HeaderMap, Query(params): Query<GetParams>, Data(stat
             request.extensions = extensions;
         }
     }
-    execute(state, request, media).await
+    execute(state, viewer, request, media).await
 }
 
 /// The body of a POST: exactly one operation.
@@ -257,6 +277,10 @@ struct PostBody {
 pub async fn post(headers: &HeaderMap, body: Body, Data(state): Data<&AppState>) -> Response {
     let Some(media) = negotiate(headers) else {
         return not_acceptable();
+    };
+    let viewer = match super::auth::viewer(state, headers, media).await {
+        Ok(viewer) => viewer,
+        Err(response) => return response,
     };
     let content_type = headers
         .get(header::CONTENT_TYPE)
@@ -338,7 +362,7 @@ pub async fn post(headers: &HeaderMap, body: Body, Data(state): Data<&AppState>)
     if let Some(extensions) = body.extensions.and_then(|e| serde_json::from_value(e).ok()) {
         request.extensions = extensions;
     }
-    execute(state, request, media).await
+    execute(state, viewer, request, media).await
 }
 
 /// `GET /schema.graphql`: the SDL.

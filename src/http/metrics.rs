@@ -13,5 +13,7 @@ pub fn metrics(Data(state): Data<&AppState>) -> Response {
          hubgraph_sql_statements_total {}\n",
         state.statements.get()
     );
-    Response::builder().content_type("text/plain; version=0.0.4; charset=utf-8").body(body)
+    Response::builder()
+        .content_type("text/plain; version=0.0.4; charset=utf-8")
+        .body(body)
 }

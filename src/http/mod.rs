@@ -1,5 +1,6 @@
 //! HTTP: the poem routes around the GraphQL schema.
 
+mod auth;
 pub mod graphql;
 pub mod health;
 pub mod metrics;

@@ -5,7 +5,9 @@
 //! `TEST_LOG=1` shows the server's logs.
 
 use std::sync::Once;
+use std::time::Duration;
 
+use hubgraph::partners::PartnerKind;
 use hubgraph::{AppState, Application, Config};
 use serde_json::{Value, json};
 
@@ -85,11 +87,27 @@ async fn fresh_database(backend: Backend) -> Option<(String, Option<tempfile::Te
     }
 }
 
+/// The HS256 secret test apps are configured with (unless a test says otherwise).
+pub const TEST_JWT_SECRET: &str = "hubgraph-test-secret-not-for-production-0123456789";
+
 /// Starts the server on a fresh database; with `demo`, seeded with the demo set.
 pub async fn spawn_app_with(backend: Backend, demo: bool) -> Option<TestApp> {
+    spawn_app_configured(backend, demo, |_| {}).await
+}
+
+/// Starts the server with `configure` applied to the test configuration
+/// (which has `TEST_JWT_SECRET` as its JWT secret).
+pub async fn spawn_app_configured(
+    backend: Backend,
+    demo: bool,
+    configure: impl FnOnce(&mut Config),
+) -> Option<TestApp> {
     init_logging();
     let (url, dir, pg_database) = fresh_database(backend).await?;
-    let state = AppState::prepare(Config::new(url)).await.expect("prepare app state");
+    let mut config = Config::new(url);
+    config.jwt.secret = Some(TEST_JWT_SECRET.into());
+    configure(&mut config);
+    let state = AppState::prepare(config).await.expect("prepare app state");
     if demo {
         hubgraph::seed::seed_demo(&state.db).await.expect("seed demo data");
     }
@@ -163,6 +181,52 @@ impl TestApp {
     pub fn statements(&self) -> u64 {
         self.state.statements.get()
     }
+
+    /// Registers a partner through the domain and returns its raw id.
+    pub async fn add_partner(
+        &self,
+        kind: PartnerKind,
+        name: &str,
+        organization: Option<&str>,
+        areas: &[&str],
+    ) -> String {
+        let new = hubgraph::partners::NewPartner {
+            kind,
+            name: name.into(),
+            organization_id: organization.map(str::to_owned),
+            area_codes: areas.iter().map(|a| a.to_string()).collect(),
+        };
+        hubgraph::partners::add_partner(&self.state.db, new)
+            .await
+            .expect("add partner")
+            .record
+            .id
+    }
+
+    /// Issues a token for a partner (all its kind allows when `scopes` is empty), valid for an hour.
+    pub async fn issue_token(&self, partner_id: &str, scopes: &[&str]) -> hubgraph::partners::IssuedToken {
+        let keys = self.state.keys.as_ref().expect("the app has JWT keys");
+        let scopes: Vec<String> = scopes.iter().map(|s| s.to_string()).collect();
+        hubgraph::partners::issue_token(&self.state.db, keys, partner_id, &scopes, Duration::from_secs(3600))
+            .await
+            .expect("issue token")
+    }
+
+    /// POSTs a GraphQL request with `Authorization: Bearer <token>`.
+    pub async fn graphql_as(&self, token: &str, query: &str, variables: Value) -> reqwest::Response {
+        self.client
+            .post(self.url("/graphql"))
+            .bearer_auth(token)
+            .json(&json!({ "query": query, "variables": variables }))
+            .send()
+            .await
+            .expect("send")
+    }
+}
+
+/// The demo set's library service of an area (an organization id).
+pub fn demo_library(area_code: &str) -> String {
+    hubgraph::seed::demo::demo_id("organization", &format!("libraries/{area_code}"))
 }
 
 /// The `extensions.code` of the first error.

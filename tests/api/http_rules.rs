@@ -230,8 +230,20 @@ async fn health_and_readiness() {
 async fn metrics_count_sql_statements_in_prometheus_format() {
     let app = app().await;
     let read = || async {
-        let text = app.client.get(app.url("/metrics")).send().await.unwrap().text().await.unwrap();
-        let line = text.lines().find(|l| l.starts_with("hubgraph_sql_statements_total ")).expect("the counter").to_owned();
+        let text = app
+            .client
+            .get(app.url("/metrics"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let line = text
+            .lines()
+            .find(|l| l.starts_with("hubgraph_sql_statements_total "))
+            .expect("the counter")
+            .to_owned();
         line.split_whitespace().nth(1).unwrap().parse::<u64>().unwrap()
     };
     let before = read().await;

@@ -3,6 +3,7 @@
 
 mod helpers;
 
+mod auth;
 mod changes;
 mod cli;
 mod directory;
