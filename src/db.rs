@@ -57,6 +57,13 @@ pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
     Migrator::up(db, None).await
 }
 
+/// Refreshes the query planner's statistics after a bulk load: without them
+/// SQLite takes the unselective status index over the name index and sorts
+/// the whole table for a page of 20.
+pub async fn analyze(db: &impl ConnectionTrait) -> Result<(), DbErr> {
+    db.execute_unprepared("ANALYZE").await.map(|_| ())
+}
+
 /// Whether the database answers (for `/readyz`).
 pub async fn is_ready(db: &DatabaseConnection) -> bool {
     let check = db.execute_unprepared("SELECT 1");

@@ -107,6 +107,7 @@ where
         }
     }
     report.imported += write(db, &mut batch).await?;
+    crate::db::analyze(db).await?;
     progress.finish_and_clear();
     Ok(report)
 }

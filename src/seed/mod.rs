@@ -164,7 +164,9 @@ where
     }
     let mut data = demo::demo_directory(chrono::Utc::now());
     data.postcodes = places::postcodes();
-    insert_directory(db, &data, false).await
+    let counts = insert_directory(db, &data, false).await?;
+    crate::db::analyze(db).await?;
+    Ok(counts)
 }
 
 /// Seeds `services` synthetic services (for benchmarks) into an empty database.
@@ -179,5 +181,7 @@ where
     }
     let mut data = synthetic::synthetic_directory(services, seed, chrono::Utc::now());
     data.postcodes = places::postcodes();
-    insert_directory(db, &data, show_progress).await
+    let counts = insert_directory(db, &data, show_progress).await?;
+    crate::db::analyze(db).await?;
+    Ok(counts)
 }

@@ -183,7 +183,9 @@ fn linked_to(link_entity: &str, terms: Vec<String>) -> SelectStatement {
 async fn condition(db: &impl ConnectionTrait, filter: &ServiceFilter) -> AppResult<Condition> {
     let statuses = filter.statuses.clone().unwrap_or_else(status::default_listed);
     let mut condition = Condition::all().add(service::Column::Status.is_in(statuses));
-    if let Some(text) = text_of(filter) {
+    // With a radius the few services nearby are matched against the text in
+    // `candidates` (scoring them anyway); otherwise the text index narrows first.
+    if let Some(text) = text_of(filter).filter(|_| filter.near.is_none()) {
         // Text with no words at all (only punctuation) matches nothing.
         let matching = text::matching(db.get_database_backend(), text).unwrap_or_else(|| Expr::cust("1 = 0"));
         condition = condition.add(matching);
@@ -403,11 +405,15 @@ async fn candidates(
         .all(db)
         .await?;
     let relevance = match text_of(filter) {
-        Some(words) => text::relevance(db, words).await?,
+        Some(words) => {
+            let ids: Vec<String> = rows.iter().map(|r| r.0.clone()).collect();
+            text::relevance(db, words, &ids).await?
+        }
         None => HashMap::new(),
     };
     let mut found: Vec<Candidate> = rows
         .into_iter()
+        .filter(|(id, ..)| text_of(filter).is_none() || relevance.contains_key(id))
         .map(|(id, name, assured, created)| {
             let matched = relevance.get(&id);
             Candidate {
@@ -429,18 +435,27 @@ async fn candidates(
     Ok(found)
 }
 
-/// Locations inside a bounding box: the radius search's prefilter, answered
-/// by the `(latitude, longitude)` index (a test reads the query plan).
-pub fn locations_in_box(bbox: &BoundingBox) -> Select<location::Entity> {
-    location::Entity::find()
-        .select_only()
-        .columns([
-            location::Column::Id,
-            location::Column::Latitude,
-            location::Column::Longitude,
-        ])
-        .filter(location::Column::Latitude.between(bbox.min_latitude, bbox.max_latitude))
-        .filter(location::Column::Longitude.between(bbox.min_longitude, bbox.max_longitude))
+/// Services with a location inside a bounding box, with that location's
+/// coordinates: the radius search's prefilter, answered by the location
+/// `(latitude, longitude)` index (a test reads the query plan).
+pub fn locations_in_box(bbox: &BoundingBox) -> SelectStatement {
+    Query::select()
+        .column((service_at_location::Entity, service_at_location::Column::ServiceId))
+        .column((location::Entity, location::Column::Latitude))
+        .column((location::Entity, location::Column::Longitude))
+        .from(location::Entity)
+        .inner_join(
+            service_at_location::Entity,
+            Expr::col((service_at_location::Entity, service_at_location::Column::LocationId))
+                .equals((location::Entity, location::Column::Id)),
+        )
+        .and_where(
+            Expr::col((location::Entity, location::Column::Latitude)).between(bbox.min_latitude, bbox.max_latitude),
+        )
+        .and_where(
+            Expr::col((location::Entity, location::Column::Longitude)).between(bbox.min_longitude, bbox.max_longitude),
+        )
+        .to_owned()
 }
 
 /// For each service with a location within `radius_km` of `centre`, the distance to its nearest such location.
@@ -449,35 +464,17 @@ async fn nearest_location_per_service(
     centre: GeoPoint,
     radius_km: f64,
 ) -> AppResult<HashMap<String, f64>> {
-    let in_box: Vec<(String, Option<f64>, Option<f64>)> = locations_in_box(&centre.bounding_box(radius_km))
-        .into_tuple()
-        .all(db)
-        .await?;
-    let within: HashMap<String, f64> = in_box
-        .into_iter()
-        .filter_map(|(id, lat, lon)| {
-            let distance = centre.distance_km(&GeoPoint {
-                latitude: lat?,
-                longitude: lon?,
-            });
-            (distance <= radius_km).then_some((id, distance))
-        })
-        .collect();
     let mut nearest: HashMap<String, f64> = HashMap::new();
-    let location_ids: Vec<String> = within.keys().cloned().collect();
-    for chunk in location_ids.chunks(IN_CHUNK) {
-        let pairs: Vec<(String, String)> = service_at_location::Entity::find()
-            .select_only()
-            .columns([
-                service_at_location::Column::ServiceId,
-                service_at_location::Column::LocationId,
-            ])
-            .filter(service_at_location::Column::LocationId.is_in(chunk.to_vec()))
-            .into_tuple()
-            .all(db)
-            .await?;
-        for (service_id, location_id) in pairs {
-            let distance = within[&location_id];
+    for row in db.query_all(&locations_in_box(&centre.bounding_box(radius_km))).await? {
+        let service_id: String = row.try_get_by_index(0)?;
+        let (Some(latitude), Some(longitude)) = (
+            row.try_get_by_index::<Option<f64>>(1)?,
+            row.try_get_by_index::<Option<f64>>(2)?,
+        ) else {
+            continue;
+        };
+        let distance = centre.distance_km(&GeoPoint { latitude, longitude });
+        if distance <= radius_km {
             nearest
                 .entry(service_id)
                 .and_modify(|d| *d = d.min(distance))

@@ -203,22 +203,46 @@ pub struct Relevance {
     pub score: f64,
 }
 
-/// The relevance of every service matching the text.
-pub async fn relevance(db: &impl ConnectionTrait, text: &str) -> AppResult<HashMap<String, Relevance>> {
+/// The relevance of the given services (already known to match) to the text:
+/// scoring only them keeps the cost proportional to the matches that remain
+/// after the other filters, not to every match of the words.
+pub async fn relevance(
+    db: &impl ConnectionTrait,
+    text: &str,
+    service_ids: &[String],
+) -> AppResult<HashMap<String, Relevance>> {
+    let mut found = HashMap::new();
+    for chunk in service_ids.chunks(CHUNK * 10) {
+        found.extend(relevance_of(db, text, chunk).await?);
+    }
+    Ok(found)
+}
+
+async fn relevance_of(
+    db: &impl ConnectionTrait,
+    text: &str,
+    service_ids: &[String],
+) -> AppResult<HashMap<String, Relevance>> {
     let words = words(text);
     let mut found = HashMap::new();
-    if words.is_empty() {
+    if words.is_empty() || service_ids.is_empty() {
         return Ok(found);
     }
     let backend = db.get_database_backend();
+    let ids: Vec<Value> = service_ids.iter().map(|id| id.clone().into()).collect();
     match backend {
         DatabaseBackend::Sqlite => {
             // bm25 is lower-is-better; weights favour the name, then terms and organization.
+            let among = vec!["?"; ids.len()].join(", ");
             let all = Statement::from_sql_and_values(
                 backend,
-                "SELECT service_id, -bm25(service_fts, 0.0, 10.0, 1.0, 2.0, 4.0) AS score \
-                 FROM service_fts WHERE service_fts MATCH ?",
-                [fts5_query(&words, None).into()],
+                format!(
+                    "SELECT service_id, -bm25(service_fts, 0.0, 10.0, 1.0, 2.0, 4.0) AS score \
+                     FROM service_fts WHERE service_fts MATCH ? AND service_id IN ({among})"
+                ),
+                std::iter::once(Value::from(fts5_query(&words, None)))
+                    .chain(ids.iter().cloned())
+                    .collect::<Vec<_>>(),
             );
             for row in db.query_all_raw(all).await? {
                 let id: String = row.try_get("", "service_id")?;
@@ -227,8 +251,10 @@ pub async fn relevance(db: &impl ConnectionTrait, text: &str) -> AppResult<HashM
             }
             let in_name = Statement::from_sql_and_values(
                 backend,
-                "SELECT service_id FROM service_fts WHERE service_fts MATCH ?",
-                [fts5_query(&words, Some("name")).into()],
+                format!("SELECT service_id FROM service_fts WHERE service_fts MATCH ? AND service_id IN ({among})"),
+                std::iter::once(Value::from(fts5_query(&words, Some("name"))))
+                    .chain(ids)
+                    .collect::<Vec<_>>(),
             );
             for row in db.query_all_raw(in_name).await? {
                 let id: String = row.try_get("", "service_id")?;
@@ -238,12 +264,19 @@ pub async fn relevance(db: &impl ConnectionTrait, text: &str) -> AppResult<HashM
             }
         }
         _ => {
+            let among: Vec<String> = (2..ids.len() + 2).map(|n| format!("${n}")).collect();
             let statement = Statement::from_sql_and_values(
                 backend,
-                "SELECT service_id, ts_rank(document, q)::float8 AS score, \
-                        (ts_filter(document, '{a}') @@ q) AS in_name \
-                 FROM service_search, plainto_tsquery('english', $1) AS q WHERE document @@ q",
-                [words.join(" ").into()],
+                format!(
+                    "SELECT service_id, ts_rank(document, q)::float8 AS score, \
+                            (ts_filter(document, '{{a}}') @@ q) AS in_name \
+                     FROM service_search, plainto_tsquery('english', $1) AS q \
+                     WHERE document @@ q AND service_id IN ({})",
+                    among.join(", ")
+                ),
+                std::iter::once(Value::from(words.join(" ")))
+                    .chain(ids)
+                    .collect::<Vec<_>>(),
             );
             for row in db.query_all_raw(statement).await? {
                 let id: String = row.try_get("", "service_id")?;

@@ -351,11 +351,11 @@ on_both! {
 on_both! {
     /// The radius prefilter is answered by the location index on both databases.
     async fn radius_prefilter_uses_the_location_index(app) {
-        use sea_orm::{ConnectionTrait, DatabaseBackend, QueryTrait, Statement};
+        use sea_orm::{ConnectionTrait, DatabaseBackend, Statement};
         let bbox = hubgraph::services::geo::GeoPoint { latitude: 55.95, longitude: -3.19 }.bounding_box(10.0);
         let db = &app.state.db;
         let backend = db.get_database_backend();
-        let query = hubgraph::services::search::locations_in_box(&bbox).build(backend);
+        let query = backend.build(&hubgraph::services::search::locations_in_box(&bbox));
         let plan: Vec<String> = match backend {
             DatabaseBackend::Sqlite => {
                 let explain = Statement::from_sql_and_values(backend, format!("EXPLAIN QUERY PLAN {}", query.sql), query.values.unwrap().0);
