@@ -69,6 +69,10 @@ impl std::fmt::Debug for JwtSettings {
 pub struct Limits {
     pub max_depth: usize,
     pub max_complexity: usize,
+    /// Aliases in one document (graphql-armor's default).
+    pub max_aliases: usize,
+    /// Directives on one selection.
+    pub max_directives: usize,
     pub max_body_bytes: usize,
     pub max_query_bytes: usize,
     pub request_timeout_secs: u64,
@@ -79,6 +83,8 @@ impl Default for Limits {
         Limits {
             max_depth: 15,
             max_complexity: 5_000,
+            max_aliases: 15,
+            max_directives: 5,
             max_body_bytes: 1024 * 1024,
             max_query_bytes: 32 * 1024,
             request_timeout_secs: 10,

@@ -256,7 +256,8 @@ async fn run(args: Args, self_pinned: bool) -> anyhow::Result<()> {
     let _ = Command::new("kill").args(["-TERM", &server.id().to_string()]).status();
     let _ = server.wait();
     if args.db == Db::Postgres {
-        let cores = std::fs::read_to_string("/proc/cpuinfo").map_or(1, |s| s.lines().filter(|l| l.starts_with("processor")).count());
+        let cores = std::fs::read_to_string("/proc/cpuinfo")
+            .map_or(1, |s| s.lines().filter(|l| l.starts_with("processor")).count());
         let cpus = format!("0-{}", cores.max(1) - 1);
         pin_postgres(&cpus);
     }
@@ -465,7 +466,8 @@ fn machine() -> String {
         })
         .unwrap_or_else(|| "unknown CPU".into());
     // Count the machine's CPUs, not those this (pinned) process may use.
-    let cores = std::fs::read_to_string("/proc/cpuinfo").map_or(0, |s| s.lines().filter(|l| l.starts_with("processor")).count());
+    let cores = std::fs::read_to_string("/proc/cpuinfo")
+        .map_or(0, |s| s.lines().filter(|l| l.starts_with("processor")).count());
     format!("{cores} × {cpu}")
 }
 

@@ -7,6 +7,7 @@ pub mod connection;
 pub mod directory;
 pub mod errors;
 pub mod ids;
+pub mod limits;
 pub mod loaders;
 pub mod node;
 pub mod partners;
@@ -39,7 +40,10 @@ pub fn build_schema(db: DatabaseConnection, limits: &Limits, introspection: bool
     let mut builder = builder()
         .data(db)
         .limit_depth(limits.max_depth)
-        .limit_complexity(limits.max_complexity);
+        // Complexity is checked by `limits`, which also reports the cost.
+        .extension(limits::QueryLimits::new(limits))
+        // "Did you mean" hints map the schema for whoever probes it.
+        .disable_suggestions();
     if !introspection {
         builder = builder.disable_introspection();
     }

@@ -280,3 +280,49 @@ async fn errors_never_leak_internals() {
         assert!(!text.contains(leak), "{leak} in {text}");
     }
 }
+
+#[tokio::test]
+async fn aliases_directives_and_cost_are_limited_and_reported() {
+    let app = app().await;
+    let before = app.statements();
+    let many: String = (0..16).map(|i| format!("a{i}: areas {{ code }} ")).collect();
+    let (status, _, body) = post(&app, GRAPHQL_RESPONSE, json!({ "query": format!("{{ {many} }}") })).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert_eq!(error_code(&body), "QUERY_TOO_COMPLEX");
+    let typenames: String = (0..1000).map(|i| format!("t{i}: __typename ")).collect();
+    let (status, _, body) = post(&app, GRAPHQL_RESPONSE, json!({ "query": format!("{{ {typenames} }}") })).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(error_code(&body), "QUERY_TOO_COMPLEX");
+    let directives = "{ areas @include(if: true) @include(if: true) @include(if: true) @skip(if: false) @skip(if: false) @skip(if: false) { code } }";
+    let (status, _, body) = post(&app, GRAPHQL_RESPONSE, json!({ "query": directives })).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert_eq!(error_code(&body), "QUERY_TOO_COMPLEX");
+    assert_eq!(app.statements(), before, "SQL ran for a refused query");
+
+    // Fifteen aliases are fine, and every response reports its cost.
+    let fifteen: String = (0..15).map(|i| format!("a{i}: areas {{ code }} ")).collect();
+    let (status, _, body) = post(&app, GRAPHQL_RESPONSE, json!({ "query": format!("{{ {fifteen} }}") })).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["extensions"]["cost"]["maximumComplexity"], 5000);
+    assert!(body["extensions"]["cost"]["requestedComplexity"].as_i64().unwrap() >= 30);
+
+    let complex = "{ organizations(first: 100) { nodes { services(first: 100) { nodes { locations { services { name } } } } } } }";
+    let (_, _, body) = post(&app, GRAPHQL_RESPONSE, json!({ "query": complex })).await;
+    let cost = body["extensions"]["cost"]["requestedComplexity"].as_i64().unwrap();
+    assert!(cost > 5000, "{body}");
+    assert_eq!(body["errors"][0]["extensions"]["cost"], cost);
+}
+
+#[tokio::test]
+async fn field_suggestions_are_not_leaked() {
+    let app = app().await;
+    let (_, _, body) = post(
+        &app,
+        "application/json",
+        json!({ "query": "{ servces { totalCount } }" }),
+    )
+    .await;
+    let message = body["errors"][0]["message"].as_str().unwrap();
+    assert!(!message.contains("Did you mean"), "{message}");
+    assert_eq!(error_code(&body), "BAD_USER_INPUT");
+}
