@@ -35,6 +35,9 @@ pub enum Command {
         /// Introspection on or off (the playground needs it on).
         #[arg(long, env = "HUBGRAPH_INTROSPECTION", default_value = "on", value_parser = ["on", "off"])]
         introspection: String,
+        /// Origins browsers may call the API from (repeat, or comma-separated); any origin when none is given.
+        #[arg(long = "cors-origin", env = "HUBGRAPH_CORS_ORIGINS", value_delimiter = ',')]
+        cors_origins: Vec<String>,
         #[command(flatten)]
         jwt: auth::JwtArgs,
     },
@@ -142,10 +145,16 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             bind,
             demo,
             introspection,
+            cors_origins,
             jwt,
         } => {
             let mut config = Config::new(cli.database_url);
             config.introspection = introspection == "on";
+            config.cors_origins = cors_origins
+                .into_iter()
+                .map(|o| o.trim().to_owned())
+                .filter(|o| !o.is_empty())
+                .collect();
             config.jwt = jwt.settings()?;
             let state = AppState::prepare(config).await?;
             if demo {

@@ -17,6 +17,9 @@ pub struct Config {
     pub shutdown_grace_secs: u64,
     /// Bearer token keys; with none set, tokens are off (anonymous reads only).
     pub jwt: JwtSettings,
+    /// Origins browsers may call the API from; empty means any origin (the
+    /// API is public and tokens travel in a header, not a cookie).
+    pub cors_origins: Vec<String>,
 }
 
 /// JWT key material and expected claims. Secrets are never printed.
@@ -100,6 +103,7 @@ impl Config {
             introspection: true,
             shutdown_grace_secs: 20,
             jwt: JwtSettings::default(),
+            cors_origins: Vec::new(),
         }
     }
 }

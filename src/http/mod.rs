@@ -5,12 +5,32 @@ pub mod graphql;
 pub mod health;
 pub mod metrics;
 
+use poem::http::Method;
+use poem::middleware::Cors;
 use poem::{Endpoint, EndpointExt, Route, get};
 
 use crate::AppState;
 
+/// Browsers may call the API from the configured origins (any, when none
+/// is configured); a preflight from any other origin gets no allow header.
+fn cors(origins: &[String]) -> Cors {
+    Cors::new()
+        .allow_origins(origins.iter().map(String::as_str))
+        .allow_methods([Method::GET, Method::POST, Method::OPTIONS])
+        .allow_headers([
+            "authorization",
+            "content-type",
+            "accept",
+            "idempotency-key",
+            "x-request-id",
+        ])
+        .expose_headers(["x-request-id", "retry-after"])
+        .max_age(3600)
+}
+
 /// Every route hubgraph serves.
 pub fn routes(state: AppState) -> impl Endpoint {
+    let cors = cors(&state.config.cors_origins);
     Route::new()
         .at("/graphql", get(graphql::get).post(graphql::post))
         .at("/schema.graphql", get(graphql::sdl))
@@ -18,4 +38,5 @@ pub fn routes(state: AppState) -> impl Endpoint {
         .at("/readyz", get(health::readyz))
         .at("/metrics", get(metrics::metrics))
         .data(state)
+        .with(cors)
 }

@@ -326,3 +326,43 @@ async fn field_suggestions_are_not_leaked() {
     assert!(!message.contains("Did you mean"), "{message}");
     assert_eq!(error_code(&body), "BAD_USER_INPUT");
 }
+
+#[tokio::test]
+async fn browsers_may_call_from_configured_origins_only() {
+    let app = crate::helpers::spawn_app_configured(Backend::Sqlite, false, |config| {
+        config.cors_origins = vec!["https://shine.example.org".into()];
+    })
+    .await
+    .unwrap();
+    let preflight = |origin: &'static str| {
+        app.client
+            .request(reqwest::Method::OPTIONS, app.url("/graphql"))
+            .header("origin", origin)
+            .header("access-control-request-method", "POST")
+            .header("access-control-request-headers", "content-type, authorization")
+            .send()
+    };
+    let allowed = preflight("https://shine.example.org").await.unwrap();
+    assert_eq!(
+        allowed.headers()["access-control-allow-origin"],
+        "https://shine.example.org"
+    );
+    let refused = preflight("https://evil.example.com").await.unwrap();
+    assert!(
+        refused.headers().get("access-control-allow-origin").is_none(),
+        "{:?}",
+        refused.headers()
+    );
+
+    // With no origins configured, any site may read the public API.
+    let open = spawn_app_with(Backend::Sqlite, false).await.unwrap();
+    let response = open
+        .client
+        .post(open.url("/graphql"))
+        .header("origin", "https://council.example.org")
+        .json(&json!({ "query": "{ areas { code } }" }))
+        .send()
+        .await
+        .unwrap();
+    assert!(response.headers().get("access-control-allow-origin").is_some());
+}
