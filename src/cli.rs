@@ -38,6 +38,12 @@ pub enum Command {
         /// Origins browsers may call the API from (repeat, or comma-separated); any origin when none is given.
         #[arg(long = "cors-origin", env = "HUBGRAPH_CORS_ORIGINS", value_delimiter = ',')]
         cors_origins: Vec<String>,
+        /// Requests a minute per bearer token (0: no limit).
+        #[arg(long, env = "HUBGRAPH_RATE_LIMIT_PER_TOKEN", default_value_t = 1_200)]
+        rate_per_token: u32,
+        /// Requests a minute per IP address for anonymous callers (0: no limit).
+        #[arg(long, env = "HUBGRAPH_RATE_LIMIT_PER_IP", default_value_t = 600)]
+        rate_per_ip: u32,
         #[command(flatten)]
         jwt: auth::JwtArgs,
     },
@@ -146,10 +152,14 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             demo,
             introspection,
             cors_origins,
+            rate_per_token,
+            rate_per_ip,
             jwt,
         } => {
             let mut config = Config::new(cli.database_url);
             config.introspection = introspection == "on";
+            config.limits.rate_per_token_per_minute = Some(rate_per_token).filter(|n| *n > 0);
+            config.limits.rate_per_ip_per_minute = Some(rate_per_ip).filter(|n| *n > 0);
             config.cors_origins = cors_origins
                 .into_iter()
                 .map(|o| o.trim().to_owned())

@@ -79,6 +79,10 @@ pub struct Limits {
     pub max_body_bytes: usize,
     pub max_query_bytes: usize,
     pub request_timeout_secs: u64,
+    /// Requests a minute per bearer token; `None` turns the limit off.
+    pub rate_per_token_per_minute: Option<u32>,
+    /// Requests a minute per IP address for anonymous callers; `None` turns the limit off.
+    pub rate_per_ip_per_minute: Option<u32>,
 }
 
 impl Default for Limits {
@@ -91,6 +95,8 @@ impl Default for Limits {
             max_body_bytes: 1024 * 1024,
             max_query_bytes: 32 * 1024,
             request_timeout_secs: 10,
+            rate_per_token_per_minute: Some(1_200),
+            rate_per_ip_per_minute: Some(600),
         }
     }
 }

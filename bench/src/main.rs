@@ -126,7 +126,11 @@ fn main() -> anyhow::Result<()> {
 fn serve(url: &str, bind: &str) -> anyhow::Result<()> {
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     runtime.block_on(async {
-        let state = hubgraph::AppState::prepare(hubgraph::Config::new(url)).await?;
+        let mut config = hubgraph::Config::new(url);
+        // The load generator is one client at thousands of requests a second.
+        config.limits.rate_per_ip_per_minute = None;
+        config.limits.rate_per_token_per_minute = None;
+        let state = hubgraph::AppState::prepare(config).await?;
         let app = hubgraph::Application::bind(state, bind).await?;
         app.run_until(hubgraph::shutdown_signal()).await?;
         Ok(())

@@ -4,6 +4,7 @@ mod auth;
 pub mod graphql;
 pub mod health;
 pub mod metrics;
+pub mod ratelimit;
 
 use poem::http::Method;
 use poem::middleware::Cors;
@@ -31,8 +32,15 @@ fn cors(origins: &[String]) -> Cors {
 /// Every route hubgraph serves.
 pub fn routes(state: AppState) -> impl Endpoint {
     let cors = cors(&state.config.cors_origins);
+    let limits = ratelimit::RateLimits::new(
+        state.config.limits.rate_per_token_per_minute,
+        state.config.limits.rate_per_ip_per_minute,
+    );
+    let graphql = get(graphql::get)
+        .post(graphql::post)
+        .around(move |endpoint, request| ratelimit::limit(endpoint, request, limits.clone()));
     Route::new()
-        .at("/graphql", get(graphql::get).post(graphql::post))
+        .at("/graphql", graphql)
         .at("/schema.graphql", get(graphql::sdl))
         .at("/healthz", get(health::healthz))
         .at("/readyz", get(health::readyz))

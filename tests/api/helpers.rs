@@ -106,6 +106,9 @@ pub async fn spawn_app_configured(
     let (url, dir, pg_database) = fresh_database(backend).await?;
     let mut config = Config::new(url);
     config.jwt.secret = Some(TEST_JWT_SECRET.into());
+    // Tests walk hundreds of pages from one address; the rate-limit test turns limits back on.
+    config.limits.rate_per_token_per_minute = None;
+    config.limits.rate_per_ip_per_minute = None;
     configure(&mut config);
     let state = AppState::prepare(config).await.expect("prepare app state");
     if demo {

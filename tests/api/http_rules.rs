@@ -366,3 +366,49 @@ async fn browsers_may_call_from_configured_origins_only() {
         .unwrap();
     assert!(response.headers().get("access-control-allow-origin").is_some());
 }
+
+#[tokio::test]
+async fn callers_over_their_rate_get_429_with_retry_after() {
+    let app = crate::helpers::spawn_app_configured(Backend::Sqlite, false, |config| {
+        config.limits.rate_per_ip_per_minute = Some(60); // a burst of 10
+        config.limits.rate_per_token_per_minute = Some(60);
+    })
+    .await
+    .unwrap();
+    let mut statuses = Vec::new();
+    for _ in 0..12 {
+        let (status, _, _) = post(&app, "application/json", json!({ "query": "{ areas { code } }" })).await;
+        statuses.push(status);
+    }
+    assert!(statuses[..10].iter().all(|s| *s == StatusCode::OK), "{statuses:?}");
+    let response = app
+        .client
+        .post(app.url("/graphql"))
+        .json(&json!({ "query": "{ areas { code } }" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
+    let wait: u64 = response.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+    assert!((1..=60).contains(&wait));
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(error_code(&body), "RATE_LIMITED");
+    // A caller with a token has a budget of its own.
+    let (status, _, _) = {
+        let response = app
+            .client
+            .post(app.url("/graphql"))
+            .header("authorization", "Bearer not-a-real-token")
+            .json(&json!({ "query": "{ areas { code } }" }))
+            .send()
+            .await
+            .unwrap();
+        (response.status(), (), ())
+    };
+    assert_ne!(status, StatusCode::TOO_MANY_REQUESTS);
+    // Health checks are never limited.
+    assert_eq!(
+        app.client.get(app.url("/healthz")).send().await.unwrap().status(),
+        StatusCode::OK
+    );
+}
