@@ -10,6 +10,7 @@ pub mod accessibility;
 pub mod address;
 pub mod area;
 pub mod attribute;
+pub mod audit;
 pub mod contact;
 pub mod cost_option;
 pub mod language;
