@@ -12,8 +12,9 @@ pub mod node;
 pub mod partners;
 pub mod scalars;
 pub mod search;
+pub mod writes;
 
-use async_graphql::{EmptyMutation, EmptySubscription, MergedObject, Schema, SchemaBuilder};
+use async_graphql::{EmptySubscription, MergedObject, Schema, SchemaBuilder};
 use sea_orm::DatabaseConnection;
 
 use crate::config::Limits;
@@ -28,10 +29,14 @@ pub struct Query(
     partners::PartnersQuery,
 );
 
-pub type HubSchema = Schema<Query, EmptyMutation, EmptySubscription>;
+/// Every mutation root field, merged from the domains.
+#[derive(MergedObject, Default)]
+pub struct Mutation(writes::ServiceWrites);
 
-fn builder() -> SchemaBuilder<Query, EmptyMutation, EmptySubscription> {
-    Schema::build(Query::default(), EmptyMutation, EmptySubscription)
+pub type HubSchema = Schema<Query, Mutation, EmptySubscription>;
+
+fn builder() -> SchemaBuilder<Query, Mutation, EmptySubscription> {
+    Schema::build(Query::default(), Mutation::default(), EmptySubscription)
 }
 
 /// The schema served over HTTP, with the query limits and the database.

@@ -15,3 +15,4 @@ pub mod search;
 pub mod status;
 pub mod taxonomy;
 pub mod text;
+pub mod writes;

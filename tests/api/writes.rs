@@ -1,0 +1,304 @@
+//! Writes on services: who may make them, what is refused, concurrency, the
+//! audit trail and the search index.
+
+use entity::{audit, service};
+use hubgraph::graphql::ids::{self, Kind};
+use hubgraph::partners::PartnerKind;
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
+use serde_json::{Value, json};
+
+use crate::helpers::{TestApp, demo_library, error_code};
+use crate::on_both;
+
+const EDINBURGH: &str = "S12000036";
+const GLASGOW: &str = "S12000049";
+
+const UPDATE: &str = "mutation($input: UpdateServiceInput!) { updateService(input: $input) {
+    service { id name description version status email minimumAge maximumAge }
+    userErrors { field message code } } }";
+const CREATE: &str = "mutation($input: CreateServiceInput!) { createService(input: $input) {
+    service { id name description version status }
+    userErrors { field message code } } }";
+const ARCHIVE: &str = "mutation($input: ArchiveServiceInput!) { archiveService(input: $input) {
+    service { id status version } userErrors { field message code } } }";
+
+/// A service of the organization, by the database.
+async fn service_of(app: &TestApp, organization: &str) -> service::Model {
+    service::Entity::find()
+        .filter(service::Column::OrganizationId.eq(organization))
+        .order_by_asc(service::Column::Id)
+        .one(&app.state.db)
+        .await
+        .unwrap()
+        .expect("the organization has a service")
+}
+
+async fn reload(app: &TestApp, id: &str) -> service::Model {
+    service::Entity::find_by_id(id)
+        .one(&app.state.db)
+        .await
+        .unwrap()
+        .unwrap()
+}
+
+async fn audit_rows(app: &TestApp) -> u64 {
+    audit::Entity::find().count(&app.state.db).await.unwrap()
+}
+
+/// A token of a new partner of `kind` for `organization`.
+async fn token(app: &TestApp, kind: PartnerKind, organization: Option<&str>, scopes: &[&str]) -> (String, String) {
+    let areas: &[&str] = if kind == PartnerKind::Hscp { &[EDINBURGH] } else { &[] };
+    let partner = app.add_partner(kind, "Writer", organization, areas).await;
+    let token = app.issue_token(&partner, scopes).await.token;
+    (partner, token)
+}
+
+async fn call(app: &TestApp, token: &str, query: &str, variables: Value) -> Value {
+    let response = app.graphql_as(token, query, variables).await;
+    assert!(response.status().as_u16() < 500, "no 5xx: {}", response.status());
+    response.json().await.unwrap()
+}
+
+fn gid(kind: Kind, raw: &str) -> String {
+    ids::encode(kind, raw).0
+}
+
+on_both! {
+    /// The version goes up, the audit trail names who changed what in which
+    /// request, and search finds the service by its new name.
+    async fn library_updates_its_own_service(app) {
+        let library = demo_library(EDINBURGH);
+        let (partner, token) = token(&app, PartnerKind::Library, Some(&library), &["services:write"]).await;
+        let before = service_of(&app, &library).await;
+        let response = app
+            .client
+            .post(app.url("/graphql"))
+            .bearer_auth(&token)
+            .header("X-Request-Id", "req-12345")
+            .json(&json!({ "query": UPDATE, "variables": { "input": {
+                "id": gid(Kind::Service, &before.id), "name": "Quillowby Reading Circle",
+                "description": "'; DROP TABLE service; --", "expectedVersion": before.version } } }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.headers()["x-request-id"], "req-12345");
+        let body: Value = response.json().await.unwrap();
+        let payload = &body["data"]["updateService"];
+        assert_eq!(payload["userErrors"], json!([]), "{body:#}");
+        assert_eq!(payload["service"]["name"], "Quillowby Reading Circle");
+        assert_eq!(payload["service"]["version"], before.version + 1);
+
+        let after = reload(&app, &before.id).await;
+        assert_eq!(after.version, before.version + 1);
+        assert_eq!(after.description.as_deref(), Some("'; DROP TABLE service; --"), "stored verbatim");
+        assert!(after.last_modified > before.last_modified);
+
+        let rows = audit::Entity::find().all(&app.state.db).await.unwrap();
+        assert_eq!(rows.len(), 1);
+        assert_eq!(rows[0].partner_id.as_deref(), Some(partner.as_str()));
+        assert_eq!(rows[0].action, "service.update");
+        assert_eq!(rows[0].entity, "service");
+        assert_eq!(rows[0].entity_id, before.id);
+        assert_eq!(rows[0].changed_fields, "name,description");
+        assert_eq!(rows[0].request_id.as_deref(), Some("req-12345"));
+
+        let found = app
+            .data("{ services(filter: { text: \"Quillowby\" }) { nodes { id } } }", json!({}))
+            .await;
+        assert_eq!(found["services"]["nodes"], json!([{ "id": gid(Kind::Service, &before.id) }]));
+    }
+}
+
+on_both! {
+    /// Ownership comes from the database; the scope must allow writing services.
+    async fn partners_cannot_write_what_is_not_theirs(app) {
+        let library = demo_library(EDINBURGH);
+        let other = service_of(&app, &demo_library(GLASGOW)).await;
+        let rename = json!({ "input": { "id": gid(Kind::Service, &other.id), "name": "Mine now" } });
+
+        let (_, edinburgh) = token(&app, PartnerKind::Library, Some(&library), &["services:write"]).await;
+        let body = call(&app, &edinburgh, UPDATE, rename.clone()).await;
+        assert_eq!(error_code(&body), "FORBIDDEN", "{body:#}");
+        let archive = json!({ "input": { "id": gid(Kind::Service, &other.id) } });
+        assert_eq!(error_code(&call(&app, &edinburgh, ARCHIVE, archive).await), "FORBIDDEN");
+
+        let (_, hubs_only) = token(&app, PartnerKind::Library, Some(&demo_library(GLASGOW)), &["hubs:write"]).await;
+        assert_eq!(error_code(&call(&app, &hubs_only, UPDATE, rename.clone()).await), "FORBIDDEN");
+
+        let (_, hscp) = token(&app, PartnerKind::Hscp, None, &[]).await;
+        assert_eq!(error_code(&call(&app, &hscp, UPDATE, rename.clone()).await), "FORBIDDEN");
+
+        let third_sector_org = hubgraph::seed::demo::demo_id("organization", &format!("third-sector/{EDINBURGH}"));
+        let (_, charity) = token(&app, PartnerKind::ThirdSector, Some(&third_sector_org), &["services:write"]).await;
+        let elsewhere = json!({ "input": { "organizationId": gid(Kind::Organization, &library), "name": "Ours" } });
+        assert_eq!(error_code(&call(&app, &charity, CREATE, elsewhere.clone()).await), "FORBIDDEN");
+
+        let anonymous = app.graphql(UPDATE, rename).await;
+        assert_eq!(error_code(&anonymous), "UNAUTHENTICATED");
+        assert_eq!(error_code(&app.graphql(CREATE, elsewhere).await), "UNAUTHENTICATED");
+
+        assert_eq!(reload(&app, &other.id).await, other, "unchanged");
+        assert_eq!(audit_rows(&app).await, 0);
+        let created = service::Entity::find()
+            .filter(service::Column::Name.eq("Ours"))
+            .count(&app.state.db)
+            .await
+            .unwrap();
+        assert_eq!(created, 0);
+    }
+}
+
+on_both! {
+    /// Every validation rule answers with the field path and writes nothing.
+    async fn invalid_input_comes_back_as_user_errors(app) {
+        let library = demo_library(EDINBURGH);
+        let (_, token) = token(&app, PartnerKind::Library, Some(&library), &["services:write"]).await;
+        let before = service_of(&app, &library).await;
+        let id = gid(Kind::Service, &before.id);
+        let cases: Vec<(Value, Vec<&str>, &str)> = vec![
+            (json!({ "name": "" }), vec!["input", "name"], "REQUIRED"),
+            (json!({ "name": "x".repeat(10_000) }), vec!["input", "name"], "TOO_LONG"),
+            (json!({ "name": "nul\u{0}byte" }), vec!["input", "name"], "INVALID"),
+            (json!({ "name": "evil\u{202E}txt.exe" }), vec!["input", "name"], "INVALID"),
+            (json!({ "description": "x".repeat(5_001) }), vec!["input", "description"], "TOO_LONG"),
+            (json!({ "feesDescription": "free\u{2066}" }), vec!["input", "feesDescription"], "INVALID"),
+            (json!({ "email": "not-an-email" }), vec!["input", "email"], "INVALID"),
+            (json!({ "url": "javascript:alert(1)" }), vec!["input", "url"], "INVALID"),
+            (json!({ "url": "ftp://example.org" }), vec!["input", "url"], "INVALID"),
+            (json!({ "phones": [{ "number": "12345" }] }), vec!["input", "phones", "0", "number"], "INVALID"),
+            (json!({ "phones": [{ "number": "0131 abc 4567" }] }), vec!["input", "phones", "0", "number"], "INVALID"),
+            (json!({ "minimumAge": -1 }), vec!["input", "minimumAge"], "INVALID"),
+            (json!({ "maximumAge": 121 }), vec!["input", "maximumAge"], "INVALID"),
+            (json!({ "minimumAge": 40, "maximumAge": 18 }), vec!["input", "maximumAge"], "INVALID"),
+            (json!({ "languages": ["english"] }), vec!["input", "languages", "0"], "INVALID"),
+            (json!({ "serviceAreaCodes": ["S99999999"] }), vec!["input", "serviceAreaCodes", "0"], "NOT_FOUND"),
+            (
+                json!({ "taxonomyTermIds": [gid(Kind::TaxonomyTerm, "00000000-0000-0000-0000-000000000000")] }),
+                vec!["input", "taxonomyTermIds", "0"],
+                "NOT_FOUND",
+            ),
+            (
+                json!({ "locationIds": [gid(Kind::Location, "00000000-0000-0000-0000-000000000000")] }),
+                vec!["input", "locationIds", "0"],
+                "NOT_FOUND",
+            ),
+            (
+                json!({ "schedules": [{ "byDay": ["MO"], "freq": "WEEKLY", "opensAt": "17:00", "closesAt": "09:00" }] }),
+                vec!["input", "schedules", "0", "opensAt"],
+                "INVALID",
+            ),
+        ];
+        for (patch, field, code) in cases {
+            let mut input = patch.clone();
+            input["id"] = json!(id);
+            let body = call(&app, &token, UPDATE, json!({ "input": input })).await;
+            let payload = &body["data"]["updateService"];
+            assert!(payload["service"].is_null(), "{patch}: {body:#}");
+            let errors = payload["userErrors"].as_array().unwrap_or_else(|| panic!("{patch}: {body:#}"));
+            assert!(
+                errors.iter().any(|e| e["field"] == json!(field) && e["code"] == code),
+                "{patch}: expected {field:?} {code}, got {errors:#?}"
+            );
+        }
+        assert_eq!(reload(&app, &before.id).await, before, "nothing written");
+        assert_eq!(audit_rows(&app).await, 0);
+    }
+}
+
+on_both! {
+    /// Out-of-range ints, wrongly typed variables and unknown input fields
+    /// are refused before any resolver runs; never a 5xx.
+    async fn malformed_variables_are_bad_user_input(app) {
+        let library = demo_library(EDINBURGH);
+        let (_, token) = token(&app, PartnerKind::Library, Some(&library), &["services:write"]).await;
+        let before = service_of(&app, &library).await;
+        let id = gid(Kind::Service, &before.id);
+        for input in [
+            json!({ "id": id, "minimumAge": 99_999_999_999_i64 }),
+            json!({ "id": id, "name": 42 }),
+            json!({ "id": id, "colour": "red" }),
+            json!({ "id": 7 }),
+        ] {
+            let body = call(&app, &token, UPDATE, json!({ "input": input })).await;
+            assert_eq!(error_code(&body), "BAD_USER_INPUT", "{input}: {body:#}");
+        }
+        let body = call(&app, &token, UPDATE, json!({ "input": { "id": "not-an-id", "name": "x" } })).await;
+        assert_eq!(error_code(&body), "BAD_USER_INPUT", "{body:#}");
+        assert_eq!(reload(&app, &before.id).await, before);
+        assert_eq!(audit_rows(&app).await, 0);
+    }
+}
+
+on_both! {
+    /// Of two writers that read the same version, one wins and the other is
+    /// told the current version; nothing is lost silently.
+    async fn stale_expected_version_is_a_conflict(app) {
+        let library = demo_library(EDINBURGH);
+        let (_, token) = token(&app, PartnerKind::Library, Some(&library), &["services:write"]).await;
+        let before = service_of(&app, &library).await;
+        let id = gid(Kind::Service, &before.id);
+        let first = call(&app, &token, UPDATE, json!({ "input": { "id": id, "name": "First", "expectedVersion": before.version } })).await;
+        assert_eq!(first["data"]["updateService"]["service"]["version"], before.version + 1, "{first:#}");
+        let second = call(&app, &token, UPDATE, json!({ "input": { "id": id, "name": "Second", "expectedVersion": before.version } })).await;
+        assert_eq!(error_code(&second), "CONFLICT", "{second:#}");
+        assert_eq!(second["errors"][0]["extensions"]["currentVersion"], before.version + 1);
+        assert_eq!(reload(&app, &before.id).await.name, "First");
+        assert_eq!(audit_rows(&app).await, 1);
+    }
+}
+
+on_both! {
+    /// A third-sector body lists a new service with its hours, phones and
+    /// areas, later archives it, and the change feed reports it deleted.
+    async fn third_sector_creates_then_archives_a_service(app) {
+        let charity = hubgraph::seed::demo::demo_id("organization", &format!("third-sector/{EDINBURGH}"));
+        let (partner, token) = token(&app, PartnerKind::ThirdSector, Some(&charity), &["services:write"]).await;
+        let input = json!({
+            "organizationId": gid(Kind::Organization, &charity),
+            "name": "Carers' Tea Afternoon",
+            "description": "Tea, cake and advice for unpaid carers.",
+            "email": "tea@example.org",
+            "url": "https://example.org/tea",
+            "languages": ["en", "gd"],
+            "phones": [{ "number": "+44 (0)131 496 0000", "type": "voice" }],
+            "schedules": [{ "freq": "WEEKLY", "byDay": ["TH"], "opensAt": "14:00", "closesAt": "16:00" }],
+            "serviceAreaCodes": [EDINBURGH],
+            "minimumAge": 16,
+        });
+        let body = call(&app, &token, CREATE, json!({ "input": input })).await;
+        let payload = &body["data"]["createService"];
+        assert_eq!(payload["userErrors"], json!([]), "{body:#}");
+        assert_eq!(payload["service"]["version"], 1);
+        assert_eq!(payload["service"]["status"], "ACTIVE");
+        let id = payload["service"]["id"].as_str().unwrap().to_owned();
+
+        let read = app
+            .data(
+                "query($id: ID!) { node(id: $id) { ... on Service { name languages { code } phones { number } schedules { opensAt closesAt } } } }",
+                json!({ "id": id }),
+            )
+            .await;
+        assert_eq!(read["node"]["name"], "Carers' Tea Afternoon");
+        assert_eq!(read["node"]["languages"].as_array().unwrap().len(), 2);
+        assert_eq!(read["node"]["phones"][0]["number"], "+44 (0)131 496 0000");
+        assert_eq!(read["node"]["schedules"][0]["opensAt"], "14:00");
+
+        let since = chrono::Utc::now().to_rfc3339();
+        let archived = call(&app, &token, ARCHIVE, json!({ "input": { "id": id, "expectedVersion": 1 } })).await;
+        assert_eq!(archived["data"]["archiveService"]["service"]["status"], "DEFUNCT", "{archived:#}");
+        assert_eq!(archived["data"]["archiveService"]["service"]["version"], 2);
+        let feed = app
+            .data(
+                "query($since: DateTime!) { changes(since: $since, entities: [SERVICE]) { edges { node { kind node { id } } } } }",
+                json!({ "since": since }),
+            )
+            .await;
+        assert_eq!(feed["changes"]["edges"], json!([{ "node": { "kind": "DELETED", "node": { "id": id } } }]));
+
+        let rows = audit::Entity::find().order_by_asc(audit::Column::At).all(&app.state.db).await.unwrap();
+        let actions: Vec<&str> = rows.iter().map(|r| r.action.as_str()).collect();
+        assert_eq!(actions, ["service.create", "service.archive"]);
+        assert!(rows.iter().all(|r| r.partner_id.as_deref() == Some(partner.as_str())));
+        assert!(rows.iter().all(|r| r.request_id.as_ref().is_some_and(|id| id.len() == 36)), "a generated UUID");
+    }
+}
