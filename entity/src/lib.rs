@@ -13,6 +13,7 @@ pub mod attribute;
 pub mod audit;
 pub mod contact;
 pub mod cost_option;
+pub mod idempotency_key;
 pub mod language;
 pub mod location;
 pub mod organization;

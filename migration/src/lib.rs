@@ -10,6 +10,7 @@ mod m20261123_000004_service_text_index;
 mod m20261123_000005_tombstones;
 mod m20261123_000010_partners;
 mod m20261123_000011_audit;
+mod m20261123_000012_idempotency;
 
 pub struct Migrator;
 
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000005_tombstones::Migration),
             Box::new(m20261123_000010_partners::Migration),
             Box::new(m20261123_000011_audit::Migration),
+            Box::new(m20261123_000012_idempotency::Migration),
         ]
     }
 }

@@ -37,7 +37,7 @@ pub(super) enum MediaType {
 }
 
 impl MediaType {
-    fn content_type(self) -> &'static str {
+    pub(super) fn content_type(self) -> &'static str {
         match self {
             MediaType::GraphqlResponse => "application/graphql-response+json; charset=utf-8",
             MediaType::Json => "application/json; charset=utf-8",
@@ -116,7 +116,7 @@ fn request_id(headers: &HeaderMap) -> RequestId {
 }
 
 /// Executes one operation and echoes the request id in `X-Request-Id`.
-async fn execute(
+pub(super) async fn execute(
     state: &AppState,
     viewer: Option<Viewer>,
     request: async_graphql::Request,
@@ -369,6 +369,12 @@ pub async fn post(headers: &HeaderMap, body: Body, Data(state): Data<&AppState>)
     if let Some(response) = check_query(state, &query, media) {
         return response;
     }
+    // What an Idempotency-Key retry must repeat exactly (serde_json sorts object keys).
+    let canonical = serde_json::json!({
+        "query": &query, "operationName": &body.operation_name, "variables": &body.variables
+    })
+    .to_string();
+    let read_only = is_read_only(&query, body.operation_name.as_deref());
     let mut request = async_graphql::Request::new(query);
     if let Some(name) = body.operation_name {
         request = request.operation_name(name);
@@ -389,6 +395,11 @@ pub async fn post(headers: &HeaderMap, body: Body, Data(state): Data<&AppState>)
     }
     if let Some(extensions) = body.extensions.and_then(|e| serde_json::from_value(e).ok()) {
         request.extensions = extensions;
+    }
+    if let (false, Some(key), Some(writer)) = (read_only, headers.get(super::idempotency::HEADER), &viewer) {
+        // A key that is not text is refused like an empty one.
+        let key = key.to_str().unwrap_or("");
+        return super::idempotency::execute_once(state, writer.clone(), request, media, headers, key, &canonical).await;
     }
     execute(state, viewer, request, media, headers).await
 }

@@ -302,3 +302,60 @@ on_both! {
         assert!(rows.iter().all(|r| r.request_id.as_ref().is_some_and(|id| id.len() == 36)), "a generated UUID");
     }
 }
+
+/// POSTs a mutation with an `Idempotency-Key`.
+async fn with_key(app: &TestApp, token: &str, key: &str, query: &str, variables: Value) -> reqwest::Response {
+    app.client
+        .post(app.url("/graphql"))
+        .bearer_auth(token)
+        .header("Idempotency-Key", key)
+        .json(&json!({ "query": query, "variables": variables }))
+        .send()
+        .await
+        .unwrap()
+}
+
+on_both! {
+    /// A retried create (same key, same body) makes one service and answers
+    /// the same; the key reused for another body is refused with 422.
+    async fn retried_create_with_an_idempotency_key_runs_once(app) {
+        let library = demo_library(EDINBURGH);
+        let (_, mine) = token(&app, PartnerKind::Library, Some(&library), &["services:write"]).await;
+        let input = json!({ "input": { "organizationId": gid(Kind::Organization, &library), "name": "Knit and Natter" } });
+        let count = || async {
+            service::Entity::find()
+                .filter(service::Column::Name.eq("Knit and Natter"))
+                .count(&app.state.db)
+                .await
+                .unwrap()
+        };
+
+        let first = with_key(&app, &mine, "create-knit-1", CREATE, input.clone()).await;
+        assert_eq!(first.status(), 200);
+        let first: Value = first.json().await.unwrap();
+        assert_eq!(first["data"]["createService"]["userErrors"], json!([]), "{first:#}");
+
+        let again = with_key(&app, &mine, "create-knit-1", CREATE, input.clone()).await;
+        assert_eq!(again.status(), 200);
+        assert_eq!(again.headers()["idempotent-replayed"], "true");
+        let again: Value = again.json().await.unwrap();
+        assert_eq!(again, first, "the same response");
+        assert_eq!(count().await, 1, "one record");
+        assert_eq!(audit_rows(&app).await, 1);
+
+        let other = json!({ "input": { "organizationId": gid(Kind::Organization, &library), "name": "Knit and Natter II" } });
+        let reused = with_key(&app, &mine, "create-knit-1", CREATE, other).await;
+        assert_eq!(reused.status(), 422);
+        let reused: Value = reused.json().await.unwrap();
+        assert_eq!(error_code(&reused), "IDEMPOTENCY_KEY_REUSED");
+
+        // Keys are per partner: another partner's identical key is a new request.
+        let (_, other_token) = token(&app, PartnerKind::Library, Some(&library), &["services:write"]).await;
+        let theirs = with_key(&app, &other_token, "create-knit-1", CREATE, input).await;
+        assert!(theirs.headers().get("idempotent-replayed").is_none());
+        assert_eq!(count().await, 2);
+
+        let bad = with_key(&app, &mine, "", CREATE, json!({})).await;
+        assert_eq!(bad.status(), 400);
+    }
+}
