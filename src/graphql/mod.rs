@@ -9,6 +9,7 @@ pub mod errors;
 pub mod ids;
 pub mod loaders;
 pub mod node;
+pub mod organization_writes;
 pub mod partners;
 pub mod scalars;
 pub mod search;
@@ -31,7 +32,7 @@ pub struct Query(
 
 /// Every mutation root field, merged from the domains.
 #[derive(MergedObject, Default)]
-pub struct Mutation(writes::ServiceWrites);
+pub struct Mutation(organization_writes::OrganizationWrites, writes::ServiceWrites);
 
 pub type HubSchema = Schema<Query, Mutation, EmptySubscription>;
 

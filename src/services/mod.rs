@@ -8,6 +8,7 @@ pub mod geo;
 pub mod keyset;
 pub mod locations;
 pub mod opening;
+pub mod organization_writes;
 pub mod organizations;
 pub mod postcode;
 pub mod related;

@@ -28,7 +28,7 @@ pub struct UserError {
 }
 
 impl UserError {
-    fn new(field: &[&str], code: &'static str, message: impl Into<String>) -> UserError {
+    pub(crate) fn new(field: &[&str], code: &'static str, message: impl Into<String>) -> UserError {
         UserError {
             field: std::iter::once("input")
                 .chain(field.iter().copied())
@@ -126,7 +126,7 @@ pub const DESCRIPTION_MAX: usize = 5_000;
 /// Other free text (eligibility, fees, notes): generous, but bounded.
 const TEXT_MAX: usize = 5_000;
 /// Short text: URLs, emails, phone extensions and types.
-const SHORT_MAX: usize = 500;
+pub(crate) const SHORT_MAX: usize = 500;
 
 // ---- field rules ---------------------------------------------------------------
 
@@ -138,7 +138,7 @@ fn forbidden_char(c: char) -> bool {
 }
 
 /// Length (in characters) and charset of a text field.
-fn check_text(errors: &mut Vec<UserError>, field: &[&str], text: &str, max: usize) {
+pub(crate) fn check_text(errors: &mut Vec<UserError>, field: &[&str], text: &str, max: usize) {
     if text.chars().any(forbidden_char) {
         errors.push(UserError::new(
             field,
@@ -150,14 +150,14 @@ fn check_text(errors: &mut Vec<UserError>, field: &[&str], text: &str, max: usiz
     }
 }
 
-fn check_optional_text(errors: &mut Vec<UserError>, field: &str, text: &Option<String>, max: usize) {
+pub(crate) fn check_optional_text(errors: &mut Vec<UserError>, field: &str, text: &Option<String>, max: usize) {
     if let Some(text) = text {
         check_text(errors, &[field], text, max);
     }
 }
 
 /// A plausible address: one `@`, a non-empty local part, a dotted domain, no spaces.
-fn is_email(text: &str) -> bool {
+pub(crate) fn is_email(text: &str) -> bool {
     let Some((local, domain)) = text.split_once('@') else {
         return false;
     };
@@ -170,7 +170,7 @@ fn is_email(text: &str) -> bool {
 }
 
 /// An absolute http(s) URL with a host (no `javascript:`, `data:` or `file:`).
-fn is_web_url(text: &str) -> bool {
+pub(crate) fn is_web_url(text: &str) -> bool {
     let lower = text.to_ascii_lowercase();
     let Some(rest) = lower.strip_prefix("https://").or_else(|| lower.strip_prefix("http://")) else {
         return false;
@@ -440,7 +440,7 @@ fn check_version(existing: &service::Model, expected: Option<i32>) -> AppResult<
     }
 }
 
-fn conflict(current_version: i32) -> AppError {
+pub(crate) fn conflict(current_version: i32) -> AppError {
     AppError::Conflict {
         message: format!("the record has changed: its current version is {current_version}"),
         current_version,

@@ -359,3 +359,39 @@ on_both! {
         assert_eq!(bad.status(), 400);
     }
 }
+
+const CREATE_ORG: &str = "mutation($input: CreateOrganizationInput!) { createOrganization(input: $input) {
+    organization { id name version } userErrors { field code } } }";
+const UPDATE_ORG: &str = "mutation($input: UpdateOrganizationInput!) { updateOrganization(input: $input) {
+    organization { id name version } userErrors { field code } } }";
+
+on_both! {
+    /// Admins create organizations; a library renames its own (and search
+    /// finds its services under the new name) but not another's.
+    async fn organizations_are_created_by_admins_and_kept_by_their_owners(app) {
+        let library = demo_library(EDINBURGH);
+        let (_, admin) = token(&app, PartnerKind::Admin, None, &["admin"]).await;
+        let (_, edinburgh) = token(&app, PartnerKind::Library, Some(&library), &["services:write"]).await;
+        let input = json!({ "input": { "name": "Fife Walking Group", "description": "Walks for health." } });
+
+        assert_eq!(error_code(&call(&app, &edinburgh, CREATE_ORG, input.clone()).await), "FORBIDDEN");
+        assert_eq!(error_code(&app.graphql(CREATE_ORG, input.clone()).await), "UNAUTHENTICATED");
+        let created = call(&app, &admin, CREATE_ORG, input).await;
+        assert_eq!(created["data"]["createOrganization"]["organization"]["version"], 1, "{created:#}");
+        let bad = call(&app, &admin, CREATE_ORG, json!({ "input": { "name": "X", "description": "Y", "website": "file:///etc/passwd" } })).await;
+        assert_eq!(bad["data"]["createOrganization"]["userErrors"], json!([{ "field": ["input", "website"], "code": "INVALID" }]));
+
+        let other = json!({ "input": { "id": gid(Kind::Organization, &demo_library(GLASGOW)), "name": "Taken over" } });
+        assert_eq!(error_code(&call(&app, &edinburgh, UPDATE_ORG, other).await), "FORBIDDEN");
+        let own = json!({ "input": { "id": gid(Kind::Organization, &library), "name": "Zephyrine Libraries", "expectedVersion": 1 } });
+        let renamed = call(&app, &edinburgh, UPDATE_ORG, own.clone()).await;
+        assert_eq!(renamed["data"]["updateOrganization"]["organization"]["version"], 2, "{renamed:#}");
+        assert_eq!(error_code(&call(&app, &edinburgh, UPDATE_ORG, own).await), "CONFLICT");
+
+        let found = app.data("{ services(filter: { text: \"Zephyrine\" }) { totalCount } }", json!({})).await;
+        assert!(found["services"]["totalCount"].as_i64().unwrap() > 0, "{found:#}");
+        let actions: Vec<String> = audit::Entity::find().all(&app.state.db).await.unwrap().into_iter().map(|r| r.action).collect();
+        assert_eq!(actions.len(), 2);
+        assert!(actions.contains(&"organization.create".to_owned()) && actions.contains(&"organization.update".to_owned()));
+    }
+}
