@@ -8,6 +8,7 @@ pub mod directory;
 pub mod errors;
 pub mod ids;
 pub mod loaders;
+pub mod location_writes;
 pub mod node;
 pub mod organization_writes;
 pub mod partners;
@@ -32,7 +33,11 @@ pub struct Query(
 
 /// Every mutation root field, merged from the domains.
 #[derive(MergedObject, Default)]
-pub struct Mutation(organization_writes::OrganizationWrites, writes::ServiceWrites);
+pub struct Mutation(
+    organization_writes::OrganizationWrites,
+    writes::ServiceWrites,
+    location_writes::LocationWrites,
+);
 
 pub type HubSchema = Schema<Query, Mutation, EmptySubscription>;
 

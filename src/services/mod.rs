@@ -6,6 +6,7 @@ pub mod areas;
 pub mod changes;
 pub mod geo;
 pub mod keyset;
+pub mod location_writes;
 pub mod locations;
 pub mod opening;
 pub mod organization_writes;

@@ -395,3 +395,58 @@ on_both! {
         assert!(actions.contains(&"organization.create".to_owned()) && actions.contains(&"organization.update".to_owned()));
     }
 }
+
+const CREATE_LOCATION: &str = "mutation($input: CreateLocationInput!) { createLocation(input: $input) {
+    location { id name version latitude } userErrors { field code } } }";
+const UPDATE_LOCATION: &str = "mutation($input: UpdateLocationInput!) { updateLocation(input: $input) {
+    location { id name version } userErrors { field code } } }";
+
+on_both! {
+    /// A library adds a venue with its address, and fixes it later; bad
+    /// postcodes, coordinates and areas come back as userErrors.
+    async fn library_adds_and_corrects_its_own_location(app) {
+        let library = demo_library(EDINBURGH);
+        let (_, mine) = token(&app, PartnerKind::Library, Some(&library), &["services:write"]).await;
+        let address = json!({ "address1": "1 High Street", "city": "Edinburgh", "postalCode": "eh1 1aa", "country": "GB" });
+        let input = json!({ "input": {
+            "organizationId": gid(Kind::Organization, &library), "name": "Pop-up Library",
+            "latitude": 55.95, "longitude": -3.19, "address": address, "areaCode": EDINBURGH } });
+        let created = call(&app, &mine, CREATE_LOCATION, input).await;
+        let payload = &created["data"]["createLocation"];
+        assert_eq!(payload["userErrors"], json!([]), "{created:#}");
+        let id = payload["location"]["id"].as_str().unwrap().to_owned();
+        let raw = ids::decode(&id, Kind::Location, &[]).unwrap();
+        let stored = entity::address::Entity::find()
+            .filter(entity::address::Column::LocationId.eq(raw.as_str()))
+            .one(&app.state.db)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(stored.postal_code, "EH1 1AA", "normalised");
+
+        for (patch, field) in [
+            (json!({ "latitude": 91.0 }), vec!["input", "latitude"]),
+            (json!({ "longitude": -181.0 }), vec!["input", "longitude"]),
+            (json!({ "areaCode": "S99999999" }), vec!["input", "areaCode"]),
+            (
+                json!({ "address": { "address1": "1 High St", "city": "Edinburgh", "postalCode": "NOT A CODE", "country": "GB" } }),
+                vec!["input", "address", "postalCode"],
+            ),
+        ] {
+            let mut input = patch.clone();
+            input["id"] = json!(id);
+            let body = call(&app, &mine, UPDATE_LOCATION, json!({ "input": input })).await;
+            let errors = &body["data"]["updateLocation"]["userErrors"];
+            assert_eq!(errors[0]["field"], json!(field), "{patch}: {body:#}");
+        }
+        let fixed = call(&app, &mine, UPDATE_LOCATION, json!({ "input": { "id": id, "name": "Pop-up Library (Tron)", "expectedVersion": 1 } })).await;
+        assert_eq!(fixed["data"]["updateLocation"]["location"]["version"], 2, "{fixed:#}");
+
+        let (_, glasgow) = token(&app, PartnerKind::Library, Some(&demo_library(GLASGOW)), &["services:write"]).await;
+        let theirs = call(&app, &glasgow, UPDATE_LOCATION, json!({ "input": { "id": id, "name": "Ours" } })).await;
+        assert_eq!(error_code(&theirs), "FORBIDDEN");
+        let rows = audit::Entity::find().order_by_asc(audit::Column::At).all(&app.state.db).await.unwrap();
+        let actions: Vec<&str> = rows.iter().map(|r| r.action.as_str()).collect();
+        assert_eq!(actions, ["location.create", "location.update"]);
+    }
+}
