@@ -2,6 +2,7 @@
 //! loaders, global ids and the error mapping. Resolvers stay thin and call
 //! the domain modules.
 
+pub mod audit;
 pub mod changes;
 pub mod connection;
 pub mod directory;
@@ -29,6 +30,7 @@ pub struct Query(
     search::SearchQuery,
     changes::ChangesQuery,
     partners::PartnersQuery,
+    audit::AuditQuery,
 );
 
 /// Every mutation root field, merged from the domains.

@@ -450,3 +450,35 @@ on_both! {
         assert_eq!(actions, ["location.create", "location.update"]);
     }
 }
+
+const TRAIL: &str = "query($first: Int, $after: String, $entityId: ID) { auditTrail(first: $first, after: $after, entityId: $entityId) {
+    pageInfo { hasNextPage endCursor } nodes { partnerId action entity entityId changedFields requestId at } } }";
+
+on_both! {
+    /// The operator reads who changed what; partners cannot.
+    async fn audit_trail_is_readable_by_admins_only(app) {
+        let library = demo_library(EDINBURGH);
+        let (partner, mine) = token(&app, PartnerKind::Library, Some(&library), &["services:write"]).await;
+        let service = service_of(&app, &library).await;
+        let id = gid(Kind::Service, &service.id);
+        for name in ["One", "Two", "Three"] {
+            let body = call(&app, &mine, UPDATE, json!({ "input": { "id": id, "name": name } })).await;
+            assert_eq!(body["data"]["updateService"]["userErrors"], json!([]), "{body:#}");
+        }
+        let (_, admin) = token(&app, PartnerKind::Admin, None, &["admin"]).await;
+        let page = call(&app, &admin, TRAIL, json!({ "first": 2, "entityId": id })).await;
+        let trail = &page["data"]["auditTrail"];
+        assert_eq!(trail["nodes"].as_array().unwrap().len(), 2, "{page:#}");
+        assert_eq!(trail["nodes"][0]["action"], "service.update");
+        assert_eq!(trail["nodes"][0]["partnerId"], partner);
+        assert_eq!(trail["nodes"][0]["entityId"], service.id);
+        assert_eq!(trail["nodes"][0]["changedFields"], json!(["name"]));
+        assert_eq!(trail["pageInfo"]["hasNextPage"], true);
+        let rest = call(&app, &admin, TRAIL, json!({ "first": 2, "after": trail["pageInfo"]["endCursor"] })).await;
+        assert_eq!(rest["data"]["auditTrail"]["nodes"].as_array().unwrap().len(), 1, "{rest:#}");
+        assert_eq!(rest["data"]["auditTrail"]["pageInfo"]["hasNextPage"], false);
+
+        assert_eq!(error_code(&call(&app, &mine, TRAIL, json!({})).await), "FORBIDDEN");
+        assert_eq!(error_code(&app.graphql(TRAIL, json!({})).await), "UNAUTHENTICATED");
+    }
+}
