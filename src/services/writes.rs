@@ -669,3 +669,49 @@ fn schedule_row(fields: &ScheduleFields, id: String, service_id: String) -> sche
         closed: fields.closed.unwrap_or(false),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_rules() {
+        assert!(forbidden_char('\0'));
+        assert!(forbidden_char('\u{202E}'));
+        assert!(forbidden_char('\u{2068}'));
+        assert!(!forbidden_char('é'));
+        let mut errors = Vec::new();
+        check_text(&mut errors, &["name"], &"ü".repeat(200), NAME_MAX);
+        assert!(errors.is_empty(), "length counts characters, not bytes");
+        check_text(&mut errors, &["name"], &"a".repeat(201), NAME_MAX);
+        assert_eq!(errors[0].code, "TOO_LONG");
+        assert_eq!(errors[0].field, ["input", "name"]);
+    }
+
+    #[test]
+    fn contact_rules() {
+        assert!(is_email("help@example.org.uk"));
+        for bad in ["", "a@", "@b.org", "a b@c.org", "a@b", "a@@b.org", "a@.org"] {
+            assert!(!is_email(bad), "{bad}");
+        }
+        assert!(is_web_url("https://example.org/x?y=1"));
+        assert!(is_web_url("HTTP://EXAMPLE.ORG"));
+        for bad in [
+            "javascript:alert(1)",
+            "ftp://x.org",
+            "https://",
+            "http:///path",
+            "https://a b.org",
+            "data:text/html,x",
+        ] {
+            assert!(!is_web_url(bad), "{bad}");
+        }
+        assert!(is_phone("0131 496 0000"));
+        assert!(is_phone("+44 (0)131 496-0000"));
+        for bad in ["123456", "0131 abc 0000", "1".repeat(21).as_str()] {
+            assert!(!is_phone(bad), "{bad}");
+        }
+        assert!(is_language_code("gd") && is_language_code("bfi"));
+        assert!(!is_language_code("e") && !is_language_code("engl") && !is_language_code("e1"));
+    }
+}

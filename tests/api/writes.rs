@@ -222,8 +222,13 @@ on_both! {
             let body = call(&app, &token, UPDATE, json!({ "input": input })).await;
             assert_eq!(error_code(&body), "BAD_USER_INPUT", "{input}: {body:#}");
         }
-        let body = call(&app, &token, UPDATE, json!({ "input": { "id": "not-an-id", "name": "x" } })).await;
-        assert_eq!(error_code(&body), "BAD_USER_INPUT", "{body:#}");
+        for wrong in [json!("not-an-id"), json!(gid(Kind::Location, &before.id))] {
+            let body = call(&app, &token, UPDATE, json!({ "input": { "id": wrong, "name": "x" } })).await;
+            assert_eq!(error_code(&body), "BAD_USER_INPUT", "{body:#}");
+        }
+        let unknown = gid(Kind::Service, "00000000-0000-0000-0000-000000000000");
+        let body = call(&app, &token, UPDATE, json!({ "input": { "id": unknown, "name": "x" } })).await;
+        assert_eq!(error_code(&body), "NOT_FOUND", "{body:#}");
         assert_eq!(reload(&app, &before.id).await, before);
         assert_eq!(audit_rows(&app).await, 0);
     }
