@@ -5,12 +5,12 @@
 
 use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
 use entity::location;
-use sea_orm::{EntityTrait, TransactionTrait};
+use sea_orm::EntityTrait;
 
 use super::directory::{Location, LocationType, db};
 use super::errors::GqlResult;
 use super::ids::{self, Kind};
-use super::writes::{UserError, may_write_for, writer};
+use super::writes::{UserError, begin_write, may_write_for, writer};
 use crate::error::AppError;
 use crate::partners::audit::{self, RequestId};
 use crate::partners::kind::SERVICES_WRITE;
@@ -145,7 +145,7 @@ impl LocationWrites {
             address: input.address.map(Into::into),
             area_code: input.area_code,
         };
-        let txn = db(ctx)?.begin().await.map_err(AppError::from)?;
+        let txn = begin_write(db(ctx)?).await?;
         let exists = entity::organization::Entity::find_by_id(organization_id.clone())
             .one(&txn)
             .await
@@ -188,7 +188,7 @@ impl LocationWrites {
             address: input.address.map(Into::into),
             area_code: input.area_code,
         };
-        let txn = db(ctx)?.begin().await.map_err(AppError::from)?;
+        let txn = begin_write(db(ctx)?).await?;
         let existing = domain::find_location(&txn, &id)
             .await?
             .ok_or_else(|| AppError::NotFound("no such location".into()))?;

@@ -5,13 +5,12 @@
 //! services (which includes its name) and one audit row.
 
 use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
-use sea_orm::TransactionTrait;
 
 use super::directory::{Organization, db};
 use super::errors::GqlResult;
 use super::ids::{self, Kind};
 use super::partners::viewer;
-use super::writes::{UserError, may_write_for, writer};
+use super::writes::{UserError, begin_write, may_write_for, writer};
 use crate::error::AppError;
 use crate::partners::audit::{self, RequestId};
 use crate::partners::kind::SERVICES_WRITE;
@@ -95,7 +94,7 @@ impl OrganizationWrites {
             email: input.email,
             website: input.website,
         };
-        let txn = db(ctx)?.begin().await.map_err(AppError::from)?;
+        let txn = begin_write(db(ctx)?).await?;
         let result = domain::create_organization(&txn, &fields).await?;
         if let Ok(organization) = &result {
             let request_id = ctx.data_opt::<RequestId>();
@@ -130,7 +129,7 @@ impl OrganizationWrites {
             email: input.email,
             website: input.website,
         };
-        let txn = db(ctx)?.begin().await.map_err(AppError::from)?;
+        let txn = begin_write(db(ctx)?).await?;
         let existing = domain::find_organization(&txn, &id)
             .await?
             .ok_or_else(|| AppError::NotFound("no such organization".into()))?;

@@ -9,7 +9,9 @@
 //! `userErrors` with nothing written.
 
 use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
-use sea_orm::{DatabaseTransaction, EntityTrait, TransactionTrait};
+use sea_orm::{
+    DatabaseConnection, DatabaseTransaction, EntityTrait, SqliteTransactionMode, TransactionOptions, TransactionTrait,
+};
 
 use super::directory::{Service, ServiceStatus, db};
 use super::errors::GqlResult;
@@ -255,6 +257,20 @@ fn not_yours() -> AppError {
     AppError::Forbidden("the record belongs to another organization".into())
 }
 
+/// Opens a write transaction. On SQLite it is `BEGIN IMMEDIATE`: a deferred
+/// transaction that reads and then writes cannot wait for a concurrent
+/// writer (SQLite answers "database is locked" at once rather than risk a
+/// deadlock), whereas an immediate one waits out the busy timeout and then
+/// sees the other's commit, so a racing update gets CONFLICT, not INTERNAL.
+/// PostgreSQL ignores the option.
+pub(crate) async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction, AppError> {
+    let options = TransactionOptions {
+        sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+        ..TransactionOptions::default()
+    };
+    Ok(db.begin_with_options(options).await?)
+}
+
 /// Reindexes the service, writes the audit row and commits.
 async fn finish(
     ctx: &Context<'_>,
@@ -306,7 +322,7 @@ impl ServiceWrites {
             fees_description: input.fees_description,
             service_area_codes: input.service_area_codes,
         };
-        let txn = db(ctx)?.begin().await.map_err(AppError::from)?;
+        let txn = begin_write(db(ctx)?).await?;
         let exists = entity::organization::Entity::find_by_id(organization_id.clone())
             .one(&txn)
             .await
@@ -355,7 +371,7 @@ impl ServiceWrites {
             fees_description: input.fees_description,
             service_area_codes: input.service_area_codes,
         };
-        let txn = db(ctx)?.begin().await.map_err(AppError::from)?;
+        let txn = begin_write(db(ctx)?).await?;
         let existing = owned_service(&txn, viewer, &id).await?;
         let service = match domain::update_service(&txn, existing, &fields, input.expected_version).await? {
             Ok(service) => service,
@@ -373,7 +389,7 @@ impl ServiceWrites {
     async fn archive_service(&self, ctx: &Context<'_>, input: ArchiveServiceInput) -> GqlResult<ServicePayload> {
         let viewer = writer(ctx, SERVICES_WRITE)?;
         let id = ids::decode(&input.id, Kind::Service, &["input", "id"])?;
-        let txn = db(ctx)?.begin().await.map_err(AppError::from)?;
+        let txn = begin_write(db(ctx)?).await?;
         let existing = owned_service(&txn, viewer, &id).await?;
         let service = domain::archive_service(&txn, existing, input.expected_version).await?;
         finish(ctx, txn, viewer, "service.archive", &service.id, &["status"]).await?;

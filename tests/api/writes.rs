@@ -487,3 +487,38 @@ on_both! {
         assert_eq!(error_code(&app.graphql(TRAIL, json!({})).await), "UNAUTHENTICATED");
     }
 }
+
+on_both! {
+    /// Racing writers: of two concurrent updates on one version exactly one
+    /// wins; of two concurrent creates under one Idempotency-Key one runs.
+    async fn concurrent_writers_do_not_both_win(app) {
+        let library = demo_library(EDINBURGH);
+        let (_, mine) = token(&app, PartnerKind::Library, Some(&library), &["services:write"]).await;
+        let before = service_of(&app, &library).await;
+        let id = gid(Kind::Service, &before.id);
+        let update = |name: &'static str| {
+            call(&app, &mine, UPDATE, json!({ "input": { "id": id, "name": name, "expectedVersion": before.version } }))
+        };
+        let (a, b) = tokio::join!(update("Left"), update("Right"));
+        let won: Vec<&Value> = [&a, &b].into_iter().filter(|r| r.get("errors").is_none()).collect();
+        assert_eq!(won.len(), 1, "{a:#} {b:#}");
+        let lost = if a.get("errors").is_some() { &a } else { &b };
+        assert_eq!(error_code(lost), "CONFLICT");
+        assert_eq!(reload(&app, &before.id).await.version, before.version + 1);
+
+        let input = json!({ "input": { "organizationId": gid(Kind::Organization, &library), "name": "Race Night" } });
+        let (a, b) = tokio::join!(
+            with_key(&app, &mine, "race-1", CREATE, input.clone()),
+            with_key(&app, &mine, "race-1", CREATE, input.clone())
+        );
+        let statuses = [a.status().as_u16(), b.status().as_u16()];
+        assert!(statuses.iter().all(|s| *s == 200 || *s == 409), "{statuses:?}");
+        let created = service::Entity::find()
+            .filter(service::Column::Name.eq("Race Night"))
+            .count(&app.state.db)
+            .await
+            .unwrap();
+        assert_eq!(created, 1);
+        assert_eq!(audit_rows(&app).await, 2);
+    }
+}
