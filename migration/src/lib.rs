@@ -9,6 +9,8 @@ mod m20261123_000003_postcodes;
 mod m20261123_000004_service_text_index;
 mod m20261123_000005_tombstones;
 mod m20261123_000010_partners;
+mod m20261123_000011_audit;
+mod m20261123_000012_idempotency;
 
 pub struct Migrator;
 
@@ -22,6 +24,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000004_service_text_index::Migration),
             Box::new(m20261123_000005_tombstones::Migration),
             Box::new(m20261123_000010_partners::Migration),
+            Box::new(m20261123_000011_audit::Migration),
+            Box::new(m20261123_000012_idempotency::Migration),
         ]
     }
 }

@@ -2,6 +2,7 @@
 //! loaders, global ids and the error mapping. Resolvers stay thin and call
 //! the domain modules.
 
+pub mod audit;
 pub mod changes;
 pub mod connection;
 pub mod directory;
@@ -9,12 +10,15 @@ pub mod errors;
 pub mod ids;
 pub mod limits;
 pub mod loaders;
+pub mod location_writes;
 pub mod node;
+pub mod organization_writes;
 pub mod partners;
 pub mod scalars;
 pub mod search;
+pub mod writes;
 
-use async_graphql::{EmptyMutation, EmptySubscription, MergedObject, Schema, SchemaBuilder};
+use async_graphql::{EmptySubscription, MergedObject, Schema, SchemaBuilder};
 use sea_orm::DatabaseConnection;
 
 use crate::config::Limits;
@@ -27,12 +31,21 @@ pub struct Query(
     search::SearchQuery,
     changes::ChangesQuery,
     partners::PartnersQuery,
+    audit::AuditQuery,
 );
 
-pub type HubSchema = Schema<Query, EmptyMutation, EmptySubscription>;
+/// Every mutation root field, merged from the domains.
+#[derive(MergedObject, Default)]
+pub struct Mutation(
+    organization_writes::OrganizationWrites,
+    writes::ServiceWrites,
+    location_writes::LocationWrites,
+);
 
-fn builder() -> SchemaBuilder<Query, EmptyMutation, EmptySubscription> {
-    Schema::build(Query::default(), EmptyMutation, EmptySubscription)
+pub type HubSchema = Schema<Query, Mutation, EmptySubscription>;
+
+fn builder() -> SchemaBuilder<Query, Mutation, EmptySubscription> {
+    Schema::build(Query::default(), Mutation::default(), EmptySubscription)
 }
 
 /// The schema served over HTTP, with the query limits and the database.

@@ -24,6 +24,7 @@ use tracing::Instrument;
 use crate::AppState;
 use crate::graphql::loaders::loaders;
 use crate::partners::Viewer;
+use crate::partners::audit::RequestId;
 
 const GRAPHQL_RESPONSE: &str = "application/graphql-response+json";
 const JSON: &str = "application/json";
@@ -36,7 +37,7 @@ pub(super) enum MediaType {
 }
 
 impl MediaType {
-    fn content_type(self) -> &'static str {
+    pub(super) fn content_type(self) -> &'static str {
         match self {
             MediaType::GraphqlResponse => "application/graphql-response+json; charset=utf-8",
             MediaType::Json => "application/json; charset=utf-8",
@@ -105,19 +106,46 @@ fn with_codes(errors: &mut [ServerError]) {
     }
 }
 
-/// Executes one operation for `viewer` (`None`: anonymous) and encodes the response.
-async fn execute(
+/// The request's id: the client's `X-Request-Id` when sane, else a fresh one.
+fn request_id(headers: &HeaderMap) -> RequestId {
+    headers
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .and_then(RequestId::from_client)
+        .unwrap_or_else(RequestId::generate)
+}
+
+/// Executes one operation and echoes the request id in `X-Request-Id`.
+pub(super) async fn execute(
     state: &AppState,
     viewer: Option<Viewer>,
     request: async_graphql::Request,
     media: MediaType,
+    headers: &HeaderMap,
 ) -> Response {
-    // Log lines of the request name the partner (never the token).
+    let request_id = request_id(headers);
+    let mut response = execute_operation(state, viewer, request, media, &request_id).await;
+    if let Ok(value) = header::HeaderValue::from_str(&request_id.0) {
+        response.headers_mut().insert("x-request-id", value);
+    }
+    response
+}
+
+/// Executes one operation for `viewer` (`None`: anonymous) and encodes the response.
+async fn execute_operation(
+    state: &AppState,
+    viewer: Option<Viewer>,
+    request: async_graphql::Request,
+    media: MediaType,
+    request_id: &RequestId,
+) -> Response {
+    // Log lines of the request name the partner (never the token) and the request id.
     let span = tracing::info_span!(
         "graphql",
-        partner = viewer.as_ref().map_or("anonymous", |v| v.partner.id.as_str())
+        partner = viewer.as_ref().map_or("anonymous", |v| v.partner.id.as_str()),
+        request_id = %request_id.0
     );
-    let mut request = request.data(loaders(state.db.clone()));
+    let mut request = request.data(loaders(state.db.clone())).data(request_id.clone());
     if let Some(viewer) = viewer {
         request = request.data(viewer);
     }
@@ -259,7 +287,7 @@ pub async fn get(headers: &HeaderMap, Query(params): Query<GetParams>, Data(stat
             request.extensions = extensions;
         }
     }
-    execute(state, viewer, request, media).await
+    execute(state, viewer, request, media, headers).await
 }
 
 /// The body of a POST: exactly one operation.
@@ -341,6 +369,12 @@ pub async fn post(headers: &HeaderMap, body: Body, Data(state): Data<&AppState>)
     if let Some(response) = check_query(state, &query, media) {
         return response;
     }
+    // What an Idempotency-Key retry must repeat exactly (serde_json sorts object keys).
+    let canonical = serde_json::json!({
+        "query": &query, "operationName": &body.operation_name, "variables": &body.variables
+    })
+    .to_string();
+    let read_only = is_read_only(&query, body.operation_name.as_deref());
     let mut request = async_graphql::Request::new(query);
     if let Some(name) = body.operation_name {
         request = request.operation_name(name);
@@ -362,7 +396,12 @@ pub async fn post(headers: &HeaderMap, body: Body, Data(state): Data<&AppState>)
     if let Some(extensions) = body.extensions.and_then(|e| serde_json::from_value(e).ok()) {
         request.extensions = extensions;
     }
-    execute(state, viewer, request, media).await
+    if let (false, Some(key), Some(writer)) = (read_only, headers.get(super::idempotency::HEADER), &viewer) {
+        // A key that is not text is refused like an empty one.
+        let key = key.to_str().unwrap_or("");
+        return super::idempotency::execute_once(state, writer.clone(), request, media, headers, key, &canonical).await;
+    }
+    execute(state, viewer, request, media, headers).await
 }
 
 /// `GET /schema.graphql`: the SDL.

@@ -3,6 +3,7 @@
 mod auth;
 pub mod graphql;
 pub mod health;
+mod idempotency;
 pub mod metrics;
 pub mod ratelimit;
 

@@ -2,7 +2,9 @@
 //! scopes each kind may hold, the tokens issued to them and authentication.
 //! Plain Rust over sea-orm; the CLI, the HTTP layer and the resolvers call it.
 
+pub mod audit;
 pub mod auth;
+pub mod idempotency;
 pub mod keys;
 pub mod kind;
 pub mod registry;

@@ -13,3 +13,4 @@ mod schema;
 mod search;
 mod serve;
 mod statements;
+mod writes;

@@ -1,0 +1,161 @@
+//! The GraphQL face of organization writes: `createOrganization` (admins)
+//! and `updateOrganization` (admins, or the organization's own library or
+//! third-sector partner). Same shape as the service writes: one
+//! transaction holding the row, the search text of the organization's
+//! services (which includes its name) and one audit row.
+
+use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
+
+use super::directory::{Organization, db};
+use super::errors::GqlResult;
+use super::ids::{self, Kind};
+use super::partners::viewer;
+use super::writes::{UserError, begin_write, may_write_for, writer};
+use crate::error::AppError;
+use crate::partners::audit::{self, RequestId};
+use crate::partners::kind::SERVICES_WRITE;
+use crate::services::organization_writes::{self as domain, OrganizationFields};
+use crate::services::text;
+use crate::services::writes::Outcome;
+use entity::organization;
+
+/// The result of an organization write.
+#[derive(SimpleObject)]
+pub struct OrganizationPayload {
+    /// The organization as written; null when the input was refused.
+    pub organization: Option<Organization>,
+    /// Why the input was refused; empty on success.
+    pub user_errors: Vec<UserError>,
+}
+
+/// A new organization.
+#[derive(Debug, Clone, InputObject)]
+pub struct CreateOrganizationInput {
+    /// Official name, 1 to 200 characters.
+    pub name: String,
+    /// What it does, up to 5,000 characters.
+    pub description: String,
+    /// Contact email.
+    pub email: Option<String>,
+    /// Web site (http or https).
+    pub website: Option<String>,
+}
+
+/// Changes to an organization: omitted fields stay as they are.
+#[derive(Debug, Clone, InputObject)]
+pub struct UpdateOrganizationInput {
+    /// The organization to change.
+    pub id: ID,
+    /// Official name, 1 to 200 characters.
+    pub name: Option<String>,
+    /// What it does, up to 5,000 characters.
+    pub description: Option<String>,
+    /// Contact email.
+    pub email: Option<String>,
+    /// Web site (http or https).
+    pub website: Option<String>,
+    /// The version the change is based on; a stale one fails with `CONFLICT`.
+    pub expected_version: Option<i32>,
+}
+
+fn payload(result: Outcome<organization::Model>) -> OrganizationPayload {
+    match result {
+        Ok(organization) => OrganizationPayload {
+            organization: Some(Organization(organization)),
+            user_errors: Vec::new(),
+        },
+        Err(errors) => OrganizationPayload {
+            organization: None,
+            user_errors: errors.into_iter().map(UserError::from).collect(),
+        },
+    }
+}
+
+/// Writes on organizations.
+#[derive(Default)]
+pub struct OrganizationWrites;
+
+/// Writes on organizations.
+#[Object]
+impl OrganizationWrites {
+    /// Creates an organization. Admins only.
+    async fn create_organization(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateOrganizationInput,
+    ) -> GqlResult<OrganizationPayload> {
+        let viewer = viewer(ctx).ok_or(AppError::Unauthenticated)?;
+        if !viewer.is_admin() {
+            return Err(AppError::Forbidden("only admins create organizations".into()).into());
+        }
+        let fields = OrganizationFields {
+            name: Some(input.name),
+            description: Some(input.description),
+            email: input.email,
+            website: input.website,
+        };
+        let txn = begin_write(db(ctx)?).await?;
+        let result = domain::create_organization(&txn, &fields).await?;
+        if let Ok(organization) = &result {
+            let request_id = ctx.data_opt::<RequestId>();
+            let given = fields.given();
+            audit::record(
+                &txn,
+                Some(viewer),
+                "organization.create",
+                "organization",
+                &organization.id,
+                &given,
+                request_id,
+            )
+            .await?;
+            txn.commit().await.map_err(AppError::from)?;
+        }
+        Ok(payload(result))
+    }
+
+    /// Changes an organization: admins any, libraries and third-sector
+    /// bodies their own (with the `services:write` scope).
+    async fn update_organization(
+        &self,
+        ctx: &Context<'_>,
+        input: UpdateOrganizationInput,
+    ) -> GqlResult<OrganizationPayload> {
+        let viewer = writer(ctx, SERVICES_WRITE)?;
+        let id = ids::decode(&input.id, Kind::Organization, &["input", "id"])?;
+        let fields = OrganizationFields {
+            name: input.name,
+            description: input.description,
+            email: input.email,
+            website: input.website,
+        };
+        let txn = begin_write(db(ctx)?).await?;
+        let existing = domain::find_organization(&txn, &id)
+            .await?
+            .ok_or_else(|| AppError::NotFound("no such organization".into()))?;
+        if !may_write_for(viewer, &existing.id) {
+            return Err(AppError::Forbidden("the organization is not the caller's".into()).into());
+        }
+        let result = domain::update_organization(&txn, existing, &fields, input.expected_version).await?;
+        if let Ok(organization) = &result {
+            if fields.name.is_some() {
+                let services = domain::service_ids_of(&txn, &organization.id).await?;
+                text::reindex(&txn, &services).await?;
+            }
+            let request_id = ctx.data_opt::<RequestId>();
+            let given = fields.given();
+            audit::record(
+                &txn,
+                Some(viewer),
+                "organization.update",
+                "organization",
+                &organization.id,
+                &given,
+                request_id,
+            )
+            .await?;
+            txn.commit().await.map_err(AppError::from)?;
+        }
+        Ok(payload(result))
+    }
+}

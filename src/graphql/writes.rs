@@ -1,0 +1,416 @@
+//! The GraphQL face of directory writes: `createService`, `updateService`,
+//! `archiveService`, their inputs and payloads.
+//!
+//! Each resolver: checks who is calling (anonymous: `UNAUTHENTICATED`; no
+//! `services:write` or `admin` scope: `FORBIDDEN`), opens one transaction,
+//! reads the record and decides ownership from the database, calls the
+//! domain (`services::writes`), then reindexes the service's search text and
+//! writes one audit row before committing. Validation problems come back in
+//! `userErrors` with nothing written.
+
+use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
+use sea_orm::{
+    DatabaseConnection, DatabaseTransaction, EntityTrait, SqliteTransactionMode, TransactionOptions, TransactionTrait,
+};
+
+use super::directory::{Service, ServiceStatus, db};
+use super::errors::GqlResult;
+use super::ids::{self, Kind};
+use super::partners::viewer;
+use super::scalars::Date;
+use crate::error::AppError;
+use crate::partners::audit::{self, RequestId};
+use crate::partners::kind::{ADMIN, SERVICES_WRITE};
+use crate::partners::{PartnerKind, Viewer};
+use crate::services::text;
+use crate::services::writes::{self as domain, PhoneFields, ScheduleFields, ServiceFields};
+
+/// A problem with one input field: the write was not made.
+#[derive(Debug, Clone, SimpleObject)]
+pub struct UserError {
+    /// Path of the offending field from the argument, e.g. `["input", "email"]`.
+    pub field: Option<Vec<String>>,
+    /// What is wrong, for people.
+    pub message: String,
+    /// What is wrong, for programs: `INVALID`, `TOO_LONG`, `REQUIRED` or `NOT_FOUND`.
+    pub code: String,
+}
+
+impl From<domain::UserError> for UserError {
+    fn from(error: domain::UserError) -> Self {
+        UserError {
+            field: Some(error.field),
+            message: error.message,
+            code: error.code.to_owned(),
+        }
+    }
+}
+
+/// The result of a service write.
+#[derive(SimpleObject)]
+pub struct ServicePayload {
+    /// The service as written; null when the input was refused.
+    pub service: Option<Service>,
+    /// Why the input was refused; empty on success.
+    pub user_errors: Vec<UserError>,
+}
+
+impl ServicePayload {
+    fn refused(errors: Vec<domain::UserError>) -> ServicePayload {
+        ServicePayload {
+            service: None,
+            user_errors: errors.into_iter().map(UserError::from).collect(),
+        }
+    }
+}
+
+/// One row of opening hours (an iCalendar-style recurrence), Europe/London local time.
+#[derive(Debug, Clone, InputObject)]
+pub struct ScheduleInput {
+    /// `WEEKLY` or `MONTHLY`; omitted for one-off dates and ranges.
+    pub freq: Option<String>,
+    /// Every n-th week or month.
+    pub interval: Option<i32>,
+    /// iCalendar days: `MO`, `TU`, ..., or with an ordinal (`1MO`, `-1FR`).
+    pub by_day: Vec<String>,
+    /// Days of the month; negative counts from the month's end.
+    pub by_month_day: Option<Vec<i32>>,
+    /// Opening time, `HH:MM`.
+    pub opens_at: Option<String>,
+    /// Closing time, `HH:MM` (`24:00` allowed).
+    pub closes_at: Option<String>,
+    /// First date the row applies.
+    pub valid_from: Option<Date>,
+    /// Last date the row applies.
+    pub valid_to: Option<Date>,
+    /// The hours in words.
+    pub description: Option<String>,
+    /// A closure rather than an opening.
+    pub closed: Option<bool>,
+}
+
+impl From<ScheduleInput> for ScheduleFields {
+    fn from(input: ScheduleInput) -> Self {
+        ScheduleFields {
+            freq: input.freq,
+            interval: input.interval,
+            by_day: input.by_day,
+            by_month_day: input.by_month_day,
+            opens_at: input.opens_at,
+            closes_at: input.closes_at,
+            valid_from: input.valid_from.map(|d| d.0),
+            valid_to: input.valid_to.map(|d| d.0),
+            description: input.description,
+            closed: input.closed,
+        }
+    }
+}
+
+/// A phone number.
+#[derive(Debug, Clone, InputObject)]
+pub struct PhoneInput {
+    /// The number: digits, spaces, `+`, `-` and parentheses, 7 to 20 digits.
+    pub number: String,
+    /// Extension.
+    pub extension: Option<String>,
+    /// HSDS phone type: `voice`, `text`, `fax`, ...
+    #[graphql(name = "type")]
+    pub phone_type: Option<String>,
+    /// When or what to call it for.
+    pub description: Option<String>,
+}
+
+impl From<PhoneInput> for PhoneFields {
+    fn from(input: PhoneInput) -> Self {
+        PhoneFields {
+            number: input.number,
+            extension: input.extension,
+            phone_type: input.phone_type,
+            description: input.description,
+        }
+    }
+}
+
+/// A new service of an organization.
+#[derive(Debug, Clone, InputObject)]
+pub struct CreateServiceInput {
+    /// The organization offering it: the caller's own (admins: any).
+    pub organization_id: ID,
+    /// Official name, 1 to 200 characters.
+    pub name: String,
+    /// What the service does and for whom, up to 5,000 characters.
+    pub description: Option<String>,
+    /// Web page (http or https).
+    pub url: Option<String>,
+    /// Contact email.
+    pub email: Option<String>,
+    /// Whether it is running (default `ACTIVE`).
+    pub status: Option<ServiceStatus>,
+    /// Where it is delivered.
+    pub location_ids: Option<Vec<ID>>,
+    /// Categories and audiences.
+    pub taxonomy_term_ids: Option<Vec<ID>>,
+    /// ISO 639 codes of the languages it is offered in.
+    pub languages: Option<Vec<String>>,
+    /// Opening hours.
+    pub schedules: Option<Vec<ScheduleInput>>,
+    /// Phone numbers, in order.
+    pub phones: Option<Vec<PhoneInput>>,
+    /// Who may use it.
+    pub eligibility_description: Option<String>,
+    /// Youngest age served (0 to 120).
+    pub minimum_age: Option<i32>,
+    /// Oldest age served (0 to 120, not below `minimumAge`).
+    pub maximum_age: Option<i32>,
+    /// How to apply or get referred.
+    pub application_process: Option<String>,
+    /// What it costs, in words.
+    pub fees_description: Option<String>,
+    /// Council areas (GSS codes) it serves, or `SCOTLAND`.
+    pub service_area_codes: Option<Vec<String>>,
+}
+
+/// Changes to a service: omitted fields stay as they are; a given list
+/// replaces the stored one.
+#[derive(Debug, Clone, InputObject)]
+pub struct UpdateServiceInput {
+    /// The service to change.
+    pub id: ID,
+    /// Official name, 1 to 200 characters.
+    pub name: Option<String>,
+    /// What the service does and for whom, up to 5,000 characters.
+    pub description: Option<String>,
+    /// Web page (http or https).
+    pub url: Option<String>,
+    /// Contact email.
+    pub email: Option<String>,
+    /// Whether it is running.
+    pub status: Option<ServiceStatus>,
+    /// Where it is delivered (replaces the list).
+    pub location_ids: Option<Vec<ID>>,
+    /// Categories and audiences (replaces the list).
+    pub taxonomy_term_ids: Option<Vec<ID>>,
+    /// ISO 639 codes (replaces the list).
+    pub languages: Option<Vec<String>>,
+    /// Opening hours (replaces the list).
+    pub schedules: Option<Vec<ScheduleInput>>,
+    /// Phone numbers (replaces the list).
+    pub phones: Option<Vec<PhoneInput>>,
+    /// Who may use it.
+    pub eligibility_description: Option<String>,
+    /// Youngest age served (0 to 120).
+    pub minimum_age: Option<i32>,
+    /// Oldest age served (0 to 120, not below `minimumAge`).
+    pub maximum_age: Option<i32>,
+    /// How to apply or get referred.
+    pub application_process: Option<String>,
+    /// What it costs, in words.
+    pub fees_description: Option<String>,
+    /// Council areas (GSS codes) it serves, or `SCOTLAND` (replaces the list).
+    pub service_area_codes: Option<Vec<String>>,
+    /// The version the change is based on; a stale one fails with `CONFLICT`.
+    pub expected_version: Option<i32>,
+}
+
+/// Retiring a service.
+#[derive(Debug, Clone, InputObject)]
+pub struct ArchiveServiceInput {
+    /// The service to archive.
+    pub id: ID,
+    /// The version the change is based on; a stale one fails with `CONFLICT`.
+    pub expected_version: Option<i32>,
+}
+
+/// Decodes a list of ids into the input path `["input", field, i]`.
+fn decode_ids(ids: Option<Vec<ID>>, kind: Kind, field: &str) -> Result<Option<Vec<String>>, AppError> {
+    let Some(ids) = ids else { return Ok(None) };
+    let mut raw = Vec::with_capacity(ids.len());
+    for (i, id) in ids.iter().enumerate() {
+        raw.push(ids::decode(id, kind, &["input", field, &i.to_string()])?);
+    }
+    Ok(Some(raw))
+}
+
+/// The caller, who must hold `scope` (or `admin`).
+pub(crate) fn writer<'a>(ctx: &Context<'a>, scope: &str) -> Result<&'a Viewer, AppError> {
+    let viewer = viewer(ctx).ok_or(AppError::Unauthenticated)?;
+    if viewer.has_scope(scope) || viewer.has_scope(ADMIN) {
+        Ok(viewer)
+    } else {
+        Err(AppError::Forbidden(format!("the token lacks the {scope} scope")))
+    }
+}
+
+/// Whether the caller may write the records of `organization_id`: admins
+/// any; libraries and third-sector bodies their own organization only.
+pub(crate) fn may_write_for(viewer: &Viewer, organization_id: &str) -> bool {
+    match viewer.kind {
+        PartnerKind::Admin => true,
+        PartnerKind::Library | PartnerKind::ThirdSector => {
+            viewer.partner.organization_id.as_deref() == Some(organization_id)
+        }
+        PartnerKind::Hscp => false,
+    }
+}
+
+fn not_yours() -> AppError {
+    AppError::Forbidden("the record belongs to another organization".into())
+}
+
+/// Opens a write transaction. On SQLite it is `BEGIN IMMEDIATE`: a deferred
+/// transaction that reads and then writes cannot wait for a concurrent
+/// writer (SQLite answers "database is locked" at once rather than risk a
+/// deadlock), whereas an immediate one waits out the busy timeout and then
+/// sees the other's commit, so a racing update gets CONFLICT, not INTERNAL.
+/// PostgreSQL ignores the option.
+pub(crate) async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction, AppError> {
+    let options = TransactionOptions {
+        sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+        ..TransactionOptions::default()
+    };
+    Ok(db.begin_with_options(options).await?)
+}
+
+/// Reindexes the service, writes the audit row and commits.
+async fn finish(
+    ctx: &Context<'_>,
+    txn: DatabaseTransaction,
+    viewer: &Viewer,
+    action: &str,
+    service_id: &str,
+    fields: &[&str],
+) -> Result<(), AppError> {
+    text::reindex(&txn, &[service_id.to_owned()]).await?;
+    let request_id = ctx.data_opt::<RequestId>();
+    audit::record(&txn, Some(viewer), action, "service", service_id, fields, request_id).await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// Writes on services.
+#[derive(Default)]
+pub struct ServiceWrites;
+
+/// Writes on services.
+#[Object]
+impl ServiceWrites {
+    /// Creates a service of the caller's organization (admins: any).
+    /// Needs the `services:write` scope.
+    async fn create_service(&self, ctx: &Context<'_>, input: CreateServiceInput) -> GqlResult<ServicePayload> {
+        let viewer = writer(ctx, SERVICES_WRITE)?;
+        let organization_id = ids::decode(&input.organization_id, Kind::Organization, &["input", "organizationId"])?;
+        if !may_write_for(viewer, &organization_id) {
+            return Err(
+                AppError::Forbidden("services may be created for the caller's own organization only".into()).into(),
+            );
+        }
+        let fields = ServiceFields {
+            name: Some(input.name),
+            description: input.description,
+            url: input.url,
+            email: input.email,
+            status: input.status.map(|s| s.as_hsds().to_owned()),
+            location_ids: decode_ids(input.location_ids, Kind::Location, "locationIds")?,
+            taxonomy_term_ids: decode_ids(input.taxonomy_term_ids, Kind::TaxonomyTerm, "taxonomyTermIds")?,
+            languages: input.languages,
+            schedules: input.schedules.map(|s| s.into_iter().map(Into::into).collect()),
+            phones: input.phones.map(|p| p.into_iter().map(Into::into).collect()),
+            eligibility_description: input.eligibility_description,
+            minimum_age: input.minimum_age,
+            maximum_age: input.maximum_age,
+            application_process: input.application_process,
+            fees_description: input.fees_description,
+            service_area_codes: input.service_area_codes,
+        };
+        let txn = begin_write(db(ctx)?).await?;
+        let exists = entity::organization::Entity::find_by_id(organization_id.clone())
+            .one(&txn)
+            .await
+            .map_err(AppError::from)?
+            .is_some();
+        if !exists {
+            return Ok(ServicePayload::refused(vec![domain::UserError {
+                field: vec!["input".into(), "organizationId".into()],
+                message: "no such organization".into(),
+                code: "NOT_FOUND",
+            }]));
+        }
+        let service = match domain::create_service(&txn, &organization_id, &fields).await? {
+            Ok(service) => service,
+            Err(errors) => return Ok(ServicePayload::refused(errors)),
+        };
+        let mut given = vec!["organizationId"];
+        given.extend(fields.given());
+        finish(ctx, txn, viewer, "service.create", &service.id, &given).await?;
+        Ok(ServicePayload {
+            service: Some(Service(service)),
+            user_errors: Vec::new(),
+        })
+    }
+
+    /// Changes a service of the caller's organization (admins: any).
+    /// Needs the `services:write` scope; `version` goes up by one.
+    async fn update_service(&self, ctx: &Context<'_>, input: UpdateServiceInput) -> GqlResult<ServicePayload> {
+        let viewer = writer(ctx, SERVICES_WRITE)?;
+        let id = ids::decode(&input.id, Kind::Service, &["input", "id"])?;
+        let fields = ServiceFields {
+            name: input.name,
+            description: input.description,
+            url: input.url,
+            email: input.email,
+            status: input.status.map(|s| s.as_hsds().to_owned()),
+            location_ids: decode_ids(input.location_ids, Kind::Location, "locationIds")?,
+            taxonomy_term_ids: decode_ids(input.taxonomy_term_ids, Kind::TaxonomyTerm, "taxonomyTermIds")?,
+            languages: input.languages,
+            schedules: input.schedules.map(|s| s.into_iter().map(Into::into).collect()),
+            phones: input.phones.map(|p| p.into_iter().map(Into::into).collect()),
+            eligibility_description: input.eligibility_description,
+            minimum_age: input.minimum_age,
+            maximum_age: input.maximum_age,
+            application_process: input.application_process,
+            fees_description: input.fees_description,
+            service_area_codes: input.service_area_codes,
+        };
+        let txn = begin_write(db(ctx)?).await?;
+        let existing = owned_service(&txn, viewer, &id).await?;
+        let service = match domain::update_service(&txn, existing, &fields, input.expected_version).await? {
+            Ok(service) => service,
+            Err(errors) => return Ok(ServicePayload::refused(errors)),
+        };
+        finish(ctx, txn, viewer, "service.update", &service.id, &fields.given()).await?;
+        Ok(ServicePayload {
+            service: Some(Service(service)),
+            user_errors: Vec::new(),
+        })
+    }
+
+    /// Retires a service: its status becomes `DEFUNCT` and the change feed
+    /// reports it as deleted. Needs the `services:write` scope.
+    async fn archive_service(&self, ctx: &Context<'_>, input: ArchiveServiceInput) -> GqlResult<ServicePayload> {
+        let viewer = writer(ctx, SERVICES_WRITE)?;
+        let id = ids::decode(&input.id, Kind::Service, &["input", "id"])?;
+        let txn = begin_write(db(ctx)?).await?;
+        let existing = owned_service(&txn, viewer, &id).await?;
+        let service = domain::archive_service(&txn, existing, input.expected_version).await?;
+        finish(ctx, txn, viewer, "service.archive", &service.id, &["status"]).await?;
+        Ok(ServicePayload {
+            service: Some(Service(service)),
+            user_errors: Vec::new(),
+        })
+    }
+}
+
+/// The service `id`, read in the write's transaction, if the caller may write it.
+async fn owned_service(
+    txn: &DatabaseTransaction,
+    viewer: &Viewer,
+    id: &str,
+) -> Result<entity::service::Model, AppError> {
+    let existing = domain::find_service(txn, id)
+        .await?
+        .ok_or_else(|| AppError::NotFound("no such service".into()))?;
+    if !may_write_for(viewer, &existing.organization_id) {
+        return Err(not_yours());
+    }
+    Ok(existing)
+}

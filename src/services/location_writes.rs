@@ -1,0 +1,235 @@
+//! Creating and updating locations and their address: validation (postcode,
+//! coordinates, area) and optimistic concurrency, in the caller's
+//! transaction (see `services::writes`).
+
+use chrono::Utc;
+use entity::{address, area, location};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+
+use super::postcode::Postcode;
+use super::writes::{
+    DESCRIPTION_MAX, NAME_MAX, Outcome, SHORT_MAX, UserError, check_optional_text, check_text, conflict,
+};
+use crate::error::AppResult;
+
+/// A postal address.
+#[derive(Debug, Clone, Default)]
+pub struct AddressFields {
+    pub address_1: String,
+    pub address_2: Option<String>,
+    pub city: String,
+    pub region: Option<String>,
+    pub postal_code: String,
+    pub country: String,
+}
+
+/// The fields a create or update may set; `None` leaves a field as it is.
+/// A given address replaces the stored one.
+#[derive(Debug, Clone, Default)]
+pub struct LocationFields {
+    pub name: Option<String>,
+    pub description: Option<String>,
+    /// HSDS `location_type`: `physical`, `postal` or `virtual`.
+    pub location_type: Option<String>,
+    pub latitude: Option<f64>,
+    pub longitude: Option<f64>,
+    pub address: Option<AddressFields>,
+    pub area_code: Option<String>,
+}
+
+impl LocationFields {
+    /// The names of the fields the input sets, for the audit trail.
+    pub fn given(&self) -> Vec<&'static str> {
+        [
+            ("name", self.name.is_some()),
+            ("description", self.description.is_some()),
+            ("locationType", self.location_type.is_some()),
+            ("latitude", self.latitude.is_some()),
+            ("longitude", self.longitude.is_some()),
+            ("address", self.address.is_some()),
+            ("areaCode", self.area_code.is_some()),
+        ]
+        .into_iter()
+        .filter(|(_, set)| *set)
+        .map(|(name, _)| name)
+        .collect()
+    }
+
+    async fn check(&self, db: &impl ConnectionTrait) -> AppResult<Vec<UserError>> {
+        let mut errors = Vec::new();
+        if let Some(name) = &self.name {
+            if name.trim().is_empty() {
+                errors.push(UserError::new(&["name"], "REQUIRED", "the name must not be empty"));
+            } else {
+                check_text(&mut errors, &["name"], name, NAME_MAX);
+            }
+        }
+        check_optional_text(&mut errors, "description", &self.description, DESCRIPTION_MAX);
+        if self
+            .latitude
+            .is_some_and(|l| !l.is_finite() || !(-90.0..=90.0).contains(&l))
+        {
+            errors.push(UserError::new(&["latitude"], "INVALID", "a latitude from -90 to 90"));
+        }
+        if self
+            .longitude
+            .is_some_and(|l| !l.is_finite() || !(-180.0..=180.0).contains(&l))
+        {
+            errors.push(UserError::new(
+                &["longitude"],
+                "INVALID",
+                "a longitude from -180 to 180",
+            ));
+        }
+        if let Some(address) = &self.address {
+            for (field, text) in [
+                ("address1", &address.address_1),
+                ("city", &address.city),
+                ("country", &address.country),
+            ] {
+                if text.trim().is_empty() {
+                    errors.push(UserError::new(&["address", field], "REQUIRED", "must not be empty"));
+                } else {
+                    check_text(&mut errors, &["address", field], text, SHORT_MAX);
+                }
+            }
+            for (field, text) in [("address2", &address.address_2), ("region", &address.region)] {
+                if let Some(text) = text {
+                    check_text(&mut errors, &["address", field], text, SHORT_MAX);
+                }
+            }
+            if !matches!(Postcode::parse(&address.postal_code), Ok(Postcode::Full { .. })) {
+                errors.push(UserError::new(
+                    &["address", "postalCode"],
+                    "INVALID",
+                    "not a full UK postcode",
+                ));
+            }
+        }
+        if let Some(code) = &self.area_code
+            && area::Entity::find_by_id(code.clone()).one(db).await?.is_none()
+        {
+            errors.push(UserError::new(&["areaCode"], "NOT_FOUND", "no such area code"));
+        }
+        Ok(errors)
+    }
+}
+
+pub async fn find_location(db: &impl ConnectionTrait, id: &str) -> AppResult<Option<location::Model>> {
+    Ok(location::Entity::find_by_id(id.to_owned()).one(db).await?)
+}
+
+/// Creates a location of `organization_id`; `fields.name` is required.
+pub async fn create_location(
+    txn: &impl ConnectionTrait,
+    organization_id: &str,
+    fields: &LocationFields,
+) -> AppResult<Outcome<location::Model>> {
+    let errors = fields.check(txn).await?;
+    if !errors.is_empty() {
+        return Ok(Err(errors));
+    }
+    let now = Utc::now();
+    let row = location::Model {
+        id: uuid::Uuid::new_v4().to_string(),
+        location_type: fields.location_type.clone().unwrap_or_else(|| "physical".into()),
+        url: None,
+        organization_id: Some(organization_id.to_owned()),
+        name: fields.name.clone(),
+        alternate_name: None,
+        description: fields.description.clone(),
+        transportation: None,
+        latitude: fields.latitude,
+        longitude: fields.longitude,
+        external_identifier: None,
+        external_identifier_type: None,
+        area_code: fields.area_code.clone(),
+        version: 1,
+        created_at: now,
+        last_modified: now,
+    };
+    location::Entity::insert(location::ActiveModel::from(row.clone()))
+        .exec(txn)
+        .await?;
+    replace_address(txn, &row, fields).await?;
+    Ok(Ok(row))
+}
+
+/// Updates `existing` (read in this transaction); a stale `expected_version`
+/// is a `Conflict`. The update is conditional on the version read.
+pub async fn update_location(
+    txn: &impl ConnectionTrait,
+    existing: location::Model,
+    fields: &LocationFields,
+    expected_version: Option<i32>,
+) -> AppResult<Outcome<location::Model>> {
+    if expected_version.is_some_and(|v| v != existing.version) {
+        return Err(conflict(existing.version));
+    }
+    let errors = fields.check(txn).await?;
+    if !errors.is_empty() {
+        return Ok(Err(errors));
+    }
+    let mut row = existing.clone();
+    row.name = fields.name.clone().or(row.name);
+    row.description = fields.description.clone().or(row.description);
+    if let Some(location_type) = &fields.location_type {
+        row.location_type = location_type.clone();
+    }
+    row.latitude = fields.latitude.or(row.latitude);
+    row.longitude = fields.longitude.or(row.longitude);
+    row.area_code = fields.area_code.clone().or(row.area_code);
+    row.version = existing.version + 1;
+    row.last_modified = Utc::now();
+    // `reset_all` marks every column as set: a model converted as it is counts as unchanged.
+    let mut active = location::ActiveModel::from(row.clone()).reset_all();
+    active.id = sea_orm::ActiveValue::NotSet;
+    active.created_at = sea_orm::ActiveValue::NotSet;
+    active.organization_id = sea_orm::ActiveValue::NotSet;
+    let result = location::Entity::update_many()
+        .set(active)
+        .filter(location::Column::Id.eq(existing.id.clone()))
+        .filter(location::Column::Version.eq(existing.version))
+        .exec(txn)
+        .await?;
+    if result.rows_affected == 0 {
+        let current = find_location(txn, &existing.id)
+            .await?
+            .map_or(existing.version, |l| l.version);
+        return Err(conflict(current));
+    }
+    replace_address(txn, &row, fields).await?;
+    Ok(Ok(row))
+}
+
+async fn replace_address(
+    txn: &impl ConnectionTrait,
+    location: &location::Model,
+    fields: &LocationFields,
+) -> AppResult<()> {
+    let Some(new) = &fields.address else { return Ok(()) };
+    address::Entity::delete_many()
+        .filter(address::Column::LocationId.eq(location.id.clone()))
+        .exec(txn)
+        .await?;
+    let postal_code = Postcode::parse(&new.postal_code)
+        .map(|p| p.normalized())
+        .unwrap_or_else(|_| new.postal_code.clone());
+    let row = address::Model {
+        id: uuid::Uuid::new_v4().to_string(),
+        location_id: Some(location.id.clone()),
+        attention: None,
+        address_1: new.address_1.clone(),
+        address_2: new.address_2.clone(),
+        city: new.city.clone(),
+        region: new.region.clone(),
+        state_province: None,
+        postal_code,
+        country: new.country.clone(),
+        address_type: location.location_type.clone(),
+    };
+    address::Entity::insert(address::ActiveModel::from(row))
+        .exec(txn)
+        .await?;
+    Ok(())
+}
