@@ -139,10 +139,12 @@ async fn execute_operation(
     media: MediaType,
     request_id: &RequestId,
 ) -> Response {
-    // Log lines of the request name the partner (never the token) and the request id.
+    // Log lines of the request name the partner (never the token), the
+    // operation and the request id.
     let span = tracing::info_span!(
         "graphql",
         partner = viewer.as_ref().map_or("anonymous", |v| v.partner.id.as_str()),
+        operation = request.operation_name.as_deref().unwrap_or("-"),
         request_id = %request_id.0
     );
     let mut request = request.data(loaders(state.db.clone())).data(request_id.clone());

@@ -412,3 +412,14 @@ async fn callers_over_their_rate_get_429_with_retry_after() {
         StatusCode::OK
     );
 }
+
+#[tokio::test]
+async fn circular_fragments_are_refused_before_running() {
+    let app = app().await;
+    let before = app.statements();
+    let query = "query { areas { ...A } } fragment A on Area { code ...B } fragment B on Area { name ...A }";
+    let (status, _, body) = post(&app, GRAPHQL_RESPONSE, json!({ "query": query })).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert_eq!(error_code(&body), "BAD_USER_INPUT");
+    assert_eq!(app.statements(), before);
+}
