@@ -152,7 +152,8 @@ async fn execute_operation(
         request = request.data(viewer);
     }
     let timeout = Duration::from_secs(state.config.limits.request_timeout_secs);
-    let execution = state.schema.execute(request).instrument(span);
+    let started = std::time::Instant::now();
+    let execution = state.schema.execute(request).instrument(span.clone());
     let mut response = match tokio::time::timeout(timeout, execution).await {
         Ok(response) => response,
         Err(_) => {
@@ -165,6 +166,13 @@ async fn execute_operation(
         }
     };
     with_codes(&mut response.errors);
+    // One access-log line per operation, in the request's span (partner, operation, request id).
+    tracing::info!(
+        parent: &span,
+        errors = response.errors.len(),
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        "graphql request"
+    );
     // Errors without a path happened before execution: the request itself was bad.
     let failed_before_execution = response.data == Value::Null
         && !response.errors.is_empty()

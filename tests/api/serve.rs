@@ -89,3 +89,71 @@ async fn serve_demo_answers_and_stops_cleanly_on_sigterm() {
         "the demo set was seeded into a database that had it already"
     );
 }
+
+/// ADVERSARIAL 44: logs carry the request id, partner and operation, never a token.
+#[tokio::test]
+async fn logs_name_the_request_and_partner_but_never_the_token() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}?mode=rwc", dir.path().join("logs.db").display());
+    let secret = crate::helpers::TEST_JWT_SECRET;
+    let run = |args: &[&str]| {
+        let output = Command::new(env!("CARGO_BIN_EXE_hubgraph"))
+            .args(args)
+            .env("DATABASE_URL", &url)
+            .env("HUBGRAPH_JWT_SECRET", secret)
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+        String::from_utf8(output.stdout).unwrap().trim().to_owned()
+    };
+    let partner = run(&["partner", "add", "--kind", "admin", "--name", "Operator"]);
+    let token = run(&["token", "issue", "--partner", &partner]);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_hubgraph"))
+        .args(["serve", "--bind", "127.0.0.1:0"])
+        .env("DATABASE_URL", &url)
+        .env("HUBGRAPH_JWT_SECRET", secret)
+        .env("RUST_LOG", "debug")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    let lines = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+    let collected = lines.clone();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            if let Some(rest) = line.split("playground: ").nth(1) {
+                let _ = tx.send(rest.trim().to_owned());
+            }
+            collected.lock().unwrap().push(line);
+        }
+    });
+    let playground = rx.recv_timeout(Duration::from_secs(60)).unwrap();
+    let client = reqwest::Client::new();
+    for bearer in [token.clone(), format!("{token}x")] {
+        client
+            .post(&playground)
+            .header("authorization", format!("Bearer {bearer}"))
+            .header("x-request-id", "log-check-1")
+            .json(&json!({ "query": "query WhoAmI { me { scopes } }", "operationName": "WhoAmI" }))
+            .send()
+            .await
+            .unwrap();
+    }
+    Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    child.wait().unwrap();
+    std::thread::sleep(Duration::from_millis(200));
+    let log = lines.lock().unwrap().join("\n");
+    assert!(!log.contains(&token), "a token reached the log");
+    let signature = token.rsplit('.').next().unwrap();
+    assert!(!log.contains(signature), "a token signature reached the log");
+    assert!(log.contains("log-check-1"), "no request id in the log:\n{log}");
+    assert!(
+        log.contains(&partner) || log.contains("WhoAmI"),
+        "no partner or operation in the log:\n{log}"
+    );
+}
