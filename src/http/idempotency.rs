@@ -38,7 +38,9 @@ pub(super) async fn execute_once(
     }
     let partner_id = viewer.partner.id.clone();
     let request_hash = idempotency::hash(canonical);
-    let claim = match idempotency::claim(&state.db, &partner_id, key, &request_hash).await {
+    // A claim still unfinished after twice the request timeout was abandoned.
+    let stale_after = chrono::Duration::seconds(2 * state.config.limits.request_timeout_secs as i64);
+    let claim = match idempotency::claim(&state.db, &partner_id, key, &request_hash, stale_after).await {
         Ok(claim) => claim,
         Err(error) => return failure(media, error),
     };

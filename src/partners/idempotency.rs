@@ -4,9 +4,11 @@
 //!
 //! A key is claimed before the request runs (an insert that does nothing on
 //! a duplicate), so of two concurrent requests with one key only one runs;
-//! the other is told the key is in use and may retry.
+//! the other is told the key is in use and may retry. A claim whose request
+//! never finished (the process died mid-request) goes stale after a while
+//! and the next retry takes it over, so a key is never stuck "in use".
 
-use chrono::Utc;
+use chrono::{Duration, Utc};
 use entity::idempotency_key;
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
@@ -43,8 +45,15 @@ pub enum Claim {
     InProgress,
 }
 
-/// Claims `key` for `partner_id` and a request hashing to `request_hash`.
-pub async fn claim(db: &impl ConnectionTrait, partner_id: &str, key: &str, request_hash: &str) -> AppResult<Claim> {
+/// Claims `key` for `partner_id` and a request hashing to `request_hash`;
+/// an unfinished claim older than `stale_after` is taken over.
+pub async fn claim(
+    db: &impl ConnectionTrait,
+    partner_id: &str,
+    key: &str,
+    request_hash: &str,
+    stale_after: Duration,
+) -> AppResult<Claim> {
     let row = idempotency_key::ActiveModel {
         key: Set(key.to_owned()),
         partner_id: Set(partner_id.to_owned()),
@@ -74,12 +83,31 @@ pub async fn claim(db: &impl ConnectionTrait, partner_id: &str, key: &str, reque
     if existing.request_hash != request_hash {
         return Ok(Claim::Reused);
     }
-    Ok(match (existing.status, existing.response) {
+    Ok(match (existing.status, existing.response.clone()) {
         (Some(status), Some(body)) => Claim::Replay {
             status: u16::try_from(status).unwrap_or(200),
             body,
         },
+        _ if existing.created_at < Utc::now() - stale_after => take_over(db, &existing).await?,
         _ => Claim::InProgress,
+    })
+}
+
+/// Takes over a stale claim, unless another retry took it first: the update
+/// matches only the unfinished row with the claim time we read.
+async fn take_over(db: &impl ConnectionTrait, stale: &idempotency_key::Model) -> AppResult<Claim> {
+    let taken = idempotency_key::Entity::update_many()
+        .col_expr(idempotency_key::Column::CreatedAt, Utc::now().into())
+        .filter(idempotency_key::Column::Key.eq(stale.key.clone()))
+        .filter(idempotency_key::Column::PartnerId.eq(stale.partner_id.clone()))
+        .filter(idempotency_key::Column::Status.is_null())
+        .filter(idempotency_key::Column::CreatedAt.eq(stale.created_at))
+        .exec(db)
+        .await?;
+    Ok(if taken.rows_affected == 1 {
+        Claim::Run
+    } else {
+        Claim::InProgress
     })
 }
 

@@ -522,3 +522,29 @@ on_both! {
         assert_eq!(audit_rows(&app).await, 2);
     }
 }
+
+on_both! {
+    /// A key whose request never finished (the process died) is taken over by a later retry, never stuck.
+    async fn an_abandoned_idempotency_claim_goes_stale(app) {
+        use hubgraph::partners::idempotency::{self, Claim};
+        use sea_orm::{ActiveModelTrait, IntoActiveModel, Set};
+        let (partner, _) = token(&app, PartnerKind::Admin, None, &[]).await;
+        let db = &app.state.db;
+        let minute = chrono::Duration::seconds(60);
+        assert_eq!(idempotency::claim(db, &partner, "k-1", "hash", minute).await.unwrap(), Claim::Run);
+        assert_eq!(idempotency::claim(db, &partner, "k-1", "hash", minute).await.unwrap(), Claim::InProgress);
+        // The first request's process died: its claim is left unfinished, and ages.
+        let row = entity::idempotency_key::Entity::find_by_id(("k-1".to_owned(), partner.clone())).one(db).await.unwrap().unwrap();
+        let mut aged = row.into_active_model();
+        aged.created_at = Set(chrono::Utc::now() - chrono::Duration::seconds(3600));
+        aged.update(db).await.unwrap();
+        assert_eq!(idempotency::claim(db, &partner, "k-1", "other", minute).await.unwrap(), Claim::Reused);
+        assert_eq!(idempotency::claim(db, &partner, "k-1", "hash", minute).await.unwrap(), Claim::Run, "taken over");
+        assert_eq!(idempotency::claim(db, &partner, "k-1", "hash", minute).await.unwrap(), Claim::InProgress, "taken once");
+        idempotency::complete(db, &partner, "k-1", 200, "{}").await.unwrap();
+        assert_eq!(
+            idempotency::claim(db, &partner, "k-1", "hash", minute).await.unwrap(),
+            Claim::Replay { status: 200, body: "{}".into() }
+        );
+    }
+}
