@@ -6,7 +6,10 @@ use std::time::Duration;
 
 use migration::{Migrator, MigratorTrait};
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
-use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseBackend, DatabaseConnection, DbErr};
+use sea_orm::{
+    ConnectOptions, ConnectionTrait, Database, DatabaseBackend, DatabaseConnection, DatabaseTransaction, DbErr,
+    SqliteTransactionMode, TransactionOptions, TransactionTrait,
+};
 
 /// Counts executed SQL statements; tests read it around a request to guard
 /// against N+1 queries (a count, unlike a timing, does not vary with load).
@@ -72,4 +75,18 @@ pub async fn is_ready(db: &DatabaseConnection) -> bool {
 
 pub fn is_sqlite(db: &impl ConnectionTrait) -> bool {
     db.get_database_backend() == DatabaseBackend::Sqlite
+}
+
+/// Opens a write transaction. On SQLite it is `BEGIN IMMEDIATE`: a deferred
+/// transaction that reads and then writes cannot wait for a concurrent
+/// writer (SQLite answers "database is locked" at once rather than risk a
+/// deadlock), whereas an immediate one waits out the busy timeout and then
+/// sees the other's commit, so a racing update gets CONFLICT, not INTERNAL.
+/// PostgreSQL ignores the option.
+pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction, DbErr> {
+    let options = TransactionOptions {
+        sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+        ..TransactionOptions::default()
+    };
+    db.begin_with_options(options).await
 }

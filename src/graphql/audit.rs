@@ -7,8 +7,8 @@ use entity::audit as row;
 use super::connection::PageInfo;
 use super::directory::db;
 use super::errors::GqlResult;
+use super::guards::Admin;
 use super::ids;
-use super::partners::viewer;
 use crate::error::AppError;
 use crate::partners::audit;
 
@@ -85,6 +85,7 @@ pub struct AuditQuery;
 #[Object]
 impl AuditQuery {
     /// Every successful write, newest first. Admins only.
+    #[graphql(guard = "Admin(\"the audit trail\")")]
     async fn audit_trail(
         &self,
         ctx: &Context<'_>,
@@ -92,10 +93,6 @@ impl AuditQuery {
         #[graphql(desc = "Cursor of the last entry of the previous page.")] after: Option<String>,
         #[graphql(desc = "Only writes to this record (a global or raw id).")] entity_id: Option<ID>,
     ) -> GqlResult<AuditConnection> {
-        let viewer = viewer(ctx).ok_or(AppError::Unauthenticated)?;
-        if !viewer.is_admin() {
-            return Err(AppError::Forbidden("the audit trail is for admins".into()).into());
-        }
         let first = first.unwrap_or(DEFAULT_PAGE);
         if !(1..=MAX_PAGE).contains(&first) {
             return Err(AppError::bad_input(&["first"], format!("first must be 1 to {MAX_PAGE}")).into());

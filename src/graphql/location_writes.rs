@@ -9,9 +9,11 @@ use sea_orm::EntityTrait;
 
 use super::directory::{Location, LocationType, db};
 use super::errors::GqlResult;
+use super::guards::{Scope, caller};
 use super::ids::{self, Kind};
-use super::writes::{UserError, begin_write, may_write_for, writer};
+use super::writes::{UserError, begin_write};
 use crate::error::AppError;
+use crate::partners::access;
 use crate::partners::audit::{self, RequestId};
 use crate::partners::kind::SERVICES_WRITE;
 use crate::services::location_writes::{self as domain, AddressFields, LocationFields};
@@ -128,14 +130,11 @@ pub struct LocationWrites;
 impl LocationWrites {
     /// Creates a location of the caller's organization (admins: any).
     /// Needs the `services:write` scope.
+    #[graphql(guard = "Scope(SERVICES_WRITE)")]
     async fn create_location(&self, ctx: &Context<'_>, input: CreateLocationInput) -> GqlResult<LocationPayload> {
-        let viewer = writer(ctx, SERVICES_WRITE)?;
+        let viewer = caller(ctx)?;
         let organization_id = ids::decode(&input.organization_id, Kind::Organization, &["input", "organizationId"])?;
-        if !may_write_for(viewer, &organization_id) {
-            return Err(
-                AppError::Forbidden("locations may be created for the caller's own organization only".into()).into(),
-            );
-        }
+        access::must_keep_organization(viewer, &organization_id, "the organization")?;
         let fields = LocationFields {
             name: Some(input.name),
             description: input.description,
@@ -176,8 +175,9 @@ impl LocationWrites {
 
     /// Changes a location of the caller's organization (admins: any).
     /// Needs the `services:write` scope; `version` goes up by one.
+    #[graphql(guard = "Scope(SERVICES_WRITE)")]
     async fn update_location(&self, ctx: &Context<'_>, input: UpdateLocationInput) -> GqlResult<LocationPayload> {
-        let viewer = writer(ctx, SERVICES_WRITE)?;
+        let viewer = caller(ctx)?;
         let id = ids::decode(&input.id, Kind::Location, &["input", "id"])?;
         let fields = LocationFields {
             name: input.name,
@@ -194,9 +194,7 @@ impl LocationWrites {
             .ok_or_else(|| AppError::NotFound("no such location".into()))?;
         // A location without an organization is the platform's: only admins match "".
         let owner = existing.organization_id.clone().unwrap_or_default();
-        if !may_write_for(viewer, &owner) {
-            return Err(AppError::Forbidden("the location belongs to another organization".into()).into());
-        }
+        access::must_keep_organization(viewer, &owner, "the location")?;
         let result = domain::update_location(&txn, existing, &fields, input.expected_version).await?;
         if let Ok(row) = &result {
             let request_id = ctx.data_opt::<RequestId>();

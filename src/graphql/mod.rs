@@ -7,6 +7,7 @@ pub mod changes;
 pub mod connection;
 pub mod directory;
 pub mod errors;
+pub mod guards;
 pub mod ids;
 pub mod limits;
 pub mod loaders;

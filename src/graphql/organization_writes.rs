@@ -8,10 +8,11 @@ use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
 
 use super::directory::{Organization, db};
 use super::errors::GqlResult;
+use super::guards::{Admin, Scope, caller};
 use super::ids::{self, Kind};
-use super::partners::viewer;
-use super::writes::{UserError, begin_write, may_write_for, writer};
+use super::writes::{UserError, begin_write};
 use crate::error::AppError;
+use crate::partners::access;
 use crate::partners::audit::{self, RequestId};
 use crate::partners::kind::SERVICES_WRITE;
 use crate::services::organization_writes::{self as domain, OrganizationFields};
@@ -79,15 +80,13 @@ pub struct OrganizationWrites;
 #[Object]
 impl OrganizationWrites {
     /// Creates an organization. Admins only.
+    #[graphql(guard = "Admin(\"creating organizations\")")]
     async fn create_organization(
         &self,
         ctx: &Context<'_>,
         input: CreateOrganizationInput,
     ) -> GqlResult<OrganizationPayload> {
-        let viewer = viewer(ctx).ok_or(AppError::Unauthenticated)?;
-        if !viewer.is_admin() {
-            return Err(AppError::Forbidden("only admins create organizations".into()).into());
-        }
+        let viewer = caller(ctx)?;
         let fields = OrganizationFields {
             name: Some(input.name),
             description: Some(input.description),
@@ -116,12 +115,13 @@ impl OrganizationWrites {
 
     /// Changes an organization: admins any, libraries and third-sector
     /// bodies their own (with the `services:write` scope).
+    #[graphql(guard = "Scope(SERVICES_WRITE)")]
     async fn update_organization(
         &self,
         ctx: &Context<'_>,
         input: UpdateOrganizationInput,
     ) -> GqlResult<OrganizationPayload> {
-        let viewer = writer(ctx, SERVICES_WRITE)?;
+        let viewer = caller(ctx)?;
         let id = ids::decode(&input.id, Kind::Organization, &["input", "id"])?;
         let fields = OrganizationFields {
             name: input.name,
@@ -133,9 +133,7 @@ impl OrganizationWrites {
         let existing = domain::find_organization(&txn, &id)
             .await?
             .ok_or_else(|| AppError::NotFound("no such organization".into()))?;
-        if !may_write_for(viewer, &existing.id) {
-            return Err(AppError::Forbidden("the organization is not the caller's".into()).into());
-        }
+        access::must_keep_organization(viewer, &existing.id, "the organization")?;
         let result = domain::update_organization(&txn, existing, &fields, input.expected_version).await?;
         if let Ok(organization) = &result {
             if fields.name.is_some() {

@@ -6,10 +6,11 @@ use chrono::{DateTime, Utc};
 
 use super::directory::{Organization, db, load};
 use super::errors::GqlResult;
+use super::guards::viewer;
 use super::ids::{self, Kind};
 use super::loaders::OrganizationById;
 use crate::error::AppError;
-use crate::partners::{self, Viewer as ViewerRecord};
+use crate::partners::{self, Viewer as ViewerRecord, access};
 
 /// What kind of body a partner is; it decides what the partner may do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
@@ -85,16 +86,10 @@ impl Viewer {
     }
 }
 
-/// The authenticated caller of this request, if any.
-pub fn viewer<'a>(ctx: &Context<'a>) -> Option<&'a ViewerRecord> {
-    ctx.data_opt::<ViewerRecord>()
-}
-
 /// `node(id:)` for a partner id: the partner itself or an admin sees it;
 /// anyone else gets null and a FORBIDDEN error, whether or not it exists.
 pub(crate) async fn partner_node(ctx: &Context<'_>, raw: &str) -> GqlResult<Option<Partner>> {
-    let allowed = viewer(ctx).is_some_and(|v| v.is_admin() || v.partner.id == raw);
-    if !allowed {
+    if !access::may_see_partner(viewer(ctx), raw) {
         let error = async_graphql::Error::from(AppError::Forbidden(
             "only the partner itself or an admin can see a partner".into(),
         ));

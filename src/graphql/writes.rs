@@ -1,27 +1,27 @@
 //! The GraphQL face of directory writes: `createService`, `updateService`,
 //! `archiveService`, their inputs and payloads.
 //!
-//! Each resolver: checks who is calling (anonymous: `UNAUTHENTICATED`; no
-//! `services:write` or `admin` scope: `FORBIDDEN`), opens one transaction,
+//! Each resolver sits behind the `services:write` guard (anonymous:
+//! `UNAUTHENTICATED`; no `services:write` or `admin` scope: `FORBIDDEN`),
+//! opens one transaction,
 //! reads the record and decides ownership from the database, calls the
 //! domain (`services::writes`), then reindexes the service's search text and
 //! writes one audit row before committing. Validation problems come back in
 //! `userErrors` with nothing written.
 
 use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
-use sea_orm::{
-    DatabaseConnection, DatabaseTransaction, EntityTrait, SqliteTransactionMode, TransactionOptions, TransactionTrait,
-};
+use sea_orm::{DatabaseConnection, DatabaseTransaction, EntityTrait};
 
 use super::directory::{Service, ServiceStatus, db};
 use super::errors::GqlResult;
+use super::guards::{Scope, caller};
 use super::ids::{self, Kind};
-use super::partners::viewer;
 use super::scalars::Date;
 use crate::error::AppError;
+use crate::partners::Viewer;
+use crate::partners::access;
 use crate::partners::audit::{self, RequestId};
-use crate::partners::kind::{ADMIN, SERVICES_WRITE};
-use crate::partners::{PartnerKind, Viewer};
+use crate::partners::kind::SERVICES_WRITE;
 use crate::services::text;
 use crate::services::writes::{self as domain, PhoneFields, ScheduleFields, ServiceFields};
 
@@ -231,44 +231,9 @@ fn decode_ids(ids: Option<Vec<ID>>, kind: Kind, field: &str) -> Result<Option<Ve
     Ok(Some(raw))
 }
 
-/// The caller, who must hold `scope` (or `admin`).
-pub(crate) fn writer<'a>(ctx: &Context<'a>, scope: &str) -> Result<&'a Viewer, AppError> {
-    let viewer = viewer(ctx).ok_or(AppError::Unauthenticated)?;
-    if viewer.has_scope(scope) || viewer.has_scope(ADMIN) {
-        Ok(viewer)
-    } else {
-        Err(AppError::Forbidden(format!("the token lacks the {scope} scope")))
-    }
-}
-
-/// Whether the caller may write the records of `organization_id`: admins
-/// any; libraries and third-sector bodies their own organization only.
-pub(crate) fn may_write_for(viewer: &Viewer, organization_id: &str) -> bool {
-    match viewer.kind {
-        PartnerKind::Admin => true,
-        PartnerKind::Library | PartnerKind::ThirdSector => {
-            viewer.partner.organization_id.as_deref() == Some(organization_id)
-        }
-        PartnerKind::Hscp => false,
-    }
-}
-
-fn not_yours() -> AppError {
-    AppError::Forbidden("the record belongs to another organization".into())
-}
-
-/// Opens a write transaction. On SQLite it is `BEGIN IMMEDIATE`: a deferred
-/// transaction that reads and then writes cannot wait for a concurrent
-/// writer (SQLite answers "database is locked" at once rather than risk a
-/// deadlock), whereas an immediate one waits out the busy timeout and then
-/// sees the other's commit, so a racing update gets CONFLICT, not INTERNAL.
-/// PostgreSQL ignores the option.
+/// Opens a write transaction (see `db::begin_write`); a failure is an `AppError`.
 pub(crate) async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction, AppError> {
-    let options = TransactionOptions {
-        sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
-        ..TransactionOptions::default()
-    };
-    Ok(db.begin_with_options(options).await?)
+    Ok(crate::db::begin_write(db).await?)
 }
 
 /// Reindexes the service, writes the audit row and commits.
@@ -296,14 +261,11 @@ pub struct ServiceWrites;
 impl ServiceWrites {
     /// Creates a service of the caller's organization (admins: any).
     /// Needs the `services:write` scope.
+    #[graphql(guard = "Scope(SERVICES_WRITE)")]
     async fn create_service(&self, ctx: &Context<'_>, input: CreateServiceInput) -> GqlResult<ServicePayload> {
-        let viewer = writer(ctx, SERVICES_WRITE)?;
+        let viewer = caller(ctx)?;
         let organization_id = ids::decode(&input.organization_id, Kind::Organization, &["input", "organizationId"])?;
-        if !may_write_for(viewer, &organization_id) {
-            return Err(
-                AppError::Forbidden("services may be created for the caller's own organization only".into()).into(),
-            );
-        }
+        access::must_keep_organization(viewer, &organization_id, "the organization")?;
         let fields = ServiceFields {
             name: Some(input.name),
             description: input.description,
@@ -350,8 +312,9 @@ impl ServiceWrites {
 
     /// Changes a service of the caller's organization (admins: any).
     /// Needs the `services:write` scope; `version` goes up by one.
+    #[graphql(guard = "Scope(SERVICES_WRITE)")]
     async fn update_service(&self, ctx: &Context<'_>, input: UpdateServiceInput) -> GqlResult<ServicePayload> {
-        let viewer = writer(ctx, SERVICES_WRITE)?;
+        let viewer = caller(ctx)?;
         let id = ids::decode(&input.id, Kind::Service, &["input", "id"])?;
         let fields = ServiceFields {
             name: input.name,
@@ -386,8 +349,9 @@ impl ServiceWrites {
 
     /// Retires a service: its status becomes `DEFUNCT` and the change feed
     /// reports it as deleted. Needs the `services:write` scope.
+    #[graphql(guard = "Scope(SERVICES_WRITE)")]
     async fn archive_service(&self, ctx: &Context<'_>, input: ArchiveServiceInput) -> GqlResult<ServicePayload> {
-        let viewer = writer(ctx, SERVICES_WRITE)?;
+        let viewer = caller(ctx)?;
         let id = ids::decode(&input.id, Kind::Service, &["input", "id"])?;
         let txn = begin_write(db(ctx)?).await?;
         let existing = owned_service(&txn, viewer, &id).await?;
@@ -409,8 +373,6 @@ async fn owned_service(
     let existing = domain::find_service(txn, id)
         .await?
         .ok_or_else(|| AppError::NotFound("no such service".into()))?;
-    if !may_write_for(viewer, &existing.organization_id) {
-        return Err(not_yours());
-    }
+    access::must_keep_organization(viewer, &existing.organization_id, "the service")?;
     Ok(existing)
 }

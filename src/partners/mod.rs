@@ -2,6 +2,7 @@
 //! scopes each kind may hold, the tokens issued to them and authentication.
 //! Plain Rust over sea-orm; the CLI, the HTTP layer and the resolvers call it.
 
+pub mod access;
 pub mod audit;
 pub mod auth;
 pub mod idempotency;
