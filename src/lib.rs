@@ -10,6 +10,7 @@ pub mod db;
 pub mod error;
 pub mod graphql;
 pub mod http;
+pub mod hubs;
 pub mod interchange;
 pub mod page;
 pub mod partners;

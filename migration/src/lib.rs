@@ -11,6 +11,7 @@ mod m20261123_000005_tombstones;
 mod m20261123_000010_partners;
 mod m20261123_000011_audit;
 mod m20261123_000012_idempotency;
+mod m20261130_000020_hubs;
 
 pub struct Migrator;
 
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000010_partners::Migration),
             Box::new(m20261123_000011_audit::Migration),
             Box::new(m20261123_000012_idempotency::Migration),
+            Box::new(m20261130_000020_hubs::Migration),
         ]
     }
 }

@@ -448,6 +448,11 @@ impl Location {
     async fn longitude(&self) -> Option<f64> {
         self.0.longitude
     }
+    /// The hub at this place, when it acts as a Community Hub, Health and
+    /// Wellbeing Hub or warm space.
+    async fn hub(&self, ctx: &Context<'_>) -> GqlResult<Option<super::hubs::Hub>> {
+        Ok(load(ctx, HubAtLocation(self.0.id.clone())).await?.map(super::hubs::Hub))
+    }
     /// An identifier of the place in another system (e.g. a UPRN).
     async fn external_identifier(&self) -> Option<&str> {
         self.0.external_identifier.as_deref()

@@ -17,15 +17,17 @@ pub enum Kind {
     Location,
     TaxonomyTerm,
     Partner,
+    Hub,
 }
 
 impl Kind {
-    const ALL: [Kind; 5] = [
+    const ALL: [Kind; 6] = [
         Kind::Organization,
         Kind::Service,
         Kind::Location,
         Kind::TaxonomyTerm,
         Kind::Partner,
+        Kind::Hub,
     ];
 
     pub fn name(self) -> &'static str {
@@ -35,6 +37,7 @@ impl Kind {
             Kind::Location => "Location",
             Kind::TaxonomyTerm => "TaxonomyTerm",
             Kind::Partner => "Partner",
+            Kind::Hub => "Hub",
         }
     }
 

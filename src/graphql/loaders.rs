@@ -301,3 +301,41 @@ impl Loader<TermsOfLocation> for DirectoryLoader {
         Ok(group(keys, pairs, TermsOfLocation))
     }
 }
+
+by_id_loader!(
+    /// A hub by id.
+    HubById => hub
+);
+
+/// The hub at a location, if the location is one.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct HubAtLocation(pub String);
+
+impl Loader<HubAtLocation> for DirectoryLoader {
+    type Value = hub::Model;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[HubAtLocation]) -> Result<HashMap<HubAtLocation, Self::Value>, Self::Error> {
+        let ids = owners(keys.iter().map(|k| &k.0));
+        let rows = crate::hubs::reads::hubs_at_locations(&self.db, &ids).await?;
+        Ok(rows
+            .into_iter()
+            .map(|row| (HubAtLocation(row.location_id.clone()), row))
+            .collect())
+    }
+}
+
+/// The facility term ids a hub offers now.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct FacilitiesOfHub(pub String);
+
+impl Loader<FacilitiesOfHub> for DirectoryLoader {
+    type Value = Vec<String>;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[FacilitiesOfHub]) -> Result<HashMap<FacilitiesOfHub, Self::Value>, Self::Error> {
+        let ids = owners(keys.iter().map(|k| &k.0));
+        let pairs = crate::hubs::reads::facilities_of(&self.db, &ids).await?;
+        Ok(group(keys, pairs, FacilitiesOfHub))
+    }
+}

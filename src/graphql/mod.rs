@@ -8,6 +8,7 @@ pub mod connection;
 pub mod directory;
 pub mod errors;
 pub mod guards;
+pub mod hubs;
 pub mod ids;
 pub mod limits;
 pub mod loaders;
@@ -33,6 +34,7 @@ pub struct Query(
     changes::ChangesQuery,
     partners::PartnersQuery,
     audit::AuditQuery,
+    hubs::HubQuery,
 );
 
 /// Every mutation root field, merged from the domains.
@@ -41,6 +43,7 @@ pub struct Mutation(
     organization_writes::OrganizationWrites,
     writes::ServiceWrites,
     location_writes::LocationWrites,
+    hubs::HubWrites,
 );
 
 pub type HubSchema = Schema<Query, Mutation, EmptySubscription>;

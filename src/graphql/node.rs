@@ -4,8 +4,9 @@ use async_graphql::{Context, ID, Interface, Object};
 
 use super::directory::{Location, Organization, Service, TaxonomyTerm, db};
 use super::errors::GqlResult;
+use super::hubs::Hub;
 use super::ids::{self, Kind};
-use super::loaders::{Loaders, LocationById, OrganizationById, TermById};
+use super::loaders::{HubById, Loaders, LocationById, OrganizationById, TermById};
 use super::partners::{Partner, partner_node};
 use crate::error::AppError;
 use crate::services::search;
@@ -19,6 +20,7 @@ pub enum Node {
     Location(Location),
     TaxonomyTerm(TaxonomyTerm),
     Partner(Partner),
+    Hub(Hub),
 }
 
 async fn fetch(ctx: &Context<'_>, id: &ID, field: &[&str]) -> GqlResult<Option<Node>> {
@@ -46,6 +48,7 @@ pub(crate) async fn load_node(ctx: &Context<'_>, kind: Kind, raw: String) -> Gql
             .await?
             .map(|t| Node::TaxonomyTerm(TaxonomyTerm(t))),
         Kind::Partner => partner_node(ctx, &raw).await?.map(Node::Partner),
+        Kind::Hub => loaders.load_one(HubById(raw)).await?.map(|h| Node::Hub(Hub(h))),
     })
 }
 

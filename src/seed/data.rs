@@ -26,4 +26,7 @@ pub struct DirectoryData {
     pub attributes: Vec<attribute::Model>,
     pub languages: Vec<language::Model>,
     pub cost_options: Vec<cost_option::Model>,
+    pub hubs: Vec<hub::Model>,
+    pub hub_facilities: Vec<hub_facility::Model>,
+    pub hub_events: Vec<hub_status_event::Model>,
 }

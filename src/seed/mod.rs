@@ -3,6 +3,7 @@
 
 pub mod data;
 pub mod demo;
+pub mod hubs;
 pub mod places;
 pub mod synthetic;
 
@@ -84,7 +85,10 @@ where
         + data.schedules.len()
         + data.attributes.len()
         + data.languages.len()
-        + data.cost_options.len();
+        + data.cost_options.len()
+        + data.hubs.len()
+        + data.hub_facilities.len()
+        + data.hub_events.len();
     let progress = if show_progress {
         let bar = ProgressBar::new(total as u64);
         bar.set_style(
@@ -116,6 +120,9 @@ where
     insert_rows(&txn, &data.attributes, &progress).await?;
     insert_rows(&txn, &data.languages, &progress).await?;
     insert_rows(&txn, &data.cost_options, &progress).await?;
+    insert_rows(&txn, &data.hubs, &progress).await?;
+    insert_rows(&txn, &data.hub_facilities, &progress).await?;
+    insert_rows(&txn, &data.hub_events, &progress).await?;
     let ids: Vec<String> = data.services.iter().map(|s| s.id.clone()).collect();
     crate::services::text::reindex(&txn, &ids).await?;
     txn.commit().await?;
@@ -162,8 +169,13 @@ where
             "the database already holds data; demo data goes only into an empty one".into(),
         ));
     }
-    let mut data = demo::demo_directory(chrono::Utc::now());
+    let now = chrono::Utc::now();
+    let mut data = demo::demo_directory(now);
     data.postcodes = places::postcodes();
+    let hubs = hubs::demo_hubs(&data.locations, now);
+    data.hubs = hubs.hubs;
+    data.hub_facilities = hubs.facilities;
+    data.hub_events = hubs.events;
     let counts = insert_directory(db, &data, false).await?;
     crate::db::analyze(db).await?;
     Ok(counts)

@@ -1,7 +1,7 @@
 //! The change feed: created, updated and deleted records since a time, resumable.
 
 use chrono::{Duration, Utc};
-use sea_orm::{ActiveModelTrait, EntityTrait, IntoActiveModel, ModelTrait, Set};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, ModelTrait, QueryFilter, Set};
 use serde_json::{Value, json};
 
 use crate::helpers::{TestApp, error_code};
@@ -60,7 +60,14 @@ on_both! {
         archive.status = Set("defunct".into());
         archive.last_modified = Set(t0 + Duration::seconds(2));
         archive.update(db).await.unwrap();
-        let gone = entity::location::Entity::find().one(db).await.unwrap().unwrap();
+        // A location that is no hub: a hub keeps its location from being deleted.
+        let hub_locations: Vec<String> = entity::hub::Entity::find().all(db).await.unwrap().into_iter().map(|h| h.location_id).collect();
+        let gone = entity::location::Entity::find()
+            .filter(entity::location::Column::Id.is_not_in(hub_locations))
+            .one(db)
+            .await
+            .unwrap()
+            .unwrap();
         let gone_id = gone.id.clone();
         gone.delete(db).await.unwrap();
         hubgraph::services::changes::record_deletion(db, hubgraph::services::changes::ChangeEntity::Location, &gone_id, t0 + Duration::seconds(3))

@@ -8,6 +8,7 @@ mod changes;
 mod cli;
 mod directory;
 mod http_rules;
+mod hubs;
 mod pagination;
 mod schema;
 mod search;
