@@ -8,6 +8,7 @@ pub mod cli;
 pub mod config;
 pub mod db;
 pub mod error;
+pub mod events;
 pub mod graphql;
 pub mod http;
 pub mod interchange;
@@ -39,6 +40,8 @@ pub struct AppState {
     pub statements: db::StatementCounter,
     /// Bearer token keys; `None` when tokens are off.
     pub keys: Option<Arc<partners::JwtKeys>>,
+    /// Post-commit events (LISTEN/NOTIFY on PostgreSQL, in-process on SQLite).
+    pub events: events::EventBus,
 }
 
 impl AppState {
@@ -56,12 +59,14 @@ impl AppState {
         let (db, statements) = db::connect(&config.database_url).await?;
         db::migrate(&db).await?;
         let schema = build_schema(db.clone(), &config.limits, config.introspection);
+        let events = events::EventBus::start(&db).await?;
         Ok(AppState {
             db,
             schema,
             config,
             statements,
             keys,
+            events,
         })
     }
 }
