@@ -26,6 +26,7 @@ use std::time::Duration;
 use poem::listener::{Acceptor, AcceptorExt, Listener, TcpListener};
 use poem::{Endpoint, Server};
 use sea_orm::DatabaseConnection;
+use tokio_util::sync::CancellationToken;
 
 pub use config::Config;
 pub use graphql::{HubSchema, build_schema};
@@ -42,6 +43,10 @@ pub struct AppState {
     pub keys: Option<Arc<partners::JwtKeys>>,
     /// Post-commit events (LISTEN/NOTIFY on PostgreSQL, in-process on SQLite).
     pub events: events::EventBus,
+    /// Cancelled when the server shuts down: open WebSockets close with 1001.
+    pub shutdown: CancellationToken,
+    /// Open WebSocket connections and operations, for `/metrics`.
+    pub ws: Arc<http::ws::Gauges>,
 }
 
 impl AppState {
@@ -67,6 +72,8 @@ impl AppState {
             statements,
             keys,
             events,
+            shutdown: CancellationToken::new(),
+            ws: Arc::default(),
         })
     }
 }
@@ -103,9 +110,15 @@ impl Application {
     }
 
     /// Serves until `shutdown` resolves, then lets in-flight requests finish
-    /// within the configured grace period.
+    /// within the configured grace period. Open WebSockets are closed with
+    /// 1001 (going away) at once: a subscription never finishes on its own.
     pub async fn run_until(self, shutdown: impl Future<Output = ()>) -> std::io::Result<()> {
         let grace = Duration::from_secs(self.state.config.shutdown_grace_secs);
+        let sockets = self.state.shutdown.clone();
+        let shutdown = async move {
+            shutdown.await;
+            sockets.cancel();
+        };
         Server::new_with_acceptor(self.acceptor)
             .run_with_graceful_shutdown(app(self.state), shutdown, Some(grace))
             .await

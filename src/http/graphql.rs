@@ -83,7 +83,7 @@ fn not_acceptable() -> Response {
 
 /// Gives every error a stable `extensions.code`: async-graphql's own
 /// validation and limit errors come without one.
-fn with_codes(errors: &mut [ServerError]) {
+pub(super) fn with_codes(errors: &mut [ServerError]) {
     for error in errors {
         let has_code = error.extensions.as_ref().is_some_and(|e| e.get("code").is_some());
         if has_code {

@@ -14,3 +14,4 @@ mod search;
 mod serve;
 mod statements;
 mod writes;
+mod ws;
