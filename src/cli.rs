@@ -44,6 +44,12 @@ pub enum Command {
         /// Requests a minute per IP address for anonymous callers (0: no limit).
         #[arg(long, env = "HUBGRAPH_RATE_LIMIT_PER_IP", default_value_t = 600)]
         rate_per_ip: u32,
+        /// How long a WebSocket client has to send connection_init (e.g. 3s).
+        #[arg(long, env = "HUBGRAPH_WS_INIT_TIMEOUT", default_value = "3s", value_parser = humantime::parse_duration)]
+        ws_init_timeout: std::time::Duration,
+        /// How often the server pings WebSocket clients (e.g. 15s).
+        #[arg(long, env = "HUBGRAPH_WS_KEEPALIVE", default_value = "15s", value_parser = humantime::parse_duration)]
+        ws_keepalive: std::time::Duration,
         #[command(flatten)]
         jwt: auth::JwtArgs,
     },
@@ -154,6 +160,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             cors_origins,
             rate_per_token,
             rate_per_ip,
+            ws_init_timeout,
+            ws_keepalive,
             jwt,
         } => {
             let mut config = Config::new(cli.database_url);
@@ -166,6 +174,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 .filter(|o| !o.is_empty())
                 .collect();
             config.jwt = jwt.settings()?;
+            config.ws_init_timeout = ws_init_timeout;
+            config.ws_keepalive = ws_keepalive;
             let state = AppState::prepare(config).await?;
             if demo {
                 if seed::is_empty(&state.db).await? {

@@ -1,6 +1,8 @@
 //! Runtime configuration: CLI flags with environment fallbacks (see `cli.rs`),
 //! gathered here so the library never reads the environment itself.
 
+use std::time::Duration;
+
 /// The default embedded database: a SQLite file in the working directory.
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://hubgraph.db?mode=rwc";
 pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
@@ -20,6 +22,12 @@ pub struct Config {
     /// Origins browsers may call the API from; empty means any origin (the
     /// API is public and tokens travel in a header, not a cookie).
     pub cors_origins: Vec<String>,
+    /// How long a WebSocket client has to send `connection_init` (and be
+    /// acknowledged) before it is closed with 4408.
+    pub ws_init_timeout: Duration,
+    /// How often the server pings WebSocket clients, keeping proxies from
+    /// closing quiet subscriptions.
+    pub ws_keepalive: Duration,
 }
 
 /// JWT key material and expected claims. Secrets are never printed.
@@ -110,6 +118,8 @@ impl Config {
             shutdown_grace_secs: 20,
             jwt: JwtSettings::default(),
             cors_origins: Vec::new(),
+            ws_init_timeout: Duration::from_secs(3),
+            ws_keepalive: Duration::from_secs(15),
         }
     }
 }

@@ -8,6 +8,7 @@ pub mod cli;
 pub mod config;
 pub mod db;
 pub mod error;
+pub mod events;
 pub mod graphql;
 pub mod http;
 pub mod hubs;
@@ -26,6 +27,7 @@ use std::time::Duration;
 use poem::listener::{Acceptor, AcceptorExt, Listener, TcpListener};
 use poem::{Endpoint, Server};
 use sea_orm::DatabaseConnection;
+use tokio_util::sync::CancellationToken;
 
 pub use config::Config;
 pub use graphql::{HubSchema, build_schema};
@@ -40,6 +42,12 @@ pub struct AppState {
     pub statements: db::StatementCounter,
     /// Bearer token keys; `None` when tokens are off.
     pub keys: Option<Arc<partners::JwtKeys>>,
+    /// Post-commit events (LISTEN/NOTIFY on PostgreSQL, in-process on SQLite).
+    pub events: events::EventBus,
+    /// Cancelled when the server shuts down: open WebSockets close with 1001.
+    pub shutdown: CancellationToken,
+    /// Open WebSocket connections and operations, for `/metrics`.
+    pub ws: Arc<http::ws::Gauges>,
 }
 
 impl AppState {
@@ -57,12 +65,16 @@ impl AppState {
         let (db, statements) = db::connect(&config.database_url).await?;
         db::migrate(&db).await?;
         let schema = build_schema(db.clone(), &config.limits, config.introspection);
+        let events = events::EventBus::start(&db).await?;
         Ok(AppState {
             db,
             schema,
             config,
             statements,
             keys,
+            events,
+            shutdown: CancellationToken::new(),
+            ws: Arc::default(),
         })
     }
 }
@@ -99,9 +111,15 @@ impl Application {
     }
 
     /// Serves until `shutdown` resolves, then lets in-flight requests finish
-    /// within the configured grace period.
+    /// within the configured grace period. Open WebSockets are closed with
+    /// 1001 (going away) at once: a subscription never finishes on its own.
     pub async fn run_until(self, shutdown: impl Future<Output = ()>) -> std::io::Result<()> {
         let grace = Duration::from_secs(self.state.config.shutdown_grace_secs);
+        let sockets = self.state.shutdown.clone();
+        let shutdown = async move {
+            shutdown.await;
+            sockets.cancel();
+        };
         Server::new_with_acceptor(self.acceptor)
             .run_with_graceful_shutdown(app(self.state), shutdown, Some(grace))
             .await

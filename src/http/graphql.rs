@@ -83,7 +83,7 @@ fn not_acceptable() -> Response {
 
 /// Gives every error a stable `extensions.code`: async-graphql's own
 /// validation and limit errors come without one.
-fn with_codes(errors: &mut [ServerError]) {
+pub(super) fn with_codes(errors: &mut [ServerError]) {
     for error in errors {
         let has_code = error.extensions.as_ref().is_some_and(|e| e.get("code").is_some());
         if has_code {
@@ -131,6 +131,25 @@ pub(super) async fn execute(
     response
 }
 
+/// Adds what every operation's resolvers may ask for, over HTTP and
+/// WebSocket alike: fresh DataLoaders, the request id, the event bus and
+/// the viewer (none when anonymous).
+pub(super) fn operation_data(
+    state: &AppState,
+    request: async_graphql::Request,
+    viewer: Option<Viewer>,
+    request_id: &RequestId,
+) -> async_graphql::Request {
+    let mut request = request
+        .data(loaders(state.db.clone()))
+        .data(request_id.clone())
+        .data(state.events.clone());
+    if let Some(viewer) = viewer {
+        request = request.data(viewer);
+    }
+    request
+}
+
 /// Executes one operation for `viewer` (`None`: anonymous) and encodes the response.
 async fn execute_operation(
     state: &AppState,
@@ -147,10 +166,7 @@ async fn execute_operation(
         operation = request.operation_name.as_deref().unwrap_or("-"),
         request_id = %request_id.0
     );
-    let mut request = request.data(loaders(state.db.clone())).data(request_id.clone());
-    if let Some(viewer) = viewer {
-        request = request.data(viewer);
-    }
+    let request = operation_data(state, request, viewer, request_id);
     let timeout = Duration::from_secs(state.config.limits.request_timeout_secs);
     let started = std::time::Instant::now();
     let execution = state.schema.execute(request).instrument(span.clone());

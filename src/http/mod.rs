@@ -6,6 +6,7 @@ pub mod health;
 mod idempotency;
 pub mod metrics;
 pub mod ratelimit;
+pub mod ws;
 
 use poem::http::Method;
 use poem::middleware::Cors;
@@ -37,11 +38,16 @@ pub fn routes(state: AppState) -> impl Endpoint {
         state.config.limits.rate_per_token_per_minute,
         state.config.limits.rate_per_ip_per_minute,
     );
+    let graphql_limits = limits.clone();
     let graphql = get(graphql::get)
         .post(graphql::post)
-        .around(move |endpoint, request| ratelimit::limit(endpoint, request, limits.clone()));
+        .around(move |endpoint, request| ratelimit::limit(endpoint, request, graphql_limits.clone()));
+    // Opening a WebSocket counts as one request against the same budgets.
+    let websocket =
+        get(ws::graphql_ws).around(move |endpoint, request| ratelimit::limit(endpoint, request, limits.clone()));
     Route::new()
         .at("/graphql", graphql)
+        .at("/graphql/ws", websocket)
         .at("/schema.graphql", get(graphql::sdl))
         .at("/healthz", get(health::healthz))
         .at("/readyz", get(health::readyz))

@@ -15,3 +15,4 @@ mod search;
 mod serve;
 mod statements;
 mod writes;
+mod ws;
