@@ -50,6 +50,9 @@ pub enum Command {
         /// How often the server pings WebSocket clients (e.g. 15s).
         #[arg(long, env = "HUBGRAPH_WS_KEEPALIVE", default_value = "15s", value_parser = humantime::parse_duration)]
         ws_keepalive: std::time::Duration,
+        /// How often expired manual hub statuses are reverted (e.g. 30s; 0s: never).
+        #[arg(long, env = "HUBGRAPH_HUB_EXPIRY_INTERVAL", default_value = "30s", value_parser = humantime::parse_duration)]
+        hub_expiry_interval: std::time::Duration,
         #[command(flatten)]
         jwt: auth::JwtArgs,
     },
@@ -162,6 +165,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             rate_per_ip,
             ws_init_timeout,
             ws_keepalive,
+            hub_expiry_interval,
             jwt,
         } => {
             let mut config = Config::new(cli.database_url);
@@ -176,6 +180,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             config.jwt = jwt.settings()?;
             config.ws_init_timeout = ws_init_timeout;
             config.ws_keepalive = ws_keepalive;
+            config.hub_expiry_interval = Some(hub_expiry_interval).filter(|i| !i.is_zero());
             let state = AppState::prepare(config).await?;
             if demo {
                 if seed::is_empty(&state.db).await? {

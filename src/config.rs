@@ -28,6 +28,9 @@ pub struct Config {
     /// How often the server pings WebSocket clients, keeping proxies from
     /// closing quiet subscriptions.
     pub ws_keepalive: Duration,
+    /// How often hubs whose manual status ran out (`validUntil`) are
+    /// reverted to their opening hours; `None` turns the sweep off.
+    pub hub_expiry_interval: Option<Duration>,
 }
 
 /// JWT key material and expected claims. Secrets are never printed.
@@ -120,6 +123,7 @@ impl Config {
             cors_origins: Vec::new(),
             ws_init_timeout: Duration::from_secs(3),
             ws_keepalive: Duration::from_secs(15),
+            hub_expiry_interval: Some(Duration::from_secs(30)),
         }
     }
 }

@@ -115,6 +115,15 @@ impl Application {
     /// 1001 (going away) at once: a subscription never finishes on its own.
     pub async fn run_until(self, shutdown: impl Future<Output = ()>) -> std::io::Result<()> {
         let grace = Duration::from_secs(self.state.config.shutdown_grace_secs);
+        if let Some(interval) = self.state.config.hub_expiry_interval {
+            let sweeper = hubs::expiry::sweep_until(
+                self.state.db.clone(),
+                self.state.events.clone(),
+                interval,
+                self.state.shutdown.clone(),
+            );
+            tokio::spawn(sweeper);
+        }
         let sockets = self.state.shutdown.clone();
         let shutdown = async move {
             shutdown.await;

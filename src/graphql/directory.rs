@@ -451,7 +451,9 @@ impl Location {
     /// The hub at this place, when it acts as a Community Hub, Health and
     /// Wellbeing Hub or warm space.
     async fn hub(&self, ctx: &Context<'_>) -> GqlResult<Option<super::hubs::Hub>> {
-        Ok(load(ctx, HubAtLocation(self.0.id.clone())).await?.map(super::hubs::Hub))
+        Ok(load(ctx, HubAtLocation(self.0.id.clone()))
+            .await?
+            .map(super::hubs::Hub::from))
     }
     /// An identifier of the place in another system (e.g. a UPRN).
     async fn external_identifier(&self) -> Option<&str> {

@@ -15,10 +15,12 @@ use super::directory::{Location, Organization, TaxonomyTerm, db, load};
 use super::errors::GqlResult;
 use super::guards::{Reports, Scope, caller};
 use super::ids::{self, Kind};
-use super::loaders::{FacilitiesOfHub, HubById, Loaders, LocationById, OrganizationById, TermById};
+use super::loaders::{FacilitiesOfHub, HubById, Loaders, LocationById, OrganizationById, TermById, prefetch_hubs};
 use super::search::GeoPointInput;
 use super::writes::{UserError, begin_write};
 use crate::error::AppError;
+use crate::events::EventBus;
+use crate::hubs::announce::HubChanged;
 use crate::hubs::reads::{self, HistoryWindow};
 use crate::hubs::writes::{self as domain, NewHub, StatusChange, Written};
 use crate::hubs::{HubKind, HubStatus, Reason};
@@ -88,8 +90,17 @@ async fn terms(ctx: &Context<'_>, ids: Vec<String>) -> GqlResult<Vec<TaxonomyTer
 
 /// A library or community venue acting as a Community Hub, Health and
 /// Wellbeing Hub or warm space, with its live status.
+///
+/// `facilities` holds the hub's facility ids when they were read with the
+/// row (live events); otherwise they come through the request's loaders.
 #[derive(Debug, Clone)]
-pub struct Hub(pub hub::Model);
+pub struct Hub(pub hub::Model, pub Option<Vec<String>>);
+
+impl From<hub::Model> for Hub {
+    fn from(model: hub::Model) -> Self {
+        Hub(model, None)
+    }
+}
 
 /// A library or community venue acting as a Community Hub, Health and
 /// Wellbeing Hub or warm space, with its live status.
@@ -139,7 +150,10 @@ impl Hub {
     }
     /// Facilities on offer: terms of the `hub-facility` taxonomy.
     async fn facilities(&self, ctx: &Context<'_>) -> GqlResult<Vec<TaxonomyTerm>> {
-        let ids = load(ctx, FacilitiesOfHub(self.0.id.clone())).await?.unwrap_or_default();
+        let ids = match &self.1 {
+            Some(ids) => ids.clone(),
+            None => load(ctx, FacilitiesOfHub(self.0.id.clone())).await?.unwrap_or_default(),
+        };
         terms(ctx, ids).await
     }
     /// A word from the hub, e.g. "Closing at 3pm for staff training".
@@ -181,7 +195,7 @@ impl Hub {
         let request = PageRequest::new(first, after.as_deref())?;
         let window = HistoryWindow { from, to };
         let (page, total) = reads::history(db(ctx)?, &self.0.id, &window, &request).await?;
-        let page = page.map(HubStatusEvent);
+        let page = page.map(HubStatusEvent::from);
         Ok(Some(HubStatusEventConnection::new(
             page,
             |event| {
@@ -196,8 +210,18 @@ impl Hub {
 // ---- history ------------------------------------------------------------
 
 /// One change of a hub's status: what it became, when, and why.
+///
+/// A live event carries its hub as read when the event arrived: a
+/// subscription's loaders live as long as the subscription, so a hub loaded
+/// through them would show the state of the first event for ever.
 #[derive(Debug, Clone)]
-pub struct HubStatusEvent(pub hub_status_event::Model);
+pub struct HubStatusEvent(pub hub_status_event::Model, pub Option<Hub>);
+
+impl From<hub_status_event::Model> for HubStatusEvent {
+    fn from(model: hub_status_event::Model) -> Self {
+        HubStatusEvent(model, None)
+    }
+}
 
 /// One change of a hub's status: what it became, when, and why.
 #[Object]
@@ -208,9 +232,12 @@ impl HubStatusEvent {
     }
     /// The hub, as it is now.
     async fn hub(&self, ctx: &Context<'_>) -> GqlResult<Hub> {
+        if let Some(hub) = &self.1 {
+            return Ok(hub.clone());
+        }
         load(ctx, HubById(self.0.hub_id.clone()))
             .await?
-            .map(Hub)
+            .map(Hub::from)
             .ok_or_else(|| AppError::NotFound("the hub no longer exists".into()).into())
     }
     /// The status it became.
@@ -404,13 +431,17 @@ impl HubQuery {
         let request = PageRequest::new(first, after.as_deref())?;
         let filter = filter.unwrap_or_default().into_domain(ctx).await?;
         let found = reads::find_hubs(db(ctx)?, &filter, &request).await?;
+        let rows: Vec<hub::Model> = found.page.rows.iter().map(|hit| hit.hub.clone()).collect();
+        let look = ctx.look_ahead();
+        let selection = [look.field("nodes"), look.field("edges").field("node")];
+        prefetch_hubs(ctx.data::<Loaders>()?, &selection, &rows).await?;
         let edges: Vec<HubEdge> = found
             .page
             .rows
             .iter()
             .map(|hit| HubEdge {
                 cursor: hit.cursor().encode(),
-                node: Hub(hit.hub.clone()),
+                node: Hub::from(hit.hub.clone()),
                 distance_km: hit.distance_km,
             })
             .collect();
@@ -431,7 +462,7 @@ impl HubQuery {
     /// One hub by id (global or raw); null when there is none.
     async fn hub(&self, ctx: &Context<'_>, id: ID) -> GqlResult<Option<Hub>> {
         let raw = ids::decode(&id, Kind::Hub, &["id"])?;
-        Ok(load(ctx, HubById(raw)).await?.map(Hub))
+        Ok(load(ctx, HubById(raw)).await?.map(Hub::from))
     }
 
     /// Counts of hubs by status, area and facility, in some council areas
@@ -539,18 +570,21 @@ fn decode_terms(ids: &Option<Vec<ID>>) -> GqlResult<Option<Vec<String>>> {
     })
 }
 
-/// Writes the audit row and commits; then the change is announced.
+/// Writes the audit row, stages the announcement and commits; live
+/// subscribers hear of the change only once it is committed.
 async fn finish(
     ctx: &Context<'_>,
     txn: sea_orm::DatabaseTransaction,
     action: &str,
     written: &Written,
     fields: &[&str],
-) -> Result<(), AppError> {
+) -> GqlResult<()> {
     let viewer = caller(ctx)?;
     let request_id = ctx.data_opt::<RequestId>();
     audit::record(&txn, Some(viewer), action, "hub", &written.hub.id, fields, request_id).await?;
-    txn.commit().await?;
+    let pending = ctx.data::<EventBus>()?.stage(&txn, HubChanged::event(written)).await?;
+    txn.commit().await.map_err(AppError::from)?;
+    pending.deliver();
     Ok(())
 }
 
@@ -596,7 +630,7 @@ impl HubWrites {
         fields.extend(new.facility_term_ids.as_ref().map(|_| "facilityTermIds"));
         finish(ctx, txn, "hub.create", &written, &fields).await?;
         Ok(HubPayload {
-            hub: Some(Hub(written.hub)),
+            hub: Some(Hub::from(written.hub)),
             user_errors: Vec::new(),
         })
     }
@@ -636,7 +670,7 @@ impl HubWrites {
         };
         finish(ctx, txn, "hub.update_status", &written, &change.given()).await?;
         Ok(HubPayload {
-            hub: Some(Hub(written.hub)),
+            hub: Some(Hub::from(written.hub)),
             user_errors: Vec::new(),
         })
     }

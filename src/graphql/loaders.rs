@@ -87,6 +87,44 @@ pub async fn prefetch_services(
     Ok(())
 }
 
+/// Loads, one batch per relation, what the query selects of `hubs` under
+/// `selection`: location, organisation, facilities and their terms.
+pub async fn prefetch_hubs(
+    loaders: &Loaders,
+    selection: &[async_graphql::Lookahead<'_>],
+    hubs: &[hub::Model],
+) -> async_graphql::Result<()> {
+    let selects = |field: &str| selection.iter().any(|s| s.field(field).exists());
+    let locations = async {
+        if selects("location") {
+            loaders
+                .load_many(hubs.iter().map(|h| LocationById(h.location_id.clone())))
+                .await?;
+        }
+        Ok::<_, async_graphql::Error>(())
+    };
+    let organizations = async {
+        if selects("organization") {
+            loaders
+                .load_many(hubs.iter().map(|h| OrganizationById(h.organization_id.clone())))
+                .await?;
+        }
+        Ok(())
+    };
+    let facilities = async {
+        if selects("facilities") {
+            let held = loaders
+                .load_many(hubs.iter().map(|h| FacilitiesOfHub(h.id.clone())))
+                .await?;
+            let terms: std::collections::HashSet<String> = held.into_values().flatten().collect();
+            loaders.load_many(terms.into_iter().map(TermById)).await?;
+        }
+        Ok(())
+    };
+    futures_util::try_join!(locations, organizations, facilities)?;
+    Ok(())
+}
+
 /// Groups `(owner, row)` pairs under the keys asked for; owners with no rows
 /// get an empty list so the loader does not ask again.
 fn group<K, V>(

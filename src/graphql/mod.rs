@@ -18,9 +18,10 @@ pub mod organization_writes;
 pub mod partners;
 pub mod scalars;
 pub mod search;
+pub mod subscriptions;
 pub mod writes;
 
-use async_graphql::{EmptySubscription, MergedObject, Schema, SchemaBuilder};
+use async_graphql::{MergedObject, Schema, SchemaBuilder};
 use sea_orm::DatabaseConnection;
 
 use crate::config::Limits;
@@ -46,10 +47,10 @@ pub struct Mutation(
     hubs::HubWrites,
 );
 
-pub type HubSchema = Schema<Query, Mutation, EmptySubscription>;
+pub type HubSchema = Schema<Query, Mutation, subscriptions::Subscription>;
 
-fn builder() -> SchemaBuilder<Query, Mutation, EmptySubscription> {
-    Schema::build(Query::default(), Mutation::default(), EmptySubscription)
+fn builder() -> SchemaBuilder<Query, Mutation, subscriptions::Subscription> {
+    Schema::build(Query::default(), Mutation::default(), subscriptions::Subscription)
 }
 
 /// The schema served over HTTP, with the query limits and the database.

@@ -48,7 +48,7 @@ pub(crate) async fn load_node(ctx: &Context<'_>, kind: Kind, raw: String) -> Gql
             .await?
             .map(|t| Node::TaxonomyTerm(TaxonomyTerm(t))),
         Kind::Partner => partner_node(ctx, &raw).await?.map(Node::Partner),
-        Kind::Hub => loaders.load_one(HubById(raw)).await?.map(|h| Node::Hub(Hub(h))),
+        Kind::Hub => loaders.load_one(HubById(raw)).await?.map(|h| Node::Hub(Hub::from(h))),
     })
 }
 

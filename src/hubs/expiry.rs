@@ -11,16 +11,20 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use sea_orm::DatabaseConnection;
 
+use tokio_util::sync::CancellationToken;
+
+use super::announce::HubChanged;
 use super::writes::{Written, due_for_expiry, expire};
 use crate::error::AppResult;
+use crate::events::EventBus;
 use crate::partners::audit;
 
 /// Hubs reverted per sweep at most; the next sweep takes the rest.
 const BATCH: u64 = 200;
 
-/// Reverts the hubs whose manual status ran out by `now`; returns what was
-/// written (after commit), for announcing.
-pub async fn expire_due(db: &DatabaseConnection, now: DateTime<Utc>) -> AppResult<Vec<Written>> {
+/// Reverts the hubs whose manual status ran out by `now`, announcing each
+/// change on `bus` once committed; returns what was written.
+pub async fn expire_due(db: &DatabaseConnection, bus: &EventBus, now: DateTime<Utc>) -> AppResult<Vec<Written>> {
     let mut done = Vec::new();
     for id in due_for_expiry(db, now, BATCH).await? {
         let txn = crate::db::begin_write(db).await?;
@@ -28,31 +32,28 @@ pub async fn expire_due(db: &DatabaseConnection, now: DateTime<Utc>) -> AppResul
             continue;
         };
         audit::record(&txn, None, "hub.expire", "hub", &id, &["status", "validUntil"], None).await?;
+        let pending = bus.stage(&txn, HubChanged::event(&written)).await?;
         txn.commit().await?;
+        pending.deliver();
         done.push(written);
     }
     Ok(done)
 }
 
-/// How often the sweeper looks for expired statuses.
-pub const DEFAULT_INTERVAL: Duration = Duration::from_secs(30);
-
-/// Runs `expire_due` every `interval` until the process ends, handing what
-/// was reverted to `announce`. Errors are logged and the sweep retried.
-pub async fn sweep_forever<F>(db: DatabaseConnection, interval: Duration, announce: F)
-where
-    F: Fn(Vec<Written>) + Send,
-{
-    let mut ticker = tokio::time::interval(interval);
+/// Runs `expire_due` every `interval` until `stop` is cancelled. Errors
+/// (a database outage) are logged and the sweep tried again next time.
+pub async fn sweep_until(db: DatabaseConnection, bus: EventBus, interval: Duration, stop: CancellationToken) {
+    // The first sweep waits an interval too: start-up has enough to do.
+    let mut ticker = tokio::time::interval_at(tokio::time::Instant::now() + interval, interval);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
-        ticker.tick().await;
-        match expire_due(&db, Utc::now()).await {
+        tokio::select! {
+            _ = stop.cancelled() => return,
+            _ = ticker.tick() => {}
+        }
+        match expire_due(&db, &bus, Utc::now()).await {
             Ok(done) if done.is_empty() => {}
-            Ok(done) => {
-                tracing::info!(hubs = done.len(), "manual hub statuses expired");
-                announce(done);
-            }
+            Ok(done) => tracing::info!(hubs = done.len(), "manual hub statuses expired"),
             Err(error) => tracing::warn!(error = ?error, "hub expiry sweep failed; retrying"),
         }
     }

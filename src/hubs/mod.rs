@@ -3,6 +3,7 @@
 //! Plain Rust over sea-orm; the resolvers, the seeders and the expiry
 //! sweeper call it. Access is the caller's business (`partners::access`).
 
+pub mod announce;
 pub mod expiry;
 pub mod model;
 pub mod reads;

@@ -468,11 +468,11 @@ on_both! {
         assert_eq!(done["data"]["updateHubStatus"]["hub"]["status"], "CLOSED", "{done:#}");
 
         // Not yet due: nothing happens.
-        let early = hubgraph::hubs::expiry::expire_due(&app.state.db, Utc::now()).await.unwrap();
+        let early = hubgraph::hubs::expiry::expire_due(&app.state.db, &app.state.events, Utc::now()).await.unwrap();
         assert!(early.iter().all(|w| w.hub.id != target.id));
 
         let later = until + Duration::minutes(1);
-        let reverted = hubgraph::hubs::expiry::expire_due(&app.state.db, later).await.unwrap();
+        let reverted = hubgraph::hubs::expiry::expire_due(&app.state.db, &app.state.events, later).await.unwrap();
         let written = reverted.iter().find(|w| w.hub.id == target.id).expect("the hub was reverted");
         let schedules = entity::schedule::Entity::find()
             .filter(entity::schedule::Column::LocationId.eq(target.location_id.clone()))
@@ -494,7 +494,7 @@ on_both! {
             .unwrap();
         assert_eq!(audits, 1);
         // A second sweep finds nothing left to do.
-        let again = hubgraph::hubs::expiry::expire_due(&app.state.db, later).await.unwrap();
+        let again = hubgraph::hubs::expiry::expire_due(&app.state.db, &app.state.events, later).await.unwrap();
         assert!(again.iter().all(|w| w.hub.id != target.id));
     }
 }

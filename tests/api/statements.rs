@@ -33,3 +33,27 @@ on_both! {
         assert!(large <= 10, "{large} statements for one page");
     }
 }
+
+const HUBS: &str = "query($first: Int) { hubs(first: $first) { totalCount nodes {
+    id name status kinds
+    location { id name }
+    organization { id name }
+    facilities { id name }
+} } }";
+
+async fn statements_for_hubs(app: &TestApp, first: i64) -> u64 {
+    let before = app.statements();
+    let data = app.data(HUBS, json!({ "first": first })).await;
+    assert_eq!(data["hubs"]["nodes"].as_array().unwrap().len() as i64, first);
+    app.statements() - before
+}
+
+on_both! {
+    /// A page of hubs with their location, organisation and facilities costs the same whatever its size.
+    async fn hub_pages_cost_fixed_statements(app) {
+        let small = statements_for_hubs(&app, 5).await;
+        let large = statements_for_hubs(&app, 80).await;
+        assert_eq!(small, large, "statements grow with the page size");
+        assert!(large <= 6, "{large} statements for one page");
+    }
+}

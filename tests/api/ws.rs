@@ -2,8 +2,9 @@
 //! over TCP: the protocol's messages and close codes, keepalive, streaming,
 //! stopping, errors, shutdown, and that connections leave nothing behind.
 //!
-//! The application's schema has no subscription fields yet, so the
-//! streaming cases run the same handler over a small test schema.
+//! The protocol cases run the same handler over a small test schema whose
+//! subscriptions stream, stall and fail on demand; `hub_live` covers the
+//! application's own `hubStatusChanged`.
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -19,14 +20,10 @@ use poem::web::Data;
 use poem::web::websocket::WebSocket;
 use poem::{EndpointExt, Response, Route, Server, get, handler};
 use serde_json::{Value, json};
-use tokio::net::TcpStream;
-use tokio_tungstenite::tungstenite::client::IntoClientRequest;
-use tokio_tungstenite::tungstenite::{self, Message};
-use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+use tokio_tungstenite::tungstenite::Message;
 
 use crate::helpers::*;
-
-const WAIT: Duration = Duration::from_secs(10);
+use crate::ws_client::*;
 
 // --- a small schema with subscriptions -------------------------------------
 
@@ -124,85 +121,8 @@ async fn spawn_test_server(options: Options) -> SocketAddr {
     address
 }
 
-// --- a WebSocket client ------------------------------------------------------
-
-struct Client {
-    socket: WebSocketStream<MaybeTlsStream<TcpStream>>,
-}
-
-impl Client {
-    /// Connects offering `graphql-transport-ws`.
-    async fn connect(url: &str) -> Client {
-        Client::connect_with(url, Some(ws::PROTOCOL)).await.0
-    }
-
-    async fn connect_with(url: &str, protocol: Option<&str>) -> (Client, tungstenite::handshake::client::Response) {
-        let mut request = url.into_client_request().unwrap();
-        if let Some(protocol) = protocol {
-            request
-                .headers_mut()
-                .insert("sec-websocket-protocol", protocol.parse().unwrap());
-        }
-        let (socket, response) = tokio_tungstenite::connect_async(request).await.expect("connect");
-        (Client { socket }, response)
-    }
-
-    async fn send(&mut self, message: Value) {
-        self.send_text(&message.to_string()).await;
-    }
-
-    async fn send_text(&mut self, text: &str) {
-        self.socket.send(Message::text(text)).await.expect("send");
-    }
-
-    /// The next protocol message.
-    async fn recv(&mut self) -> Value {
-        loop {
-            let message = tokio::time::timeout(WAIT, self.socket.next())
-                .await
-                .expect("a message in time")
-                .expect("the connection is open")
-                .expect("a message");
-            match message {
-                Message::Text(text) => return serde_json::from_str(&text).expect("JSON"),
-                Message::Close(frame) => panic!("closed: {frame:?}"),
-                _ => continue,
-            }
-        }
-    }
-
-    /// Reads until the server closes; the close code and reason.
-    async fn closed(&mut self) -> (u16, String) {
-        loop {
-            let message = tokio::time::timeout(WAIT, self.socket.next())
-                .await
-                .expect("closed in time");
-            match message {
-                Some(Ok(Message::Close(Some(frame)))) => return (frame.code.into(), frame.reason.as_str().to_owned()),
-                Some(Ok(Message::Close(None))) | None | Some(Err(_)) => panic!("closed without a code"),
-                Some(Ok(_)) => continue,
-            }
-        }
-    }
-
-    async fn init(&mut self, payload: Value) {
-        self.send(json!({ "type": "connection_init", "payload": payload }))
-            .await;
-        assert_eq!(self.recv().await, json!({ "type": "connection_ack" }));
-    }
-
-    async fn subscribe(&mut self, id: &str, query: &str) {
-        self.send(json!({ "type": "subscribe", "id": id, "payload": { "query": query } }))
-            .await;
-    }
-}
-
 fn test_url(address: SocketAddr) -> String {
     format!("ws://{address}/ws")
-}
-
-fn app_url(app: &TestApp) -> String {
-    app.url("/graphql/ws").replacen("http://", "ws://", 1)
 }
 
 /// Polls `check` until it holds, failing after a generous deadline.
