@@ -15,7 +15,9 @@ use super::directory::{Location, Organization, TaxonomyTerm, db, load};
 use super::errors::GqlResult;
 use super::guards::{Reports, Scope, caller};
 use super::ids::{self, Kind};
-use super::loaders::{FacilitiesOfHub, HubById, Loaders, LocationById, OrganizationById, TermById, prefetch_hubs};
+use super::loaders::{
+    FacilitiesOfHub, HubById, Loaders, LocationById, OrganizationById, ServiceCountAtLocation, TermById, prefetch_hubs,
+};
 use super::search::GeoPointInput;
 use super::writes::{UserError, begin_write};
 use crate::error::AppError;
@@ -131,6 +133,13 @@ impl Hub {
             .await?
             .map(Organization)
             .ok_or_else(|| AppError::Internal(format!("hub {} has no organization", self.0.id)).into())
+    }
+    /// How many services are delivered at the hub's location.
+    async fn service_count(&self, ctx: &Context<'_>) -> GqlResult<i32> {
+        let count = load(ctx, ServiceCountAtLocation(self.0.location_id.clone()))
+            .await?
+            .unwrap_or(0);
+        Ok(i32::try_from(count).unwrap_or(i32::MAX))
     }
     /// Council area (GSS code) the hub lies in.
     async fn area_code(&self) -> &str {

@@ -121,7 +121,15 @@ pub async fn prefetch_hubs(
         }
         Ok(())
     };
-    futures_util::try_join!(locations, organizations, facilities)?;
+    let services = async {
+        if selects("serviceCount") {
+            loaders
+                .load_many(hubs.iter().map(|h| ServiceCountAtLocation(h.location_id.clone())))
+                .await?;
+        }
+        Ok(())
+    };
+    futures_util::try_join!(locations, organizations, facilities, services)?;
     Ok(())
 }
 
@@ -375,5 +383,26 @@ impl Loader<FacilitiesOfHub> for DirectoryLoader {
         let ids = owners(keys.iter().map(|k| &k.0));
         let pairs = crate::hubs::reads::facilities_of(&self.db, &ids).await?;
         Ok(group(keys, pairs, FacilitiesOfHub))
+    }
+}
+
+/// How many services are delivered at a location.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct ServiceCountAtLocation(pub String);
+
+impl Loader<ServiceCountAtLocation> for DirectoryLoader {
+    type Value = i64;
+    type Error = async_graphql::Error;
+
+    async fn load(
+        &self,
+        keys: &[ServiceCountAtLocation],
+    ) -> Result<HashMap<ServiceCountAtLocation, Self::Value>, Self::Error> {
+        let ids = owners(keys.iter().map(|k| &k.0));
+        let mut counts: HashMap<ServiceCountAtLocation, i64> = keys.iter().map(|k| (k.clone(), 0)).collect();
+        for (location_id, count) in related::service_counts_at_locations(&self.db, &ids).await? {
+            counts.insert(ServiceCountAtLocation(location_id), count);
+        }
+        Ok(counts)
     }
 }

@@ -117,3 +117,26 @@ pub async fn terms_of(
     select.and_where(Expr::col((attribute::Entity, attribute::Column::LinkEntity)).eq(link_entity));
     owned_rows::<taxonomy_term::Entity>(db, &select).await
 }
+
+/// How many services are delivered at each of some locations (the services
+/// `Location.services` lists); locations with none are left out.
+pub async fn service_counts_at_locations(
+    db: &impl ConnectionTrait,
+    location_ids: &[String],
+) -> AppResult<Vec<(String, i64)>> {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
+    let mut counts = Vec::new();
+    for chunk in location_ids.chunks(500) {
+        let rows: Vec<(String, i64)> = service_at_location::Entity::find()
+            .select_only()
+            .column(service_at_location::Column::LocationId)
+            .column_as(service_at_location::Column::ServiceId.count(), "count")
+            .filter(service_at_location::Column::LocationId.is_in(chunk.to_vec()))
+            .group_by(service_at_location::Column::LocationId)
+            .into_tuple()
+            .all(db)
+            .await?;
+        counts.extend(rows);
+    }
+    Ok(counts)
+}

@@ -498,3 +498,23 @@ on_both! {
         assert!(again.iter().all(|w| w.hub.id != target.id));
     }
 }
+
+on_both! {
+    async fn a_hub_counts_the_services_at_its_location(app) {
+        let target = hub_in(&app, EDINBURGH).await;
+        let expected = entity::service_at_location::Entity::find()
+            .filter(entity::service_at_location::Column::LocationId.eq(target.location_id.clone()))
+            .count(&app.state.db)
+            .await
+            .unwrap();
+        let data = app
+            .data(
+                "query($id: ID!) { hub(id: $id) { serviceCount location { services { id } } } }",
+                json!({ "id": hub_id(&target.id) }),
+            )
+            .await;
+        assert_eq!(data["hub"]["serviceCount"], expected);
+        assert_eq!(data["hub"]["location"]["services"].as_array().unwrap().len() as u64, expected);
+        assert!(expected > 0, "demo libraries host services");
+    }
+}

@@ -35,7 +35,7 @@ on_both! {
 }
 
 const HUBS: &str = "query($first: Int) { hubs(first: $first) { totalCount nodes {
-    id name status kinds
+    id name status kinds serviceCount
     location { id name }
     organization { id name }
     facilities { id name }
