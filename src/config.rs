@@ -29,7 +29,8 @@ pub struct Config {
     /// closing quiet subscriptions.
     pub ws_keepalive: Duration,
     /// How often hubs whose manual status ran out (`validUntil`) are
-    /// reverted to their opening hours; `None` turns the sweep off.
+    /// reverted to their opening hours; `None` turns the sweep off, and with
+    /// it the hourly purge of day-old idempotency keys.
     pub hub_expiry_interval: Option<Duration>,
 }
 
@@ -89,7 +90,7 @@ pub struct Limits {
     pub max_directives: usize,
     pub max_body_bytes: usize,
     pub max_query_bytes: usize,
-    pub request_timeout_secs: u64,
+    pub request_timeout: Duration,
     /// Requests a minute per bearer token; `None` turns the limit off.
     pub rate_per_token_per_minute: Option<u32>,
     /// Requests a minute per IP address for anonymous callers; `None` turns the limit off.
@@ -105,7 +106,7 @@ impl Default for Limits {
             max_directives: 5,
             max_body_bytes: 1024 * 1024,
             max_query_bytes: 32 * 1024,
-            request_timeout_secs: 10,
+            request_timeout: Duration::from_secs(10),
             rate_per_token_per_minute: Some(1_200),
             rate_per_ip_per_minute: Some(600),
         }

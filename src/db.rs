@@ -22,6 +22,9 @@ impl StatementCounter {
     }
 }
 
+/// PostgreSQL's `statement_timeout` for every connection.
+pub const STATEMENT_TIMEOUT: &str = "60s";
+
 /// Opens a pool. SQLite runs in WAL mode with foreign keys on, a busy timeout
 /// and `synchronous=FULL`, so a write acknowledged to a client survives a
 /// crash or power loss.
@@ -43,7 +46,13 @@ pub async fn connect(url: &str) -> Result<(DatabaseConnection, StatementCounter)
                     .busy_timeout(Duration::from_secs(5))
             });
     } else {
-        options.max_connections(16).min_connections(1);
+        // No statement runs for ever: writes are not cut off by the request
+        // timeout (see `http::graphql`), so the database bounds them. Generous,
+        // so bulk loads and migrations of large sets still fit.
+        options
+            .max_connections(16)
+            .min_connections(1)
+            .map_sqlx_postgres_opts(|opts| opts.options([("statement_timeout", STATEMENT_TIMEOUT)]));
     }
     let mut db = Database::connect(options).await?;
     let counter = StatementCounter::default();

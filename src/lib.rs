@@ -123,6 +123,13 @@ impl Application {
                 self.state.shutdown.clone(),
             );
             tokio::spawn(sweeper);
+            // Housekeeping rides on the same switch: tests that count SQL turn both off.
+            let purge = partners::idempotency::purge_until(
+                self.state.db.clone(),
+                Duration::from_secs(3600),
+                self.state.shutdown.clone(),
+            );
+            tokio::spawn(purge);
         }
         let sockets = self.state.shutdown.clone();
         let shutdown = async move {

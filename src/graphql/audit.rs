@@ -10,6 +10,7 @@ use super::errors::GqlResult;
 use super::guards::Admin;
 use super::ids;
 use crate::error::AppError;
+use crate::page::Cursor;
 use crate::partners::audit;
 
 /// The largest page.
@@ -19,7 +20,7 @@ const DEFAULT_PAGE: i32 = 20;
 /// One successful write.
 #[derive(Debug, Clone, SimpleObject)]
 pub struct AuditEntry {
-    /// Id of the entry (also its cursor).
+    /// Id of the entry.
     pub id: ID,
     /// Raw id of the partner who wrote; null for system writes.
     pub partner_id: Option<String>,
@@ -98,18 +99,19 @@ impl AuditQuery {
             return Err(AppError::bad_input(&["first"], format!("first must be 1 to {MAX_PAGE}")).into());
         }
         let entity_id = entity_id.map(|id| ids::decode_any(&id).map_or(id.0, |(_, raw)| raw));
+        let after_cursor = after.as_deref().map(Cursor::decode).transpose()?;
         let limit = u64::try_from(first).unwrap_or(20);
-        let mut rows = audit::trail(db(ctx)?, entity_id.as_deref(), after.as_deref(), limit).await?;
+        let mut rows = audit::trail(db(ctx)?, entity_id.as_deref(), after_cursor.as_ref(), limit).await?;
         let has_next_page = rows.len() as u64 > limit;
         rows.truncate(first as usize);
-        let nodes: Vec<AuditEntry> = rows.into_iter().map(AuditEntry::from).collect();
-        let edges: Vec<AuditEdge> = nodes
-            .iter()
-            .map(|node| AuditEdge {
-                cursor: node.id.0.clone(),
-                node: node.clone(),
+        let edges: Vec<AuditEdge> = rows
+            .into_iter()
+            .map(|row| AuditEdge {
+                cursor: audit::cursor(&row).encode(),
+                node: AuditEntry::from(row),
             })
             .collect();
+        let nodes: Vec<AuditEntry> = edges.iter().map(|edge| edge.node.clone()).collect();
         let page_info = PageInfo {
             has_next_page,
             has_previous_page: after.is_some(),

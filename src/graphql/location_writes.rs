@@ -3,7 +3,7 @@
 //! partner (with `services:write`) or an admin. One transaction holds the
 //! row, its address and one audit row.
 
-use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
+use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, SimpleObject};
 use entity::location;
 use sea_orm::EntityTrait;
 
@@ -11,7 +11,7 @@ use super::directory::{Location, LocationType, db};
 use super::errors::GqlResult;
 use super::guards::{Scope, caller};
 use super::ids::{self, Kind};
-use super::writes::{UserError, begin_write};
+use super::writes::{UserError, begin_write, patch};
 use crate::error::AppError;
 use crate::partners::access;
 use crate::partners::audit::{self, RequestId};
@@ -98,13 +98,13 @@ pub struct UpdateLocationInput {
     /// The location to change.
     pub id: ID,
     /// Name, 1 to 200 characters.
-    pub name: Option<String>,
+    pub name: MaybeUndefined<String>,
     /// What and where it is.
-    pub description: Option<String>,
+    pub description: MaybeUndefined<String>,
     /// WGS84 latitude, -90 to 90.
-    pub latitude: Option<f64>,
+    pub latitude: MaybeUndefined<f64>,
     /// WGS84 longitude, -180 to 180.
-    pub longitude: Option<f64>,
+    pub longitude: MaybeUndefined<f64>,
     /// Postal address (replaces the stored one).
     pub address: Option<AddressInput>,
     /// Council area (GSS code).
@@ -143,6 +143,7 @@ impl LocationWrites {
             longitude: input.longitude,
             address: input.address.map(Into::into),
             area_code: input.area_code,
+            cleared: Vec::new(),
         };
         let txn = begin_write(db(ctx)?).await?;
         let exists = entity::organization::Entity::find_by_id(organization_id.clone())
@@ -151,7 +152,12 @@ impl LocationWrites {
             .map_err(AppError::from)?
             .is_some();
         if !exists {
-            return Err(AppError::NotFound("no such organization".into()).into());
+            // As for createService: an unknown id in the input is a user error on its field.
+            return Ok(payload(Err(vec![crate::services::writes::UserError::new(
+                &["organizationId"],
+                "NOT_FOUND",
+                "no such organization",
+            )])));
         }
         let result = domain::create_location(&txn, &organization_id, &fields).await?;
         if let Ok(row) = &result {
@@ -179,14 +185,16 @@ impl LocationWrites {
     async fn update_location(&self, ctx: &Context<'_>, input: UpdateLocationInput) -> GqlResult<LocationPayload> {
         let viewer = caller(ctx)?;
         let id = ids::decode(&input.id, Kind::Location, &["input", "id"])?;
+        let mut cleared = Vec::new();
         let fields = LocationFields {
-            name: input.name,
-            description: input.description,
+            name: patch(input.name, "name", &mut cleared),
+            description: patch(input.description, "description", &mut cleared),
             location_type: None,
-            latitude: input.latitude,
-            longitude: input.longitude,
+            latitude: patch(input.latitude, "latitude", &mut cleared),
+            longitude: patch(input.longitude, "longitude", &mut cleared),
             address: input.address.map(Into::into),
             area_code: input.area_code,
+            cleared,
         };
         let txn = begin_write(db(ctx)?).await?;
         let existing = domain::find_location(&txn, &id)

@@ -4,13 +4,13 @@
 //! transaction holding the row, the search text of the organization's
 //! services (which includes its name) and one audit row.
 
-use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
+use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, SimpleObject};
 
 use super::directory::{Organization, db};
 use super::errors::GqlResult;
 use super::guards::{Admin, Scope, caller};
 use super::ids::{self, Kind};
-use super::writes::{UserError, begin_write};
+use super::writes::{UserError, begin_write, patch};
 use crate::error::AppError;
 use crate::partners::access;
 use crate::partners::audit::{self, RequestId};
@@ -48,13 +48,13 @@ pub struct UpdateOrganizationInput {
     /// The organization to change.
     pub id: ID,
     /// Official name, 1 to 200 characters.
-    pub name: Option<String>,
+    pub name: MaybeUndefined<String>,
     /// What it does, up to 5,000 characters.
-    pub description: Option<String>,
+    pub description: MaybeUndefined<String>,
     /// Contact email.
-    pub email: Option<String>,
+    pub email: MaybeUndefined<String>,
     /// Web site (http or https).
-    pub website: Option<String>,
+    pub website: MaybeUndefined<String>,
     /// The version the change is based on; a stale one fails with `CONFLICT`.
     pub expected_version: Option<i32>,
 }
@@ -92,6 +92,7 @@ impl OrganizationWrites {
             description: Some(input.description),
             email: input.email,
             website: input.website,
+            cleared: Vec::new(),
         };
         let txn = begin_write(db(ctx)?).await?;
         let result = domain::create_organization(&txn, &fields).await?;
@@ -123,11 +124,13 @@ impl OrganizationWrites {
     ) -> GqlResult<OrganizationPayload> {
         let viewer = caller(ctx)?;
         let id = ids::decode(&input.id, Kind::Organization, &["input", "id"])?;
+        let mut cleared = Vec::new();
         let fields = OrganizationFields {
-            name: input.name,
-            description: input.description,
-            email: input.email,
-            website: input.website,
+            name: patch(input.name, "name", &mut cleared),
+            description: patch(input.description, "description", &mut cleared),
+            email: patch(input.email, "email", &mut cleared),
+            website: patch(input.website, "website", &mut cleared),
+            cleared,
         };
         let txn = begin_write(db(ctx)?).await?;
         let existing = domain::find_organization(&txn, &id)

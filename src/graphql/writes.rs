@@ -9,7 +9,7 @@
 //! writes one audit row before committing. Validation problems come back in
 //! `userErrors` with nothing written.
 
-use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
+use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, SimpleObject};
 use sea_orm::{DatabaseConnection, DatabaseTransaction, EntityTrait};
 
 use super::directory::{Service, ServiceStatus, db};
@@ -176,14 +176,14 @@ pub struct CreateServiceInput {
 pub struct UpdateServiceInput {
     /// The service to change.
     pub id: ID,
-    /// Official name, 1 to 200 characters.
-    pub name: Option<String>,
+    /// Official name, 1 to 200 characters (cannot be cleared).
+    pub name: MaybeUndefined<String>,
     /// What the service does and for whom, up to 5,000 characters.
-    pub description: Option<String>,
+    pub description: MaybeUndefined<String>,
     /// Web page (http or https).
-    pub url: Option<String>,
+    pub url: MaybeUndefined<String>,
     /// Contact email.
-    pub email: Option<String>,
+    pub email: MaybeUndefined<String>,
     /// Whether it is running.
     pub status: Option<ServiceStatus>,
     /// Where it is delivered (replaces the list).
@@ -197,15 +197,15 @@ pub struct UpdateServiceInput {
     /// Phone numbers (replaces the list).
     pub phones: Option<Vec<PhoneInput>>,
     /// Who may use it.
-    pub eligibility_description: Option<String>,
+    pub eligibility_description: MaybeUndefined<String>,
     /// Youngest age served (0 to 120).
-    pub minimum_age: Option<i32>,
+    pub minimum_age: MaybeUndefined<i32>,
     /// Oldest age served (0 to 120, not below `minimumAge`).
-    pub maximum_age: Option<i32>,
+    pub maximum_age: MaybeUndefined<i32>,
     /// How to apply or get referred.
-    pub application_process: Option<String>,
+    pub application_process: MaybeUndefined<String>,
     /// What it costs, in words.
-    pub fees_description: Option<String>,
+    pub fees_description: MaybeUndefined<String>,
     /// Council areas (GSS codes) it serves, or `SCOTLAND` (replaces the list).
     pub service_area_codes: Option<Vec<String>>,
     /// The version the change is based on; a stale one fails with `CONFLICT`.
@@ -229,6 +229,20 @@ fn decode_ids(ids: Option<Vec<ID>>, kind: Kind, field: &str) -> Result<Option<Ve
         raw.push(ids::decode(id, kind, &["input", field, &i.to_string()])?);
     }
     Ok(Some(raw))
+}
+
+/// A nullable field of an update input: its value, or `None` when it is
+/// omitted. An explicit null means "clear it": the field joins `cleared`
+/// (the domain refuses it for fields that cannot be cleared).
+pub(crate) fn patch<T>(value: MaybeUndefined<T>, field: &'static str, cleared: &mut Vec<&'static str>) -> Option<T> {
+    match value {
+        MaybeUndefined::Value(value) => Some(value),
+        MaybeUndefined::Null => {
+            cleared.push(field);
+            None
+        }
+        MaybeUndefined::Undefined => None,
+    }
 }
 
 /// Opens a write transaction (see `db::begin_write`); a failure is an `AppError`.
@@ -283,6 +297,7 @@ impl ServiceWrites {
             application_process: input.application_process,
             fees_description: input.fees_description,
             service_area_codes: input.service_area_codes,
+            cleared: Vec::new(),
         };
         let txn = begin_write(db(ctx)?).await?;
         let exists = entity::organization::Entity::find_by_id(organization_id.clone())
@@ -316,23 +331,25 @@ impl ServiceWrites {
     async fn update_service(&self, ctx: &Context<'_>, input: UpdateServiceInput) -> GqlResult<ServicePayload> {
         let viewer = caller(ctx)?;
         let id = ids::decode(&input.id, Kind::Service, &["input", "id"])?;
+        let mut cleared = Vec::new();
         let fields = ServiceFields {
-            name: input.name,
-            description: input.description,
-            url: input.url,
-            email: input.email,
+            name: patch(input.name, "name", &mut cleared),
+            description: patch(input.description, "description", &mut cleared),
+            url: patch(input.url, "url", &mut cleared),
+            email: patch(input.email, "email", &mut cleared),
             status: input.status.map(|s| s.as_hsds().to_owned()),
             location_ids: decode_ids(input.location_ids, Kind::Location, "locationIds")?,
             taxonomy_term_ids: decode_ids(input.taxonomy_term_ids, Kind::TaxonomyTerm, "taxonomyTermIds")?,
             languages: input.languages,
             schedules: input.schedules.map(|s| s.into_iter().map(Into::into).collect()),
             phones: input.phones.map(|p| p.into_iter().map(Into::into).collect()),
-            eligibility_description: input.eligibility_description,
-            minimum_age: input.minimum_age,
-            maximum_age: input.maximum_age,
-            application_process: input.application_process,
-            fees_description: input.fees_description,
+            eligibility_description: patch(input.eligibility_description, "eligibilityDescription", &mut cleared),
+            minimum_age: patch(input.minimum_age, "minimumAge", &mut cleared),
+            maximum_age: patch(input.maximum_age, "maximumAge", &mut cleared),
+            application_process: patch(input.application_process, "applicationProcess", &mut cleared),
+            fees_description: patch(input.fees_description, "feesDescription", &mut cleared),
             service_area_codes: input.service_area_codes,
+            cleared,
         };
         let txn = begin_write(db(ctx)?).await?;
         let existing = owned_service(&txn, viewer, &id).await?;

@@ -10,8 +10,6 @@
 //! - one operation per request (a JSON array: 400), body and query size limits;
 //! - GraphiQL for browsers (`GET` with `Accept: text/html`).
 
-use std::time::Duration;
-
 use async_graphql::http::GraphiQLSource;
 use async_graphql::parser::types::{DocumentOperations, OperationType};
 use async_graphql::{ErrorExtensionValues, ServerError, Value};
@@ -166,11 +164,22 @@ async fn execute_operation(
         operation = request.operation_name.as_deref().unwrap_or("-"),
         request_id = %request_id.0
     );
+    // Reads are cut off at the request timeout. A mutation runs to its end:
+    // cut off mid-commit, its write could be made yet reported as failed.
+    // Writes are bounded by the database instead (SQLite's busy timeout,
+    // PostgreSQL's statement timeout).
+    let read_only =
+        !request.query.contains("mutation") || is_read_only(&request.query, request.operation_name.as_deref());
     let request = operation_data(state, request, viewer, request_id);
-    let timeout = Duration::from_secs(state.config.limits.request_timeout_secs);
+    let timeout = state.config.limits.request_timeout;
     let started = std::time::Instant::now();
     let execution = state.schema.execute(request).instrument(span.clone());
-    let mut response = match tokio::time::timeout(timeout, execution).await {
+    let outcome = if read_only {
+        tokio::time::timeout(timeout, execution).await
+    } else {
+        Ok(execution.await)
+    };
+    let mut response = match outcome {
         Ok(response) => response,
         Err(_) => {
             return request_error(

@@ -39,7 +39,8 @@ pub(super) async fn execute_once(
     let partner_id = viewer.partner.id.clone();
     let request_hash = idempotency::hash(canonical);
     // A claim still unfinished after twice the request timeout was abandoned.
-    let stale_after = chrono::Duration::seconds(2 * state.config.limits.request_timeout_secs as i64);
+    let stale_after = chrono::Duration::from_std(2 * state.config.limits.request_timeout)
+        .unwrap_or_else(|_| chrono::Duration::seconds(20));
     let claim = match idempotency::claim(&state.db, &partner_id, key, &request_hash, stale_after).await {
         Ok(claim) => claim,
         Err(error) => return failure(media, error),

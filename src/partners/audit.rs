@@ -8,7 +8,8 @@ use entity::audit;
 use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
 use super::auth::Viewer;
-use crate::error::AppResult;
+use crate::error::{AppError, AppResult};
+use crate::page::Cursor;
 
 /// The id of one HTTP request, as logged and echoed in `X-Request-Id`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -52,13 +53,21 @@ pub async fn record(
     Ok(())
 }
 
+/// The cursor of an audit row: its time (RFC 3339, nanoseconds) and id.
+pub fn cursor(row: &audit::Model) -> Cursor {
+    Cursor {
+        key: row.at.to_rfc3339_opts(chrono::SecondsFormat::Nanos, true),
+        id: row.id.clone(),
+    }
+}
+
 /// One page of the trail, newest first: rows strictly older than `after`
-/// (an audit id) when given, optionally only those about `entity_id`.
-/// Fetches `limit + 1` rows so the caller can tell whether there is more.
+/// when given, optionally only those about `entity_id`. Fetches
+/// `limit + 1` rows so the caller can tell whether there is more.
 pub async fn trail(
     db: &impl ConnectionTrait,
     entity_id: Option<&str>,
-    after: Option<&str>,
+    after: Option<&Cursor>,
     limit: u64,
 ) -> AppResult<Vec<audit::Model>> {
     let mut query = audit::Entity::find();
@@ -67,15 +76,16 @@ pub async fn trail(
     }
     if let Some(after) = after {
         // Keyset on (at, id): ids are random, so `at` orders and `id` breaks ties.
-        if let Some(anchor) = audit::Entity::find_by_id(after.to_owned()).one(db).await? {
-            query = query.filter(
-                sea_orm::Condition::any().add(audit::Column::At.lt(anchor.at)).add(
-                    sea_orm::Condition::all()
-                        .add(audit::Column::At.eq(anchor.at))
-                        .add(audit::Column::Id.lt(anchor.id)),
-                ),
-            );
-        }
+        let at = chrono::DateTime::parse_from_rfc3339(&after.key)
+            .map_err(|_| AppError::bad_input(&["after"], "malformed cursor"))?
+            .with_timezone(&Utc);
+        query = query.filter(
+            sea_orm::Condition::any().add(audit::Column::At.lt(at)).add(
+                sea_orm::Condition::all()
+                    .add(audit::Column::At.eq(at))
+                    .add(audit::Column::Id.lt(after.id.clone())),
+            ),
+        );
     }
     Ok(query
         .order_by_desc(audit::Column::At)

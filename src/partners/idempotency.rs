@@ -138,3 +138,38 @@ pub async fn release(db: &impl ConnectionTrait, partner_id: &str, key: &str) -> 
         .await?;
     Ok(())
 }
+
+/// How long a key is remembered: a client retries within minutes, and a day
+/// (as Stripe keeps them) covers a retry after an overnight outage.
+pub const RETENTION: Duration = Duration::hours(24);
+
+/// Forgets keys claimed before `cutoff`; returns how many. A retry after
+/// that runs as a new request.
+pub async fn purge(db: &impl ConnectionTrait, cutoff: chrono::DateTime<Utc>) -> AppResult<u64> {
+    let result = idempotency_key::Entity::delete_many()
+        .filter(idempotency_key::Column::CreatedAt.lt(cutoff))
+        .exec(db)
+        .await?;
+    Ok(result.rows_affected)
+}
+
+/// Purges keys older than `RETENTION` every `interval` until `stop` is
+/// cancelled; a failure (database outage) is logged and tried again.
+pub async fn purge_until(
+    db: sea_orm::DatabaseConnection,
+    interval: std::time::Duration,
+    stop: tokio_util::sync::CancellationToken,
+) {
+    let mut ticker = tokio::time::interval_at(tokio::time::Instant::now() + interval, interval);
+    loop {
+        tokio::select! {
+            _ = stop.cancelled() => return,
+            _ = ticker.tick() => {}
+        }
+        match purge(&db, Utc::now() - RETENTION).await {
+            Ok(0) => {}
+            Ok(purged) => tracing::info!(purged, "old idempotency keys forgotten"),
+            Err(error) => tracing::warn!(error = ?error, "idempotency key purge failed; retrying"),
+        }
+    }
+}

@@ -8,7 +8,7 @@ use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, Query
 
 use super::postcode::Postcode;
 use super::writes::{
-    DESCRIPTION_MAX, NAME_MAX, Outcome, SHORT_MAX, UserError, check_optional_text, check_text, conflict,
+    DESCRIPTION_MAX, NAME_MAX, Outcome, SHORT_MAX, UserError, check_cleared, check_optional_text, check_text, conflict,
 };
 use crate::error::AppResult;
 
@@ -35,9 +35,14 @@ pub struct LocationFields {
     pub longitude: Option<f64>,
     pub address: Option<AddressFields>,
     pub area_code: Option<String>,
+    /// Fields an update sets to null: one of `CLEARABLE`.
+    pub cleared: Vec<&'static str>,
 }
 
 impl LocationFields {
+    /// The optional fields an update may clear by giving null.
+    pub const CLEARABLE: [&'static str; 3] = ["description", "latitude", "longitude"];
+
     /// The names of the fields the input sets, for the audit trail.
     pub fn given(&self) -> Vec<&'static str> {
         [
@@ -52,11 +57,13 @@ impl LocationFields {
         .into_iter()
         .filter(|(_, set)| *set)
         .map(|(name, _)| name)
+        .chain(self.cleared.iter().copied())
         .collect()
     }
 
     async fn check(&self, db: &impl ConnectionTrait) -> AppResult<Vec<UserError>> {
         let mut errors = Vec::new();
+        check_cleared(&mut errors, &self.cleared, &LocationFields::CLEARABLE);
         if let Some(name) = &self.name {
             if name.trim().is_empty() {
                 errors.push(UserError::new(&["name"], "REQUIRED", "the name must not be empty"));
@@ -179,6 +186,15 @@ pub async fn update_location(
     row.latitude = fields.latitude.or(row.latitude);
     row.longitude = fields.longitude.or(row.longitude);
     row.area_code = fields.area_code.clone().or(row.area_code);
+    for field in &fields.cleared {
+        match *field {
+            "description" => row.description = None,
+            "latitude" => row.latitude = None,
+            "longitude" => row.longitude = None,
+            // Refused by `check`.
+            _ => {}
+        }
+    }
     row.version = existing.version + 1;
     row.last_modified = Utc::now();
     // `reset_all` marks every column as set: a model converted as it is counts as unchanged.

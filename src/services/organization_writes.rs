@@ -6,8 +6,8 @@ use entity::{organization, service};
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
 
 use super::writes::{
-    DESCRIPTION_MAX, NAME_MAX, Outcome, SHORT_MAX, UserError, check_optional_text, check_text, conflict, is_email,
-    is_web_url,
+    DESCRIPTION_MAX, NAME_MAX, Outcome, SHORT_MAX, UserError, check_cleared, check_optional_text, check_text, conflict,
+    is_email, is_web_url,
 };
 use crate::error::AppResult;
 
@@ -18,9 +18,14 @@ pub struct OrganizationFields {
     pub description: Option<String>,
     pub email: Option<String>,
     pub website: Option<String>,
+    /// Fields an update sets to null: one of `CLEARABLE`.
+    pub cleared: Vec<&'static str>,
 }
 
 impl OrganizationFields {
+    /// The optional fields an update may clear by giving null (HSDS requires a description).
+    pub const CLEARABLE: [&'static str; 2] = ["email", "website"];
+
     /// The names of the fields the input sets, for the audit trail.
     pub fn given(&self) -> Vec<&'static str> {
         [
@@ -32,11 +37,13 @@ impl OrganizationFields {
         .into_iter()
         .filter(|(_, set)| *set)
         .map(|(name, _)| name)
+        .chain(self.cleared.iter().copied())
         .collect()
     }
 
     fn check(&self) -> Vec<UserError> {
         let mut errors = Vec::new();
+        check_cleared(&mut errors, &self.cleared, &OrganizationFields::CLEARABLE);
         if let Some(name) = &self.name {
             if name.trim().is_empty() {
                 errors.push(UserError::new(&["name"], "REQUIRED", "the name must not be empty"));
@@ -125,6 +132,14 @@ pub async fn update_organization(
     }
     row.email = fields.email.clone().or(row.email);
     row.website = fields.website.clone().or(row.website);
+    for field in &fields.cleared {
+        match *field {
+            "email" => row.email = None,
+            "website" => row.website = None,
+            // Refused by `check`.
+            _ => {}
+        }
+    }
     row.version = existing.version + 1;
     row.last_modified = Utc::now();
     // `reset_all` marks every column as set: a model converted as it is counts as unchanged.

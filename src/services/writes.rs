@@ -89,9 +89,24 @@ pub struct ServiceFields {
     pub application_process: Option<String>,
     pub fees_description: Option<String>,
     pub service_area_codes: Option<Vec<String>>,
+    /// Fields an update sets to null (camelCase names, as in the schema):
+    /// one of `CLEARABLE`; anything else is refused.
+    pub cleared: Vec<&'static str>,
 }
 
 impl ServiceFields {
+    /// The optional fields an update may clear by giving null.
+    pub const CLEARABLE: [&'static str; 8] = [
+        "description",
+        "url",
+        "email",
+        "eligibilityDescription",
+        "minimumAge",
+        "maximumAge",
+        "applicationProcess",
+        "feesDescription",
+    ];
+
     /// The names of the fields the input sets (camelCase, as in the schema),
     /// for the audit trail.
     pub fn given(&self) -> Vec<&'static str> {
@@ -117,7 +132,17 @@ impl ServiceFields {
             .into_iter()
             .filter(|(_, set)| *set)
             .map(|(name, _)| name)
+            .chain(self.cleared.iter().copied())
             .collect()
+    }
+}
+
+/// Refuses nulls for fields that cannot be cleared (required ones).
+pub(crate) fn check_cleared(errors: &mut Vec<UserError>, cleared: &[&'static str], clearable: &[&str]) {
+    for field in cleared {
+        if !clearable.contains(field) {
+            errors.push(UserError::new(&[field], "REQUIRED", "cannot be cleared"));
+        }
     }
 }
 
@@ -391,9 +416,13 @@ pub async fn update_service(
     check_version(&existing, expected_version)?;
     let mut errors = Vec::new();
     check_fields(fields, &mut errors);
+    check_cleared(&mut errors, &fields.cleared, &ServiceFields::CLEARABLE);
+    let cleared = |field: &str| fields.cleared.contains(&field);
+    let age =
+        |given: Option<i32>, stored: Option<i32>, field: &str| if cleared(field) { None } else { given.or(stored) };
     check_ages(
-        fields.minimum_age.or(existing.minimum_age),
-        fields.maximum_age.or(existing.maximum_age),
+        age(fields.minimum_age, existing.minimum_age, "minimumAge"),
+        age(fields.maximum_age, existing.maximum_age, "maximumAge"),
         &mut errors,
     );
     check_references(txn, fields, &mut errors).await?;
@@ -416,6 +445,20 @@ pub async fn update_service(
     row.fees_description = keep(&fields.fees_description, row.fees_description);
     row.minimum_age = fields.minimum_age.or(row.minimum_age);
     row.maximum_age = fields.maximum_age.or(row.maximum_age);
+    for field in &fields.cleared {
+        match *field {
+            "description" => row.description = None,
+            "url" => row.url = None,
+            "email" => row.email = None,
+            "eligibilityDescription" => row.eligibility_description = None,
+            "minimumAge" => row.minimum_age = None,
+            "maximumAge" => row.maximum_age = None,
+            "applicationProcess" => row.application_process = None,
+            "feesDescription" => row.fees_description = None,
+            // Refused by `check_cleared` above.
+            _ => {}
+        }
+    }
     let row = save_new_version(txn, &existing, row).await?;
     replace_lists(txn, &row.id, fields).await?;
     Ok(Ok(row))

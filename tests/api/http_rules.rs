@@ -423,3 +423,131 @@ async fn circular_fragments_are_refused_before_running() {
     assert_eq!(error_code(&body), "BAD_USER_INPUT");
     assert_eq!(app.statements(), before);
 }
+
+/// The connections in use of the app's pool: (size, idle).
+fn pool_state(app: &TestApp) -> (u32, usize) {
+    use sea_orm::DatabaseBackend;
+    let db = &app.state.db;
+    match db.get_database_backend() {
+        DatabaseBackend::Postgres => {
+            let pool = db.get_postgres_connection_pool();
+            (pool.size(), pool.num_idle())
+        }
+        _ => {
+            let pool = db.get_sqlite_connection_pool();
+            (pool.size(), pool.num_idle())
+        }
+    }
+}
+
+/// What keeps reads waiting: on PostgreSQL a lock on the service table held
+/// by another session, on SQLite (whose readers never wait for locks) every
+/// pooled connection held.
+enum Blocker {
+    Lock(sea_orm::DatabaseTransaction, sea_orm::DatabaseConnection),
+    Connections(Vec<sea_orm::sqlx::pool::PoolConnection<sea_orm::sqlx::Sqlite>>),
+}
+
+async fn block_reads(app: &TestApp) -> Blocker {
+    use sea_orm::{ConnectionTrait, DatabaseBackend, TransactionTrait};
+    let db = &app.state.db;
+    if db.get_database_backend() == DatabaseBackend::Postgres {
+        let (other, _) = hubgraph::db::connect(&app.state.config.database_url).await.unwrap();
+        let txn = other.begin().await.unwrap();
+        txn.execute_unprepared("LOCK TABLE service IN ACCESS EXCLUSIVE MODE")
+            .await
+            .unwrap();
+        Blocker::Lock(txn, other)
+    } else {
+        let pool = db.get_sqlite_connection_pool();
+        let mut held = Vec::new();
+        while let Ok(Ok(connection)) = tokio::time::timeout(std::time::Duration::from_millis(200), pool.acquire()).await
+        {
+            held.push(connection);
+        }
+        Blocker::Connections(held)
+    }
+}
+
+/// ADVERSARIAL 29: a read that outlasts the request timeout is cut off with
+/// 503 and code TIMEOUT, and once what held it up is gone the pool is back
+/// to its baseline and requests are served again. Writes are never cut off
+/// mid-way (they could be made yet reported as failed): they run to their
+/// end, bounded by the database's own timeouts.
+async fn slow_operations_time_out_and_the_pool_recovers(backend: Backend) {
+    let Some(app) = crate::helpers::spawn_app_configured(backend, true, |config| {
+        config.limits.request_timeout = std::time::Duration::from_millis(300);
+    })
+    .await
+    else {
+        return;
+    };
+    let search = "{ services(first: 5, filter: { text: \"carers\" }) { totalCount nodes { name } } }";
+    // Connections in use before: the PostgreSQL event listener holds one for good.
+    let busy = |(size, idle): (u32, usize)| size as usize - idle;
+    let baseline = busy(pool_state(&app));
+
+    let blocker = block_reads(&app).await;
+    for _ in 0..3 {
+        let response = app
+            .client
+            .post(app.url("/graphql"))
+            .json(&json!({ "query": search }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+        let body: Value = response.json().await.unwrap();
+        assert_eq!(error_code(&body), "TIMEOUT", "{body:#}");
+    }
+    match blocker {
+        Blocker::Lock(txn, other) => {
+            txn.rollback().await.unwrap();
+            other.close().await.unwrap();
+        }
+        Blocker::Connections(held) => drop(held),
+    }
+
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        let now = pool_state(&app);
+        if busy(now) <= baseline {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "connections still busy: {now:?}, baseline {baseline}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let served = app.data(search, json!({})).await;
+    assert!(served["services"]["totalCount"].as_i64().unwrap() > 0);
+
+    // A write under the same short timeout is not cut off: made, and reported as made.
+    let partner = app
+        .add_partner(hubgraph::partners::PartnerKind::Admin, "Operator", None, &[])
+        .await;
+    let token = app.issue_token(&partner, &["admin"]).await.token;
+    let write = "mutation { createOrganization(input: { name: \"Slow Writer\", description: \"Written\" }) { organization { id } } }";
+    let response = app.graphql_as(&token, write, json!({})).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let body: Value = response.json().await.unwrap();
+    assert!(
+        body["data"]["createOrganization"]["organization"]["id"].is_string(),
+        "{body:#}"
+    );
+}
+
+mod slow_operations {
+    use super::*;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn sqlite() {
+        slow_operations_time_out_and_the_pool_recovers(Backend::Sqlite).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn postgres() {
+        slow_operations_time_out_and_the_pool_recovers(Backend::Postgres).await;
+    }
+}

@@ -482,6 +482,10 @@ on_both! {
         let rest = call(&app, &admin, TRAIL, json!({ "first": 2, "after": trail["pageInfo"]["endCursor"] })).await;
         assert_eq!(rest["data"]["auditTrail"]["nodes"].as_array().unwrap().len(), 1, "{rest:#}");
         assert_eq!(rest["data"]["auditTrail"]["pageInfo"]["hasNextPage"], false);
+        let cursor = trail["pageInfo"]["endCursor"].as_str().unwrap();
+        assert!(uuid::Uuid::parse_str(cursor).is_err(), "cursors are opaque, not row ids");
+        let bad = call(&app, &admin, TRAIL, json!({ "after": "not a cursor" })).await;
+        assert_eq!(error_code(&bad), "BAD_USER_INPUT", "{bad:#}");
 
         assert_eq!(error_code(&call(&app, &mine, TRAIL, json!({})).await), "FORBIDDEN");
         assert_eq!(error_code(&app.graphql(TRAIL, json!({})).await), "UNAUTHENTICATED");
@@ -546,5 +550,77 @@ on_both! {
             idempotency::claim(db, &partner, "k-1", "hash", minute).await.unwrap(),
             Claim::Replay { status: 200, body: "{}".into() }
         );
+        // Keys are kept for a day, then forgotten: a later request runs anew.
+        assert_eq!(idempotency::purge(db, chrono::Utc::now() - idempotency::RETENTION).await.unwrap(), 0);
+        assert_eq!(idempotency::purge(db, chrono::Utc::now()).await.unwrap(), 1);
+        assert_eq!(idempotency::claim(db, &partner, "k-1", "other", minute).await.unwrap(), Claim::Run);
+    }
+}
+
+on_both! {
+    /// An explicit null clears an optional field; omitting it leaves it; a
+    /// required field cannot be cleared. The audit row names cleared fields.
+    async fn null_clears_optional_fields_and_omitting_keeps_them(app) {
+        let library = demo_library(EDINBURGH);
+        let (_, mine) = token(&app, PartnerKind::Library, Some(&library), &["services:write"]).await;
+        let before = service_of(&app, &library).await;
+        let id = gid(Kind::Service, &before.id);
+        let set = call(&app, &mine, UPDATE, json!({ "input": {
+            "id": id, "email": "hello@example.org", "minimumAge": 5, "maximumAge": 18, "description": "Kept" } })).await;
+        assert_eq!(set["data"]["updateService"]["userErrors"], json!([]), "{set:#}");
+
+        let cleared = call(&app, &mine, UPDATE, json!({ "input": { "id": id, "email": null, "minimumAge": null } })).await;
+        assert_eq!(cleared["data"]["updateService"]["userErrors"], json!([]), "{cleared:#}");
+        let stored = reload(&app, &before.id).await;
+        assert_eq!(stored.email, None);
+        assert_eq!(stored.minimum_age, None);
+        assert_eq!(stored.maximum_age, Some(18), "omitted: kept");
+        assert_eq!(stored.description.as_deref(), Some("Kept"));
+        let last = audit::Entity::find()
+            .filter(audit::Column::EntityId.eq(before.id.clone()))
+            .order_by_desc(audit::Column::At)
+            .one(&app.state.db)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(last.changed_fields, "email,minimumAge");
+
+        let refused = call(&app, &mine, UPDATE, json!({ "input": { "id": id, "name": null } })).await;
+        let errors = &refused["data"]["updateService"]["userErrors"];
+        assert_eq!(errors[0]["field"], json!(["input", "name"]), "{refused:#}");
+        assert_eq!(errors[0]["code"], "REQUIRED");
+        assert_eq!(reload(&app, &before.id).await.name, stored.name);
+
+        // Locations and organizations follow the same rule.
+        let location = entity::location::Entity::find()
+            .filter(entity::location::Column::OrganizationId.eq(library.clone()))
+            .one(&app.state.db)
+            .await
+            .unwrap()
+            .unwrap();
+        let body = call(&app, &mine, UPDATE_LOCATION, json!({ "input": { "id": gid(Kind::Location, &location.id), "description": null } })).await;
+        assert_eq!(body["data"]["updateLocation"]["userErrors"], json!([]), "{body:#}");
+        let stored = entity::location::Entity::find_by_id(location.id.clone()).one(&app.state.db).await.unwrap().unwrap();
+        assert_eq!(stored.description, None);
+        assert_eq!(stored.name, location.name);
+        let org = "mutation($input: UpdateOrganizationInput!) { updateOrganization(input: $input) {
+            organization { email } userErrors { field code } } }";
+        let body = call(&app, &mine, org, json!({ "input": { "id": gid(Kind::Organization, &library), "description": null } })).await;
+        assert_eq!(body["data"]["updateOrganization"]["userErrors"][0]["field"], json!(["input", "description"]), "{body:#}");
+        let body = call(&app, &mine, org, json!({ "input": { "id": gid(Kind::Organization, &library), "email": null } })).await;
+        assert_eq!(body["data"]["updateOrganization"]["organization"]["email"], Value::Null, "{body:#}");
+    }
+}
+
+on_both! {
+    /// An unknown organization in createLocation is a user error on its field, as in createService.
+    async fn create_location_for_an_unknown_organization_is_a_user_error(app) {
+        let (_, admin) = token(&app, PartnerKind::Admin, None, &["admin"]).await;
+        let unknown = gid(Kind::Organization, "00000000-0000-0000-0000-000000000000");
+        let body = call(&app, &admin, CREATE_LOCATION, json!({ "input": { "organizationId": unknown, "name": "Nowhere" } })).await;
+        let errors = &body["data"]["createLocation"]["userErrors"];
+        assert_eq!(errors[0]["field"], json!(["input", "organizationId"]), "{body:#}");
+        assert_eq!(errors[0]["code"], "NOT_FOUND");
+        assert_eq!(audit_rows(&app).await, 0);
     }
 }
