@@ -220,3 +220,79 @@ async fn the_background_sweeper_reverts_expired_statuses() {
         .unwrap();
     assert_eq!(now.valid_until, None);
 }
+
+/// Resident memory of this process (the test and the server in it), bytes.
+fn rss_bytes() -> u64 {
+    let statm = std::fs::read_to_string("/proc/self/statm").unwrap_or_default();
+    let pages: u64 = statm
+        .split_whitespace()
+        .nth(1)
+        .and_then(|p| p.parse().ok())
+        .unwrap_or(0);
+    pages * 4096
+}
+
+/// Opening and dropping hundreds of live dashboards leaves nothing behind:
+/// connections, operations, bus subscribers and tasks go back to their
+/// baseline, and memory does not grow from one round to the next.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dropped_subscribers_leave_nothing_behind() {
+    let app = spawn_app(Backend::Sqlite).await.expect("sqlite app");
+    let tasks = || tokio::runtime::Handle::current().metrics().num_alive_tasks();
+    let settled = |what: &'static str, check: Box<dyn Fn() -> bool>| async move {
+        let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(60);
+        while !check() {
+            assert!(tokio::time::Instant::now() < deadline, "never settled: {what}");
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+    };
+    let baseline_tasks = tasks();
+    let mut rss_after_round = Vec::new();
+    for _round in 0..4 {
+        let mut clients = Vec::with_capacity(500);
+        for _ in 0..500 {
+            let mut client = Client::connect(&app_url(&app)).await;
+            client.init(json!({})).await;
+            client
+                .subscribe("live", "subscription { hubStatusChanged { status } }")
+                .await;
+            clients.push(client);
+        }
+        let events = app.state.events.clone();
+        settled(
+            "500 bus subscribers",
+            Box::new(move || events.subscriber_count() >= 500),
+        )
+        .await;
+        // Half close politely, half vanish.
+        for (n, mut client) in clients.into_iter().enumerate() {
+            if n % 2 == 0 {
+                let _ = futures_util::SinkExt::close(&mut client.socket).await;
+            }
+        }
+        let gauges = app.state.ws.clone();
+        settled(
+            "connections closed",
+            Box::new(move || gauges.connections() == 0 && gauges.operations() == 0),
+        )
+        .await;
+        let events = app.state.events.clone();
+        settled(
+            "bus subscribers released",
+            Box::new(move || events.subscriber_count() == 0),
+        )
+        .await;
+        settled(
+            "tasks back to the baseline",
+            Box::new(move || tasks() <= baseline_tasks + 2),
+        )
+        .await;
+        rss_after_round.push(rss_bytes());
+    }
+    // The first round warms allocator pools; later rounds must not keep growing.
+    let growth = rss_after_round[2].saturating_sub(rss_after_round[0]);
+    assert!(
+        growth < 16 * 1024 * 1024,
+        "memory grew by {growth} bytes over two rounds: {rss_after_round:?}"
+    );
+}
