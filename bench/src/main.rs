@@ -3,9 +3,14 @@
 //! fixed concurrency for a fixed time, and reports throughput, latency
 //! percentiles (HdrHistogram), errors, SQL statements per request (read from
 //! the server's /metrics) and the server's peak RSS, as Markdown and JSON.
+//! W6 instead holds many WebSocket subscribers open while a writer changes
+//! hubs at a fixed rate, and reports how long each event took to arrive.
 //!
 //!     cargo run --release -p hubgraph-bench -- --db sqlite --services 20000
 
+mod subscriptions;
+
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
@@ -15,11 +20,14 @@ use anyhow::{Context, bail};
 use clap::{Parser, ValueEnum};
 use hdrhistogram::Histogram;
 use hubgraph::graphql::ids::{self, Kind};
+use hubgraph::partners::{JwtKeys, NewPartner, PartnerKind};
 use rand::seq::IndexedRandom;
 use rand::{Rng, SeedableRng};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde::Serialize;
 use serde_json::json;
+
+use subscriptions::SubscriptionOutcome;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -34,9 +42,18 @@ enum Workload {
     W1,
     /// First 20 services by name with organisation and taxonomy terms.
     W2,
+    /// Hub dashboard: 100 hubs with location, organisation and service count, and the summary of all areas.
+    W3,
     /// One service by a random id with organisation and locations.
     W4,
+    /// Mixed: 10% hub status updates by the hub's library, 90% W2.
+    W5,
+    /// Subscribers to every hub's status changes while a writer changes hubs at a fixed rate.
+    W6,
 }
+
+/// Share of W5 requests that are writes.
+const WRITE_SHARE: f64 = 0.10;
 
 #[derive(Debug, Parser)]
 #[command(about = "Load benchmark of hubgraph")]
@@ -57,8 +74,16 @@ struct Args {
     #[arg(long, default_value_t = 2)]
     warmup: u64,
     /// Workloads to run.
-    #[arg(long, value_enum, value_delimiter = ',', default_values_t = [Workload::W1, Workload::W2, Workload::W4])]
+    #[arg(long, value_enum, value_delimiter = ',', default_values_t = [
+        Workload::W1, Workload::W2, Workload::W3, Workload::W4, Workload::W5, Workload::W6,
+    ])]
     workloads: Vec<Workload>,
+    /// W6: WebSocket subscribers to hold open.
+    #[arg(long, default_value_t = 1_000)]
+    subscribers: usize,
+    /// W6: hub status updates a second while the subscribers listen.
+    #[arg(long, default_value_t = 20.0)]
+    event_rate: f64,
     /// PostgreSQL server to create the benchmark database on.
     #[arg(
         long,
@@ -76,10 +101,11 @@ struct Args {
     bind: Option<String>,
 }
 
-/// One workload's figures.
+/// One workload's figures, or those of one part (`writes`, `reads`) of a mixed one.
 #[derive(Debug, Serialize)]
 struct Outcome {
     workload: Workload,
+    part: Option<&'static str>,
     requests: u64,
     errors: u64,
     requests_per_second: f64,
@@ -87,7 +113,26 @@ struct Outcome {
     p90_ms: f64,
     p99_ms: f64,
     max_ms: f64,
-    statements_per_request: f64,
+    /// The server counts statements, not which request ran them: none for a part.
+    statements_per_request: Option<f64>,
+}
+
+impl Outcome {
+    fn new(workload: Workload, part: Option<&'static str>, measured: &Measured, elapsed: Duration) -> Outcome {
+        let ms = |q: f64| measured.latencies.value_at_quantile(q) as f64 / 1000.0;
+        Outcome {
+            workload,
+            part,
+            requests: measured.requests,
+            errors: measured.errors,
+            requests_per_second: measured.requests as f64 / elapsed.as_secs_f64(),
+            p50_ms: ms(0.50),
+            p90_ms: ms(0.90),
+            p99_ms: ms(0.99),
+            max_ms: measured.latencies.max() as f64 / 1000.0,
+            statements_per_request: None,
+        }
+    }
 }
 
 #[derive(Debug, Serialize)]
@@ -103,13 +148,23 @@ struct Report {
     commit: String,
     machine: String,
     outcomes: Vec<Outcome>,
+    subscriptions: Option<SubscriptionOutcome>,
 }
 
 /// Inputs the workloads draw from at random.
-struct Inputs {
+pub struct Inputs {
     service_ids: Vec<String>,
     postcodes: Vec<String>,
     categories: Vec<String>,
+    hubs: Vec<HubTarget>,
+}
+
+/// A hub to update and a token of the library that keeps it.
+pub struct HubTarget {
+    /// Global id.
+    id: String,
+    capacity: i32,
+    token: Arc<str>,
 }
 
 fn main() -> anyhow::Result<()> {
@@ -117,6 +172,8 @@ fn main() -> anyhow::Result<()> {
     if let (Some(url), Some(bind)) = (&args.serve, &args.bind) {
         return serve(url, bind);
     }
+    // W6 holds a socket per subscriber on each side; the server inherits the limit.
+    raise_open_files_limit();
     // The load generator runs on CPU 0; the server (and database) on CPU 1.
     let pinned = pin(&format!("{}", std::process::id()), "0");
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
@@ -130,6 +187,8 @@ fn serve(url: &str, bind: &str) -> anyhow::Result<()> {
         // The load generator is one client at thousands of requests a second.
         config.limits.rate_per_ip_per_minute = None;
         config.limits.rate_per_token_per_minute = None;
+        // W5 and W6 write as libraries, with tokens the benchmark issued.
+        config.jwt.secret = std::env::var("HUBGRAPH_JWT_SECRET").ok();
         let state = hubgraph::AppState::prepare(config).await?;
         let app = hubgraph::Application::bind(state, bind).await?;
         app.run_until(hubgraph::shutdown_signal()).await?;
@@ -175,7 +234,9 @@ async fn run(args: Args, self_pinned: bool) -> anyhow::Result<()> {
     if args.db == Db::Postgres {
         db.execute_unprepared("ANALYZE").await?;
     }
-    let inputs = inputs(&db).await?;
+    // A fresh secret per run: the tokens live no longer than the database.
+    let secret = format!("{}{}", uuid::Uuid::new_v4().simple(), uuid::Uuid::new_v4().simple());
+    let inputs = inputs(&db, &secret).await?;
     db.close().await?;
 
     let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
@@ -186,12 +247,14 @@ async fn run(args: Args, self_pinned: bool) -> anyhow::Result<()> {
         .arg(std::env::current_exe()?)
         .args(["--serve", &url, "--bind", &bind])
         .env("RUST_LOG", "warn")
+        .env("HUBGRAPH_JWT_SECRET", &secret)
         .stdout(Stdio::null())
         .spawn()
         .or_else(|_| {
             Command::new(std::env::current_exe()?)
                 .args(["--serve", &url, "--bind", &bind])
                 .env("RUST_LOG", "warn")
+                .env("HUBGRAPH_JWT_SECRET", &secret)
                 .spawn()
         })?;
     let base = format!("http://{bind}");
@@ -216,7 +279,24 @@ async fn run(args: Args, self_pinned: bool) -> anyhow::Result<()> {
 
     let inputs = Arc::new(inputs);
     let mut outcomes = Vec::new();
+    let mut subscription_outcome = None;
     for workload in &args.workloads {
+        if *workload == Workload::W6 {
+            eprintln!(
+                "W6: {} subscribers, {} updates a second for {} s",
+                args.subscribers, args.event_rate, args.duration
+            );
+            let settings = subscriptions::Settings {
+                subscribers: args.subscribers,
+                rate: args.event_rate,
+                length: Duration::from_secs(args.duration),
+            };
+            let before = lagged(&client, &base).await?;
+            let mut outcome = subscriptions::run(&client, &base, &inputs, &settings).await?;
+            outcome.lagged_on_server = lagged(&client, &base).await? - before;
+            subscription_outcome = Some(outcome);
+            continue;
+        }
         eprintln!(
             "{workload:?}: warm-up {} s, then {} s at concurrency {}",
             args.warmup, args.duration, args.concurrency
@@ -231,7 +311,7 @@ async fn run(args: Args, self_pinned: bool) -> anyhow::Result<()> {
         )
         .await;
         let before = statements(&client, &base).await?;
-        let (histogram, requests, errors, elapsed) = drive(
+        let (all, parts, elapsed) = drive(
             &client,
             &base,
             *workload,
@@ -241,19 +321,15 @@ async fn run(args: Args, self_pinned: bool) -> anyhow::Result<()> {
         )
         .await;
         let after = statements(&client, &base).await?;
-        let ms = |q: f64| histogram.value_at_quantile(q) as f64 / 1000.0;
-        outcomes.push(Outcome {
-            workload: *workload,
-            requests,
-            errors,
-            requests_per_second: requests as f64 / elapsed.as_secs_f64(),
-            p50_ms: ms(0.50),
-            p90_ms: ms(0.90),
-            p99_ms: ms(0.99),
-            max_ms: histogram.max() as f64 / 1000.0,
-            // The statement count itself queries nothing: /metrics reads a counter.
-            statements_per_request: (after - before) as f64 / requests.max(1) as f64,
-        });
+        let mut outcome = Outcome::new(*workload, None, &all, elapsed);
+        // The statement count itself queries nothing: /metrics reads a counter.
+        outcome.statements_per_request = Some((after - before) as f64 / all.requests.max(1) as f64);
+        outcomes.push(outcome);
+        if *workload == Workload::W5 {
+            for (part, measured) in parts {
+                outcomes.push(Outcome::new(*workload, Some(part), &measured, elapsed));
+            }
+        }
     }
 
     let rss = peak_rss_mb(server.id());
@@ -284,6 +360,7 @@ async fn run(args: Args, self_pinned: bool) -> anyhow::Result<()> {
         commit: command_output("git", &["rev-parse", "--short", "HEAD"]),
         machine: machine(),
         outcomes,
+        subscriptions: subscription_outcome,
     };
     let markdown = markdown(&report);
     println!("{markdown}");
@@ -302,7 +379,7 @@ async fn run(args: Args, self_pinned: bool) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn inputs(db: &sea_orm::DatabaseConnection) -> anyhow::Result<Inputs> {
+async fn inputs(db: &sea_orm::DatabaseConnection, secret: &str) -> anyhow::Result<Inputs> {
     let service_ids: Vec<String> = entity::service::Entity::find()
         .select_only()
         .column(entity::service::Column::Id)
@@ -321,37 +398,176 @@ async fn inputs(db: &sea_orm::DatabaseConnection) -> anyhow::Result<Inputs> {
         .into_iter()
         .map(|p| p.code)
         .collect();
-    if service_ids.is_empty() || categories.is_empty() || postcodes.is_empty() {
-        bail!("the seeded database lacks services, categories or postcodes");
+    let hubs = hub_targets(db, secret).await?;
+    if service_ids.is_empty() || categories.is_empty() || postcodes.is_empty() || hubs.is_empty() {
+        bail!("the seeded database lacks services, categories, postcodes or hubs");
     }
     Ok(Inputs {
         service_ids,
         postcodes,
         categories,
+        hubs,
     })
 }
 
+/// Registers a library partner for each organisation that keeps hubs, with
+/// a token signed with `secret`, and lists every hub with its keeper's token.
+async fn hub_targets(db: &sea_orm::DatabaseConnection, secret: &str) -> anyhow::Result<Vec<HubTarget>> {
+    let settings = hubgraph::config::JwtSettings {
+        secret: Some(secret.to_owned()),
+        ..Default::default()
+    };
+    let keys = JwtKeys::from_settings(&settings)?.context("no JWT keys from the secret")?;
+    let hubs = entity::hub::Entity::find()
+        .order_by_asc(entity::hub::Column::Id)
+        .all(db)
+        .await?;
+    let mut tokens: BTreeMap<String, Arc<str>> = BTreeMap::new();
+    let mut targets = Vec::with_capacity(hubs.len());
+    for hub in hubs {
+        let token = match tokens.get(&hub.organization_id) {
+            Some(token) => token.clone(),
+            None => {
+                let new = NewPartner {
+                    kind: PartnerKind::Library,
+                    name: format!("Benchmark library {}", tokens.len() + 1),
+                    organization_id: Some(hub.organization_id.clone()),
+                    area_codes: Vec::new(),
+                };
+                let partner = hubgraph::partners::add_partner(db, new).await?;
+                let issued = hubgraph::partners::issue_token(
+                    db,
+                    &keys,
+                    &partner.record.id,
+                    &[],
+                    Duration::from_secs(24 * 60 * 60),
+                )
+                .await?;
+                let token: Arc<str> = issued.token.into();
+                tokens.insert(hub.organization_id.clone(), token.clone());
+                token
+            }
+        };
+        targets.push(HubTarget {
+            id: ids::encode(Kind::Hub, &hub.id).0,
+            capacity: hub.capacity.unwrap_or(0),
+            token,
+        });
+    }
+    eprintln!("{} hubs kept by {} library partners", targets.len(), tokens.len());
+    Ok(targets)
+}
+
+const W3_DASHBOARD: &str = "{
+    hubs(first: 100) { totalCount nodes { id name status capacity occupancy serviceCount
+        location { id name latitude longitude } organization { id name } } }
+    hubSummary { total byStatus { status count } byArea { areaCode total open limited closed } } }";
+
+const W2_LIST: &str =
+    "{ services(orderBy: NAME, first: 20) { nodes { name organization { name } taxonomyTerms { name } } } }";
+
+const UPDATE_HUB_STATUS: &str = "mutation($input: UpdateHubStatusInput!) {
+    updateHubStatus(input: $input) { hub { id version } userErrors { code message } } }";
+
+/// One request of a workload: its body, the bearer token if any, and whether it writes.
+struct Call<'a> {
+    body: serde_json::Value,
+    token: Option<&'a str>,
+    write: bool,
+}
+
+/// A status update of a random hub by its keeper: random status and an
+/// occupancy within the capacity; no `expectedVersion`, so it never conflicts.
+pub fn hub_update<'a>(inputs: &'a Inputs, rng: &mut impl Rng) -> (serde_json::Value, &'a str) {
+    let hub = &inputs.hubs[rng.random_range(0..inputs.hubs.len())];
+    let status = ["OPEN", "LIMITED", "CLOSED"][rng.random_range(0..3)];
+    let body = json!({
+        "query": UPDATE_HUB_STATUS,
+        "variables": { "input": {
+            "hubId": hub.id,
+            "status": status,
+            "occupancy": rng.random_range(0..=hub.capacity.max(0)),
+        } }
+    });
+    (body, &hub.token)
+}
+
 /// The GraphQL request a workload sends, with random inputs.
-fn request(workload: Workload, inputs: &Inputs, rng: &mut impl Rng) -> serde_json::Value {
+fn request<'a>(workload: Workload, inputs: &'a Inputs, rng: &mut impl Rng) -> Call<'a> {
+    let read = |body| Call {
+        body,
+        token: None,
+        write: false,
+    };
     match workload {
-        Workload::W1 => json!({
+        Workload::W1 => read(json!({
             "query": "query($p: String, $t: [ID!]) { services(first: 20, filter: {
                 near: { postcode: $p }, radiusKm: 10, taxonomyTermIds: $t, text: \"support\", age: 30 }) {
                 totalCount edges { distanceKm node { name organization { name } locations { name latitude longitude }
                 schedules { byDay opensAt closesAt } phones { number } taxonomyTerms { name } } } } }",
             "variables": { "p": inputs.postcodes.choose(rng), "t": [inputs.categories.choose(rng)] }
-        }),
-        Workload::W2 => json!({
-            "query": "{ services(orderBy: NAME, first: 20) { nodes { name organization { name } taxonomyTerms { name } } } }"
-        }),
-        Workload::W4 => json!({
+        })),
+        Workload::W2 => read(json!({ "query": W2_LIST })),
+        Workload::W3 => read(json!({ "query": W3_DASHBOARD })),
+        Workload::W4 => read(json!({
             "query": "query($id: ID!) { service(id: $id) { name organization { name } locations { name latitude longitude } } }",
             "variables": { "id": inputs.service_ids.choose(rng) }
-        }),
+        })),
+        Workload::W5 if rng.random_bool(WRITE_SHARE) => {
+            let (body, token) = hub_update(inputs, rng);
+            Call {
+                body,
+                token: Some(token),
+                write: true,
+            }
+        }
+        Workload::W5 => read(json!({ "query": W2_LIST })),
+        Workload::W6 => unreachable!("W6 runs subscribers, not requests"),
     }
 }
 
-/// Runs `workload` with `concurrency` workers for `length`; returns latencies (µs), requests, errors and the time taken.
+/// Latencies (µs), requests and errors of a run or a part of it.
+struct Measured {
+    latencies: Histogram<u64>,
+    requests: u64,
+    errors: u64,
+}
+
+impl Measured {
+    fn new() -> Measured {
+        Measured {
+            latencies: Histogram::new_with_bounds(1, 60_000_000, 3).expect("histogram bounds"),
+            requests: 0,
+            errors: 0,
+        }
+    }
+
+    fn record(&mut self, took: Duration, ok: bool) {
+        let _ = self.latencies.record(took.as_micros().max(1) as u64);
+        self.requests += 1;
+        self.errors += u64::from(!ok);
+    }
+
+    fn add(&mut self, other: &Measured) {
+        let _ = self.latencies.add(&other.latencies);
+        self.requests += other.requests;
+        self.errors += other.errors;
+    }
+}
+
+/// Whether a response is a success: HTTP 2xx, no GraphQL errors and, for a
+/// write, no user errors.
+async fn succeeded(response: reqwest::Result<reqwest::Response>, write: bool) -> bool {
+    match response {
+        Ok(response) if response.status().is_success() => response.bytes().await.is_ok_and(|b| {
+            !b.windows(9).any(|w| w == b"\"errors\":") && (!write || b.windows(15).any(|w| w == b"\"userErrors\":[]"))
+        }),
+        _ => false,
+    }
+}
+
+/// Runs `workload` with `concurrency` workers for `length`; returns the
+/// figures of all requests, of the writes and reads apart, and the time taken.
 async fn drive(
     client: &reqwest::Client,
     base: &str,
@@ -359,7 +575,7 @@ async fn drive(
     inputs: &Arc<Inputs>,
     concurrency: usize,
     length: Duration,
-) -> (Histogram<u64>, u64, u64, Duration) {
+) -> (Measured, [(&'static str, Measured); 2], Duration) {
     let started = Instant::now();
     let deadline = started + length;
     let mut workers = Vec::new();
@@ -368,36 +584,32 @@ async fn drive(
         let url = format!("{base}/graphql");
         let inputs = inputs.clone();
         workers.push(tokio::spawn(async move {
-            let mut histogram = Histogram::<u64>::new_with_bounds(1, 60_000_000, 3).expect("histogram bounds");
-            let (mut requests, mut errors) = (0u64, 0u64);
+            let (mut writes, mut reads) = (Measured::new(), Measured::new());
             let mut rng = rand::rngs::StdRng::from_os_rng();
             while Instant::now() < deadline {
-                let body = request(workload, &inputs, &mut rng);
+                let call = request(workload, &inputs, &mut rng);
+                let mut post = client.post(&url).json(&call.body);
+                if let Some(token) = call.token {
+                    post = post.bearer_auth(token);
+                }
                 let sent = Instant::now();
-                let ok = match client.post(&url).json(&body).send().await {
-                    Ok(response) if response.status().is_success() => response
-                        .bytes()
-                        .await
-                        .is_ok_and(|b| !b.windows(9).any(|w| w == b"\"errors\":")),
-                    _ => false,
-                };
-                let _ = histogram.record(sent.elapsed().as_micros().max(1) as u64);
-                requests += 1;
-                errors += u64::from(!ok);
+                let ok = succeeded(post.send().await, call.write).await;
+                let part = if call.write { &mut writes } else { &mut reads };
+                part.record(sent.elapsed(), ok);
             }
-            (histogram, requests, errors)
+            (writes, reads)
         }));
     }
-    let mut histogram = Histogram::<u64>::new_with_bounds(1, 60_000_000, 3).expect("histogram bounds");
-    let (mut requests, mut errors) = (0, 0);
+    let (mut all, mut writes, mut reads) = (Measured::new(), Measured::new(), Measured::new());
     for worker in workers {
-        if let Ok((h, r, e)) = worker.await {
-            let _ = histogram.add(h);
-            requests += r;
-            errors += e;
+        if let Ok((w, r)) = worker.await {
+            all.add(&w);
+            all.add(&r);
+            writes.add(&w);
+            reads.add(&r);
         }
     }
-    (histogram, requests, errors, started.elapsed())
+    (all, [("writes", writes), ("reads", reads)], started.elapsed())
 }
 
 async fn wait_ready(client: &reqwest::Client, base: &str, server: &mut Child) -> anyhow::Result<()> {
@@ -424,6 +636,30 @@ async fn statements(client: &reqwest::Client, base: &str) -> anyhow::Result<u64>
         .find_map(|l| l.strip_prefix("hubgraph_sql_statements_total "))
         .and_then(|v| v.trim().parse().ok())
         .context("no statement counter in /metrics")
+}
+
+/// Events the server's subscribers lost by falling behind, so far.
+async fn lagged(client: &reqwest::Client, base: &str) -> anyhow::Result<u64> {
+    let text = client.get(format!("{base}/metrics")).send().await?.text().await?;
+    text.lines()
+        .find_map(|l| l.strip_prefix("hubgraph_events_lagged_total "))
+        .and_then(|v| v.trim().parse().ok())
+        .context("no lagged-events counter in /metrics")
+}
+
+/// Raises the soft limit on open files to the hard limit (best effort).
+fn raise_open_files_limit() {
+    let mut limit = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: getrlimit and setrlimit only read and write the struct passed.
+    unsafe {
+        if libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) == 0 && limit.rlim_cur < limit.rlim_max {
+            limit.rlim_cur = limit.rlim_max;
+            libc::setrlimit(libc::RLIMIT_NOFILE, &limit);
+        }
+    }
 }
 
 /// Pins the local PostgreSQL server's processes (best effort).
@@ -483,17 +719,19 @@ fn markdown(report: &Report) -> String {
         report.db, report.services, report.concurrency, report.duration_seconds
     );
     for o in &report.outcomes {
+        let name = match o.part {
+            Some(part) => format!("{:?} {part}", o.workload),
+            None => format!("{:?}", o.workload),
+        };
+        let statements = o.statements_per_request.map_or("–".into(), |s| format!("{s:.2}"));
         out.push_str(&format!(
-            "| {:?} | {:.0} | {:.2} | {:.2} | {:.2} | {:.2} | {} | {:.2} |\n",
-            o.workload,
-            o.requests_per_second,
-            o.p50_ms,
-            o.p90_ms,
-            o.p99_ms,
-            o.max_ms,
-            o.errors,
-            o.statements_per_request
+            "| {name} | {:.0} | {:.2} | {:.2} | {:.2} | {:.2} | {} | {statements} |\n",
+            o.requests_per_second, o.p50_ms, o.p90_ms, o.p99_ms, o.max_ms, o.errors,
         ));
+    }
+    if let Some(w6) = &report.subscriptions {
+        out.push('\n');
+        out.push_str(&w6.markdown());
     }
     out.push_str(&format!(
         "\nseed {:.1} s; startup to ready {:.0} ms; server peak RSS {:.1} MB; {}; commit {}; {}\n",

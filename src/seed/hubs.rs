@@ -61,20 +61,34 @@ fn facility_id(code: &str) -> String {
     demo_id("taxonomy_term", &format!("hub-facility/{code}"))
 }
 
+/// Seed of the generator behind the demo hubs.
+const DEMO_SEED: u64 = 0x6875_6273;
+
 /// Hubs at the demo libraries among `locations` (four in five of them).
 pub fn demo_hubs(locations: &[location::Model], now: DateTime<Utc>) -> HubData {
-    let mut rng = ChaCha8Rng::seed_from_u64(0x6875_6273);
-    let mut data = HubData::default();
     let libraries = locations.iter().filter(|place| {
         let (Some(area), Some(organization)) = (&place.area_code, &place.organization_id) else {
             return false;
         };
         *organization == demo_id("organization", &format!("libraries/{area}"))
     });
-    for (n, place) in libraries.enumerate() {
-        if n % 5 == 4 {
-            continue;
-        }
+    let chosen = libraries.enumerate().filter(|(n, _)| n % 5 != 4);
+    hubs_at(chosen, DEMO_SEED, now)
+}
+
+/// A hub, kept by the location's organisation, at each of `places`, with
+/// [`HISTORY_DAYS`] of history; the same `seed` and `now` give the same hubs.
+/// Each place comes with its number among the candidates: every ninth is
+/// limited for a few days from now on. Places without an area or an
+/// organisation are skipped.
+pub fn hubs_at<'a>(
+    places: impl IntoIterator<Item = (usize, &'a location::Model)>,
+    seed: u64,
+    now: DateTime<Utc>,
+) -> HubData {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let mut data = HubData::default();
+    for (n, place) in places {
         let (Some(area_code), Some(organization_id)) = (place.area_code.clone(), place.organization_id.clone()) else {
             continue;
         };

@@ -1,6 +1,7 @@
 //! A synthetic directory of any size for benchmarks: realistic shape (every
-//! service with locations, schedules, phones, terms, languages and an area)
-//! and deterministic for a given seed, so runs compare like with like.
+//! service with locations, schedules, phones, terms, languages and an area;
+//! hubs with weeks of history at the libraries) and deterministic for a
+//! given seed, so runs compare like with like.
 
 use chrono::{DateTime, Duration, Utc};
 use entity::*;
@@ -8,7 +9,11 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 use super::data::DirectoryData;
-use super::demo;
+use super::{demo, hubs};
+
+/// One location in this many is a library, and each library is a hub: a few
+/// hundred hubs (313) at 20,000 services (5,000 locations), as in a real country.
+const LIBRARY_EVERY: usize = 16;
 
 /// Places to scatter locations around: (area code, town, latitude, longitude).
 fn towns() -> Vec<(String, String, f64, f64)> {
@@ -43,7 +48,8 @@ const WORDS: [&str; 16] = [
 const DAYS: [&str; 7] = ["MO", "TU", "WE", "TH", "FR", "SA", "SU"];
 
 /// `services` services from `services / 10` organizations at `services / 4`
-/// locations, with the demo taxonomies.
+/// locations, with the demo taxonomies (`hub-facility` among them) and a hub
+/// at every library (one location in [`LIBRARY_EVERY`]).
 pub fn synthetic_directory(services: usize, seed: u64, now: DateTime<Utc>) -> DirectoryData {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let demo = demo::demo_directory(now);
@@ -95,14 +101,15 @@ pub fn synthetic_directory(services: usize, seed: u64, now: DateTime<Utc>) -> Di
         let id = uuid(&mut rng);
         let (area, city, lat, lon) = &towns[rng.random_range(0..towns.len())];
         let organization_id = data.organizations[rng.random_range(0..organization_count)].id.clone();
+        let venue = if n % LIBRARY_EVERY == 0 { "Library" } else { "Venue" };
         data.locations.push(location::Model {
             id: id.clone(),
             location_type: "physical".into(),
             url: None,
             organization_id: Some(organization_id),
-            name: Some(format!("{city} Venue {n:05}")),
+            name: Some(format!("{city} {venue} {n:05}")),
             alternate_name: None,
-            description: Some(format!("Synthetic venue {n} in {city}.")),
+            description: Some(format!("Synthetic {} {n} in {city}.", venue.to_lowercase())),
             transportation: None,
             // Within about 10 km of the town centre.
             latitude: Some(lat + rng.random_range(-0.09..0.09)),
@@ -256,11 +263,25 @@ pub fn synthetic_directory(services: usize, seed: u64, now: DateTime<Utc>) -> Di
             note: None,
         });
     }
+
+    // Drawn last, so the hubs leave the rest of the set as it was without them.
+    let libraries = data
+        .locations
+        .iter()
+        .enumerate()
+        .filter(|(n, _)| n % LIBRARY_EVERY == 0)
+        .map(|(n, place)| (n / LIBRARY_EVERY, place));
+    let hubs = hubs::hubs_at(libraries, rng.random(), now);
+    data.hubs = hubs.hubs;
+    data.hub_facilities = hubs.facilities;
+    data.hub_events = hubs.events;
     data
 }
 
 #[cfg(test)]
 mod tests {
+    use std::collections::HashSet;
+
     use super::*;
 
     #[test]
@@ -272,5 +293,60 @@ mod tests {
         assert_eq!(a.locations, b.locations);
         assert_eq!(a.services.len(), 200);
         assert_ne!(synthetic_directory(200, 8, now).services[0].id, a.services[0].id);
+        assert_eq!(a.hubs.len(), 4, "libraries at locations 0, 16, 32 and 48 of 50");
+        assert_eq!(a.hubs, b.hubs);
+        assert_eq!(a.hub_events, b.hub_events);
+        assert_eq!(a.hub_facilities, b.hub_facilities);
+    }
+
+    #[test]
+    fn a_hub_at_every_library_with_history_and_facility_terms() {
+        let now = Utc::now();
+        let data = synthetic_directory(20_000, 1, now);
+        assert_eq!(data.locations.len(), 5_000);
+        assert_eq!(
+            data.hubs.len(),
+            5_000_usize.div_ceil(LIBRARY_EVERY),
+            "locations 0, 16, ..., 4992"
+        );
+        let libraries: HashSet<&str> = data
+            .locations
+            .iter()
+            .filter(|l| l.name.as_deref().is_some_and(|n| n.contains(" Library ")))
+            .map(|l| l.id.as_str())
+            .collect();
+        let hub_locations: HashSet<&str> = data.hubs.iter().map(|h| h.location_id.as_str()).collect();
+        assert_eq!(hub_locations, libraries, "one hub per library, at libraries only");
+
+        let areas: HashSet<&str> = data.hubs.iter().map(|h| h.area_code.as_str()).collect();
+        assert!(areas.len() >= 25, "hubs in {} areas", areas.len());
+        let keepers: HashSet<&str> = data.hubs.iter().map(|h| h.organization_id.as_str()).collect();
+        assert!(
+            keepers.len() > data.hubs.len() / 2,
+            "{} organisations keep hubs",
+            keepers.len()
+        );
+        for hub in &data.hubs {
+            let place = data.locations.iter().find(|l| l.id == hub.location_id).unwrap();
+            assert_eq!(Some(&hub.organization_id), place.organization_id.as_ref());
+            assert_eq!(Some(&hub.area_code), place.area_code.as_ref());
+            let events = data.hub_events.iter().filter(|e| e.hub_id == hub.id).count();
+            assert!(events >= 8, "{}: {events} events", hub.name);
+        }
+
+        // Facilities refer to the `hub-facility` terms the set carries.
+        let facility_terms: HashSet<&str> = data
+            .taxonomy_terms
+            .iter()
+            .filter(|t| t.taxonomy.as_deref() == Some("hub-facility"))
+            .map(|t| t.id.as_str())
+            .collect();
+        assert_eq!(facility_terms.len(), 10);
+        assert!(!data.hub_facilities.is_empty());
+        assert!(
+            data.hub_facilities
+                .iter()
+                .all(|f| facility_terms.contains(f.taxonomy_term_id.as_str()))
+        );
     }
 }
