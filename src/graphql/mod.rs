@@ -57,6 +57,7 @@ fn builder() -> SchemaBuilder<Query, Mutation, subscriptions::Subscription> {
 pub fn build_schema(db: DatabaseConnection, limits: &Limits, introspection: bool) -> HubSchema {
     let mut builder = builder()
         .data(db)
+        .data(std::sync::Arc::new(subscriptions::SharedReads::default()))
         .limit_depth(limits.max_depth)
         // Complexity is checked by `limits`, which also reports the cost.
         .extension(limits::QueryLimits::new(limits))

@@ -2,13 +2,19 @@
 //! `graphql-transport-ws` at `/graphql/ws`.
 //!
 //! Each subscriber listens on the event bus (which crosses instances on
-//! PostgreSQL), keeps the events of the hubs and areas it asked for, and
-//! reads each event and its hub afresh from the database. Events reach it
-//! only after their write committed. Fields are guarded as in queries: an
+//! PostgreSQL) and keeps the events of the hubs and areas it asked for.
+//! Each event and its hub are read afresh from the database once per
+//! instance (`SharedReads`), however many subscribers want them: a thousand
+//! dashboards cost what one does. Events reach subscribers only after their
+//! write committed. Fields are guarded as in queries: an
 //! anonymous subscriber reads public fields, an HSCP also the history of
 //! hubs in its areas.
 
+use std::collections::{HashMap, VecDeque};
+use std::sync::{Arc, Mutex};
+
 use async_graphql::{Context, ID, Subscription};
+use futures_util::future::{BoxFuture, FutureExt, Shared};
 use futures_util::{Stream, StreamExt};
 use sea_orm::DatabaseConnection;
 
@@ -22,6 +28,41 @@ use crate::hubs::{reads, writes};
 
 /// The most area codes or hub ids one subscription may name.
 const MAX_FILTER: usize = 100;
+
+/// Events whose reads are kept for subscribers still catching up.
+const SHARED_READS_KEPT: usize = 256;
+
+type SharedRead = Shared<BoxFuture<'static, Option<HubStatusEvent>>>;
+
+/// The reads of recent events, shared by every subscriber of this instance:
+/// the first subscriber to want an event starts its read, the others await
+/// the same one.
+#[derive(Default)]
+pub struct SharedReads {
+    recent: Mutex<(HashMap<String, SharedRead>, VecDeque<String>)>,
+}
+
+impl SharedReads {
+    fn read(&self, db: &DatabaseConnection, changed: HubChanged) -> SharedRead {
+        // Poisoned only if a holder panicked mid-insert; the map is still usable.
+        let mut guard = self.recent.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let (reads, order) = &mut *guard;
+        if let Some(read) = reads.get(&changed.event_id) {
+            return read.clone();
+        }
+        let db = db.clone();
+        let event_id = changed.event_id.clone();
+        let read = async move { read_fresh(&db, &changed).await }.boxed().shared();
+        reads.insert(event_id.clone(), read.clone());
+        order.push_back(event_id);
+        while order.len() > SHARED_READS_KEPT {
+            if let Some(old) = order.pop_front() {
+                reads.remove(&old);
+            }
+        }
+        read
+    }
+}
 
 /// Every subscription root field.
 #[derive(Default)]
@@ -56,6 +97,7 @@ impl Subscription {
             None => None,
         };
         let db = db(ctx)?.clone();
+        let shared = ctx.data::<Arc<SharedReads>>()?.clone();
         let events = ctx.data::<EventBus>()?.subscribe();
         let wanted = move |changed: &HubChanged| {
             area_codes
@@ -64,9 +106,10 @@ impl Subscription {
                 && hub_ids.as_ref().is_none_or(|ids| ids.contains(&changed.hub_id))
         };
         Ok(events.filter_map(move |event| {
-            let changed = HubChanged::from_event(&event).filter(|changed| wanted(changed));
-            let db = db.clone();
-            async move { read_fresh(&db, &changed?).await }
+            let read = HubChanged::from_event(&event)
+                .filter(|changed| wanted(changed))
+                .map(|changed| shared.read(&db, changed));
+            async move { read?.await }
         }))
     }
 }

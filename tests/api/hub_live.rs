@@ -296,3 +296,36 @@ async fn dropped_subscribers_leave_nothing_behind() {
         "memory grew by {growth} bytes over two rounds: {rss_after_round:?}"
     );
 }
+
+/// One hub change costs the same SQL whether one dashboard or many follow
+/// it: the event and its hub are read once per instance and shared.
+async fn statements_for_one_change(subscribers: usize) -> u64 {
+    let app = spawn_app(Backend::Sqlite).await.expect("sqlite app");
+    let target = hub_in(&app, EDINBURGH).await;
+    let query =
+        "subscription($hubs: [ID!]) { hubStatusChanged(hubIds: $hubs) { status reason hub { id status version } } }";
+    let mut clients = Vec::new();
+    for _ in 0..subscribers {
+        clients.push(subscriber(&app, json!({}), query, json!({ "hubs": [global(&target)] })).await);
+    }
+    let token = library_token(&app, EDINBURGH).await;
+    let change = |status: &str| json!({ "hubId": global(&target), "status": status });
+    // A first change warms up whatever a subscription loads once.
+    set_status(&app, &token, change("LIMITED")).await;
+    for client in &mut clients {
+        next(client).await;
+    }
+    let before = app.statements();
+    set_status(&app, &token, change("CLOSED")).await;
+    for client in &mut clients {
+        assert_eq!(next(client).await["data"]["hubStatusChanged"]["status"], "CLOSED");
+    }
+    app.statements() - before
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_change_is_read_once_however_many_subscribe() {
+    let one = statements_for_one_change(1).await;
+    let many = statements_for_one_change(6).await;
+    assert_eq!(one, many, "statements grow with the subscribers");
+}
