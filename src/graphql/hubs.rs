@@ -479,7 +479,14 @@ impl HubQuery {
     async fn hub_summary(&self, ctx: &Context<'_>, area_codes: Option<Vec<String>>) -> GqlResult<HubSummary> {
         let summary = reads::summary(db(ctx)?, area_codes.as_deref()).await?;
         let ids: Vec<String> = summary.by_facility.iter().map(|(id, _)| id.clone()).collect();
-        let found = terms(ctx, ids).await?;
+        // Read directly, not through the request's loaders: beside a page of
+        // hubs (which loads terms too) a shared batch would form or not by
+        // timing, and the statements a dashboard costs would vary.
+        let found: Vec<TaxonomyTerm> = reads::terms(db(ctx)?, &ids)
+            .await?
+            .into_iter()
+            .map(TaxonomyTerm)
+            .collect();
         let by_facility = summary
             .by_facility
             .iter()

@@ -8,7 +8,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, Utc};
-use entity::{hub, hub_facility, hub_status_event, location};
+use entity::{hub, hub_facility, hub_status_event, location, taxonomy_term};
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
@@ -322,4 +322,15 @@ pub async fn facilities_of(db: &impl ConnectionTrait, hub_ids: &[String]) -> App
 /// One status event by id.
 pub async fn find_event(db: &impl ConnectionTrait, id: &str) -> AppResult<Option<hub_status_event::Model>> {
     Ok(hub_status_event::Entity::find_by_id(id.to_owned()).one(db).await?)
+}
+
+/// Taxonomy terms by id (the facilities of a summary).
+pub async fn terms(db: &impl ConnectionTrait, ids: &[String]) -> AppResult<Vec<taxonomy_term::Model>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(taxonomy_term::Entity::find()
+        .filter(taxonomy_term::Column::Id.is_in(ids.to_vec()))
+        .all(db)
+        .await?)
 }
