@@ -22,6 +22,21 @@ pub struct Cursor {
 }
 
 impl Cursor {
+    /// A cursor for rows ordered by a time, then by id (newest-first lists).
+    pub fn at_time(at: chrono::DateTime<chrono::Utc>, id: &str) -> Cursor {
+        Cursor {
+            key: at.to_rfc3339_opts(chrono::SecondsFormat::Nanos, true),
+            id: id.to_owned(),
+        }
+    }
+
+    /// The time of a cursor made by `at_time`.
+    pub fn time(&self) -> Result<chrono::DateTime<chrono::Utc>, AppError> {
+        chrono::DateTime::parse_from_rfc3339(&self.key)
+            .map(|at| at.with_timezone(&chrono::Utc))
+            .map_err(|_| AppError::bad_input(&["after"], "malformed cursor"))
+    }
+
     pub fn encode(&self) -> String {
         // Serialising two strings cannot fail.
         URL_SAFE_NO_PAD.encode(serde_json::to_vec(self).unwrap_or_default())

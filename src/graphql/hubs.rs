@@ -8,7 +8,7 @@
 
 use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject};
 use chrono::{DateTime, Utc};
-use entity::{hub, hub_status_event};
+use entity::{hub, hub_status_event, taxonomy_term};
 
 use super::connection::{PageInfo, connection};
 use super::directory::{Location, Organization, TaxonomyTerm, db, load};
@@ -30,11 +30,8 @@ use crate::page::PageRequest;
 use crate::partners::access;
 use crate::partners::audit::{self, RequestId};
 use crate::partners::kind::HUBS_WRITE;
-use crate::services::locations;
-
-/// The default and largest radius of a distance search, kilometres.
-const DEFAULT_RADIUS_KM: f64 = 5.0;
-const MAX_RADIUS_KM: f64 = 200.0;
+use crate::services::search::{DEFAULT_RADIUS_KM, MAX_RADIUS_KM};
+use crate::services::{locations, related};
 
 /// Whether a hub can take people in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
@@ -482,11 +479,12 @@ impl HubQuery {
         // Read directly, not through the request's loaders: beside a page of
         // hubs (which loads terms too) a shared batch would form or not by
         // timing, and the statements a dashboard costs would vary.
-        let found: Vec<TaxonomyTerm> = reads::terms(db(ctx)?, &ids)
-            .await?
-            .into_iter()
-            .map(TaxonomyTerm)
-            .collect();
+        let found: Vec<TaxonomyTerm> =
+            related::by_ids::<taxonomy_term::Entity>(db(ctx)?, taxonomy_term::Column::Id, &ids)
+                .await?
+                .into_iter()
+                .map(TaxonomyTerm)
+                .collect();
         let by_facility = summary
             .by_facility
             .iter()

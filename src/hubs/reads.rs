@@ -8,7 +8,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, Utc};
-use entity::{hub, hub_facility, hub_status_event, location, taxonomy_term};
+use entity::{hub, hub_facility, hub_status_event, location};
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
@@ -18,6 +18,7 @@ use super::model::{HubKind, HubStatus};
 use crate::error::AppResult;
 use crate::page::{Cursor, Page, PageRequest};
 use crate::services::geo::GeoPoint;
+use crate::services::related;
 
 /// Which hubs to find. Every filter given must hold (AND); within a list,
 /// any value matches, except facilities: a hub must offer all of them.
@@ -144,17 +145,11 @@ async fn within(
 ) -> AppResult<Vec<FoundHub>> {
     let ids: Vec<String> = rows.iter().map(|row| row.location_id.clone()).collect();
     let mut points: HashMap<String, GeoPoint> = HashMap::new();
-    for chunk in ids.chunks(500) {
-        let located = location::Entity::find()
-            .filter(location::Column::Id.is_in(chunk.to_vec()))
-            .all(db)
-            .await?;
-        for place in located {
-            if let (Some(latitude), Some(longitude)) = (place.latitude, place.longitude)
-                && let Ok(point) = GeoPoint::new(latitude, longitude, &[])
-            {
-                points.insert(place.id, point);
-            }
+    for place in related::by_ids::<location::Entity>(db, location::Column::Id, &ids).await? {
+        if let (Some(latitude), Some(longitude)) = (place.latitude, place.longitude)
+            && let Ok(point) = GeoPoint::new(latitude, longitude, &[])
+        {
+            points.insert(place.id, point);
         }
     }
     Ok(rows
@@ -258,10 +253,7 @@ pub struct HistoryWindow {
 
 /// The cursor of a history event: its time (RFC 3339, nanoseconds) and id.
 pub fn event_cursor(event: &hub_status_event::Model) -> Cursor {
-    Cursor {
-        key: event.at.to_rfc3339_opts(chrono::SecondsFormat::Nanos, true),
-        id: event.id.clone(),
-    }
+    Cursor::at_time(event.at, &event.id)
 }
 
 /// A hub's status events in the window, newest first, a page at a time,
@@ -281,9 +273,7 @@ pub async fn history(
     }
     let total = select.clone().count(db).await?;
     if let Some(after) = &request.after {
-        let at = DateTime::parse_from_rfc3339(&after.key)
-            .map_err(|_| crate::error::AppError::bad_input(&["after"], "malformed cursor"))?
-            .with_timezone(&Utc);
+        let at = after.time()?;
         select = select.filter(
             Condition::any().add(hub_status_event::Column::At.lt(at)).add(
                 Condition::all()
@@ -322,15 +312,4 @@ pub async fn facilities_of(db: &impl ConnectionTrait, hub_ids: &[String]) -> App
 /// One status event by id.
 pub async fn find_event(db: &impl ConnectionTrait, id: &str) -> AppResult<Option<hub_status_event::Model>> {
     Ok(hub_status_event::Entity::find_by_id(id.to_owned()).one(db).await?)
-}
-
-/// Taxonomy terms by id (the facilities of a summary).
-pub async fn terms(db: &impl ConnectionTrait, ids: &[String]) -> AppResult<Vec<taxonomy_term::Model>> {
-    if ids.is_empty() {
-        return Ok(Vec::new());
-    }
-    Ok(taxonomy_term::Entity::find()
-        .filter(taxonomy_term::Column::Id.is_in(ids.to_vec()))
-        .all(db)
-        .await?)
 }

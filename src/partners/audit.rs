@@ -8,7 +8,7 @@ use entity::audit;
 use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
 use super::auth::Viewer;
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 use crate::page::Cursor;
 
 /// The id of one HTTP request, as logged and echoed in `X-Request-Id`.
@@ -55,10 +55,7 @@ pub async fn record(
 
 /// The cursor of an audit row: its time (RFC 3339, nanoseconds) and id.
 pub fn cursor(row: &audit::Model) -> Cursor {
-    Cursor {
-        key: row.at.to_rfc3339_opts(chrono::SecondsFormat::Nanos, true),
-        id: row.id.clone(),
-    }
+    Cursor::at_time(row.at, &row.id)
 }
 
 /// One page of the trail, newest first: rows strictly older than `after`
@@ -76,9 +73,7 @@ pub async fn trail(
     }
     if let Some(after) = after {
         // Keyset on (at, id): ids are random, so `at` orders and `id` breaks ties.
-        let at = chrono::DateTime::parse_from_rfc3339(&after.key)
-            .map_err(|_| AppError::bad_input(&["after"], "malformed cursor"))?
-            .with_timezone(&Utc);
+        let at = after.time()?;
         query = query.filter(
             sea_orm::Condition::any().add(audit::Column::At.lt(at)).add(
                 sea_orm::Condition::all()

@@ -240,6 +240,18 @@ pub fn demo_library(area_code: &str) -> String {
     hubgraph::seed::demo::demo_id("organization", &format!("libraries/{area_code}"))
 }
 
+/// A demo hub of an area (the first by id), by the database.
+pub async fn hub_in(app: &TestApp, area: &str) -> entity::hub::Model {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+    entity::hub::Entity::find()
+        .filter(entity::hub::Column::AreaCode.eq(area))
+        .order_by_asc(entity::hub::Column::Id)
+        .one(&app.state.db)
+        .await
+        .unwrap()
+        .expect("the area has a demo hub")
+}
+
 /// The `extensions.code` of the first error.
 pub fn error_code(response: &Value) -> &str {
     response["errors"][0]["extensions"]["code"]

@@ -11,10 +11,10 @@ use chrono::{Duration, Utc};
 use entity::hub;
 use hubgraph::graphql::ids::{self, Kind};
 use hubgraph::partners::PartnerKind;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::{Value, json};
 
-use crate::helpers::{Backend, TestApp, demo_library, spawn_app, spawn_app_configured};
+use crate::helpers::{Backend, TestApp, demo_library, hub_in, spawn_app, spawn_app_configured};
 use crate::on_both;
 use crate::ws_client::{Client, app_url};
 
@@ -23,16 +23,6 @@ const GLASGOW: &str = "S12000049";
 
 const UPDATE: &str = "mutation($input: UpdateHubStatusInput!) { updateHubStatus(input: $input) {
     hub { version } userErrors { code } } }";
-
-async fn hub_in(app: &TestApp, area: &str) -> hub::Model {
-    hub::Entity::find()
-        .filter(hub::Column::AreaCode.eq(area))
-        .order_by_asc(hub::Column::Id)
-        .one(&app.state.db)
-        .await
-        .unwrap()
-        .expect("a demo hub in the area")
-}
 
 fn global(hub: &hub::Model) -> String {
     ids::encode(Kind::Hub, &hub.id).0

@@ -10,7 +10,7 @@ use hubgraph::partners::PartnerKind;
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, demo_library, error_code};
+use crate::helpers::{TestApp, demo_library, error_code, hub_in};
 use crate::on_both;
 
 const EDINBURGH: &str = "S12000036";
@@ -24,17 +24,6 @@ const CREATE: &str = "mutation($input: CreateHubInput!) { createHub(input: $inpu
     userErrors { field message code } } }";
 const HISTORY: &str = "query($id: ID!) { hub(id: $id) { id history(first: 5) {
     totalCount edges { cursor node { status reason version at } } pageInfo { hasNextPage endCursor } } } }";
-
-/// A demo hub of an area, by the database.
-async fn hub_in(app: &TestApp, area: &str) -> hub::Model {
-    hub::Entity::find()
-        .filter(hub::Column::AreaCode.eq(area))
-        .order_by_asc(hub::Column::Id)
-        .one(&app.state.db)
-        .await
-        .unwrap()
-        .expect("the area has a demo hub")
-}
 
 async fn reload(app: &TestApp, id: &str) -> hub::Model {
     hub::Entity::find_by_id(id).one(&app.state.db).await.unwrap().unwrap()
