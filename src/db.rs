@@ -99,3 +99,29 @@ pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction,
     };
     db.begin_with_options(options).await
 }
+
+/// Writes `row` over the record `id` only while its `version` column still
+/// holds `version`: of two writers that read version n, only one writes
+/// n + 1. Returns whether the row was written; a `false` means another
+/// writer came first (or the record is gone).
+pub async fn update_if_version<E>(
+    txn: &impl ConnectionTrait,
+    row: E::ActiveModel,
+    id_column: E::Column,
+    id: &str,
+    version_column: E::Column,
+    version: i32,
+) -> Result<bool, DbErr>
+where
+    E: sea_orm::EntityTrait,
+    E::ActiveModel: sea_orm::ActiveModelTrait<Entity = E> + Send,
+{
+    use sea_orm::{ColumnTrait, QueryFilter};
+    let result = E::update_many()
+        .set(row)
+        .filter(id_column.eq(id))
+        .filter(version_column.eq(version))
+        .exec(txn)
+        .await?;
+    Ok(result.rows_affected > 0)
+}

@@ -15,6 +15,7 @@ pub mod hubs;
 pub mod interchange;
 pub mod page;
 pub mod partners;
+pub mod pathways;
 pub mod seed;
 pub mod services;
 pub mod telemetry;

@@ -12,6 +12,7 @@ mod m20261123_000010_partners;
 mod m20261123_000011_audit;
 mod m20261123_000012_idempotency;
 mod m20261130_000020_hubs;
+mod m20261130_000030_pathways;
 
 pub struct Migrator;
 
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000011_audit::Migration),
             Box::new(m20261123_000012_idempotency::Migration),
             Box::new(m20261130_000020_hubs::Migration),
+            Box::new(m20261130_000030_pathways::Migration),
         ]
     }
 }

@@ -9,6 +9,7 @@ use super::errors::GqlResult;
 use super::ids::{self, Kind};
 use super::node::{Node, load_node};
 use crate::page::PageRequest;
+use crate::partners::access::PathwayVisibility;
 use crate::services::changes;
 
 /// A kind of record in the change feed.
@@ -20,6 +21,11 @@ pub enum ChangeEntity {
     Service,
     /// Locations.
     Location,
+    /// Hubs (a status change is an update).
+    Hub,
+    /// Referral pathways (archived ones are reported as deleted; drafts
+    /// only to their owner and admins).
+    Pathway,
 }
 
 impl From<ChangeEntity> for changes::ChangeEntity {
@@ -28,6 +34,8 @@ impl From<ChangeEntity> for changes::ChangeEntity {
             ChangeEntity::Organization => changes::ChangeEntity::Organization,
             ChangeEntity::Service => changes::ChangeEntity::Service,
             ChangeEntity::Location => changes::ChangeEntity::Location,
+            ChangeEntity::Hub => changes::ChangeEntity::Hub,
+            ChangeEntity::Pathway => changes::ChangeEntity::Pathway,
         }
     }
 }
@@ -38,6 +46,8 @@ impl From<changes::ChangeEntity> for ChangeEntity {
             changes::ChangeEntity::Organization => ChangeEntity::Organization,
             changes::ChangeEntity::Service => ChangeEntity::Service,
             changes::ChangeEntity::Location => ChangeEntity::Location,
+            changes::ChangeEntity::Hub => ChangeEntity::Hub,
+            changes::ChangeEntity::Pathway => ChangeEntity::Pathway,
         }
     }
 }
@@ -49,7 +59,7 @@ pub enum ChangeKind {
     Created,
     /// Changed; the node holds its current state.
     Updated,
-    /// Deleted, or (for services) archived as defunct: drop it from your copy.
+    /// Deleted, or archived (a defunct service, an archived pathway): drop it from your copy.
     Deleted,
 }
 
@@ -92,6 +102,8 @@ impl Change {
             changes::ChangeEntity::Organization => Kind::Organization,
             changes::ChangeEntity::Service => Kind::Service,
             changes::ChangeEntity::Location => Kind::Location,
+            changes::ChangeEntity::Hub => Kind::Hub,
+            changes::ChangeEntity::Pathway => Kind::Pathway,
         }
     }
 }
@@ -132,8 +144,9 @@ impl ChangesQuery {
         after: Option<String>,
     ) -> GqlResult<ChangeConnection> {
         let page = PageRequest::new(first, after.as_deref())?;
+        let visibility = PathwayVisibility::of(super::guards::viewer(ctx));
         let entities: Vec<changes::ChangeEntity> = entities.unwrap_or_default().into_iter().map(Into::into).collect();
-        let (found, cursors) = changes::changes(db(ctx)?, since, &entities, &page).await?;
+        let (found, cursors) = changes::changes(db(ctx)?, since, &entities, &visibility, &page).await?;
         let cursors: Vec<String> = cursors.iter().map(|c| c.encode()).collect();
         Ok(ChangeConnection {
             page_info: PageInfo {

@@ -281,6 +281,14 @@ impl Service {
             .map(Contact::from)
             .collect())
     }
+    /// Published pathways with a step at this service.
+    async fn pathways(&self, ctx: &Context<'_>) -> GqlResult<Vec<super::pathways::Pathway>> {
+        Ok(load_many(ctx, PathwaysThroughService(self.0.id.clone()))
+            .await?
+            .into_iter()
+            .map(super::pathways::Pathway)
+            .collect())
+    }
 }
 
 // ---- organization ----------------------------------------------------------
@@ -454,6 +462,14 @@ impl Location {
         Ok(load(ctx, HubAtLocation(self.0.id.clone()))
             .await?
             .map(super::hubs::Hub::from))
+    }
+    /// Published pathways that start here (e.g. from a library).
+    async fn pathways_from(&self, ctx: &Context<'_>) -> GqlResult<Vec<super::pathways::Pathway>> {
+        Ok(load_many(ctx, PathwaysFromLocation(self.0.id.clone()))
+            .await?
+            .into_iter()
+            .map(super::pathways::Pathway)
+            .collect())
     }
     /// An identifier of the place in another system (e.g. a UPRN).
     async fn external_identifier(&self) -> Option<&str> {

@@ -18,16 +18,18 @@ pub enum Kind {
     TaxonomyTerm,
     Partner,
     Hub,
+    Pathway,
 }
 
 impl Kind {
-    const ALL: [Kind; 6] = [
+    const ALL: [Kind; 7] = [
         Kind::Organization,
         Kind::Service,
         Kind::Location,
         Kind::TaxonomyTerm,
         Kind::Partner,
         Kind::Hub,
+        Kind::Pathway,
     ];
 
     pub fn name(self) -> &'static str {
@@ -38,6 +40,7 @@ impl Kind {
             Kind::TaxonomyTerm => "TaxonomyTerm",
             Kind::Partner => "Partner",
             Kind::Hub => "Hub",
+            Kind::Pathway => "Pathway",
         }
     }
 

@@ -406,3 +406,211 @@ impl Loader<ServiceCountAtLocation> for DirectoryLoader {
         Ok(counts)
     }
 }
+
+// ---- pathways -------------------------------------------------------------------
+
+by_id_loader!(
+    /// A pathway by id (visibility is the resolver's business).
+    PathwayById => pathway
+);
+by_id_loader!(
+    /// A service by id (e.g. the target of a pathway step).
+    ServiceById => service
+);
+children_loader!(
+    /// Steps of a pathway, in order.
+    StepsOfPathway => pathway_step.pathway_id(PathwayId), order Position
+);
+
+/// A loader of `(pathway id, value)` pairs read by one `pathways::reads` function.
+macro_rules! pathway_part_loader {
+    ($(#[$doc:meta])* $key:ident => $read:path) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        pub struct $key(pub String);
+
+        impl Loader<$key> for DirectoryLoader {
+            type Value = Vec<String>;
+            type Error = async_graphql::Error;
+
+            async fn load(&self, keys: &[$key]) -> Result<HashMap<$key, Self::Value>, Self::Error> {
+                let ids = owners(keys.iter().map(|k| &k.0));
+                Ok(group(keys, $read(&self.db, &ids).await?, $key))
+            }
+        }
+    };
+}
+
+pathway_part_loader!(
+    /// Council areas (GSS codes) a pathway serves.
+    AreasOfPathway => crate::pathways::reads::areas_of
+);
+pathway_part_loader!(
+    /// Audience term ids of a pathway.
+    AudienceOfPathway => crate::pathways::reads::audience_of
+);
+pathway_part_loader!(
+    /// Entry location ids of a pathway, in order.
+    EntriesOfPathway => crate::pathways::reads::entries_of
+);
+
+/// Whether a pathway needs review (a step's service has ended or a target is gone).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct PathwayNeedsReview(pub String);
+
+impl Loader<PathwayNeedsReview> for DirectoryLoader {
+    type Value = bool;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[PathwayNeedsReview]) -> Result<HashMap<PathwayNeedsReview, bool>, Self::Error> {
+        let ids = owners(keys.iter().map(|k| &k.0));
+        let flagged = crate::pathways::reads::needing_review(&self.db, &ids).await?;
+        Ok(keys.iter().map(|k| (k.clone(), flagged.contains(&k.0))).collect())
+    }
+}
+
+/// Published pathways with a step at a service.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct PathwaysThroughService(pub String);
+
+impl Loader<PathwaysThroughService> for DirectoryLoader {
+    type Value = Vec<pathway::Model>;
+    type Error = async_graphql::Error;
+
+    async fn load(
+        &self,
+        keys: &[PathwaysThroughService],
+    ) -> Result<HashMap<PathwaysThroughService, Self::Value>, Self::Error> {
+        let ids = owners(keys.iter().map(|k| &k.0));
+        let pairs = crate::pathways::reads::published_through_services(&self.db, &ids).await?;
+        Ok(group(keys, pairs, PathwaysThroughService))
+    }
+}
+
+/// Published pathways that people enter at a location.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct PathwaysFromLocation(pub String);
+
+impl Loader<PathwaysFromLocation> for DirectoryLoader {
+    type Value = Vec<pathway::Model>;
+    type Error = async_graphql::Error;
+
+    async fn load(
+        &self,
+        keys: &[PathwaysFromLocation],
+    ) -> Result<HashMap<PathwaysFromLocation, Self::Value>, Self::Error> {
+        let ids = owners(keys.iter().map(|k| &k.0));
+        let pairs = crate::pathways::reads::published_from_locations(&self.db, &ids).await?;
+        Ok(group(keys, pairs, PathwaysFromLocation))
+    }
+}
+
+/// A partner with its areas (the owner of a pathway).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct PartnerById(pub String);
+
+impl Loader<PartnerById> for DirectoryLoader {
+    type Value = crate::partners::Partner;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[PartnerById]) -> Result<HashMap<PartnerById, Self::Value>, Self::Error> {
+        let ids = owners(keys.iter().map(|k| &k.0));
+        let records = related::by_ids::<partner::Entity>(&self.db, partner::Column::Id, &ids).await?;
+        let areas = related::children::<partner_area::Entity>(
+            &self.db,
+            partner_area::Column::PartnerId,
+            &ids,
+            partner_area::Column::AreaCode,
+        )
+        .await?;
+        Ok(records
+            .into_iter()
+            .map(|record| {
+                let area_codes = areas
+                    .iter()
+                    .filter(|a| a.partner_id == record.id)
+                    .map(|a| a.area_code.clone())
+                    .collect();
+                (
+                    PartnerById(record.id.clone()),
+                    crate::partners::Partner { record, area_codes },
+                )
+            })
+            .collect())
+    }
+}
+
+/// Loads, one batch per relation, what the query selects of `pathways`
+/// under `selection`, so the statements per page stay fixed.
+pub async fn prefetch_pathways(
+    loaders: &Loaders,
+    selection: &[async_graphql::Lookahead<'_>],
+    pathways: &[pathway::Model],
+) -> async_graphql::Result<()> {
+    let selects = |field: &str| selection.iter().any(|s| s.field(field).exists());
+    let ids = || pathways.iter().map(|p| p.id.clone());
+    let areas = async {
+        if selects("areaCodes") {
+            loaders.load_many(ids().map(AreasOfPathway)).await?;
+        }
+        Ok::<_, async_graphql::Error>(())
+    };
+    let audience = async {
+        if selects("audience") {
+            let held = loaders.load_many(ids().map(AudienceOfPathway)).await?;
+            let terms: std::collections::HashSet<String> = held.into_values().flatten().collect();
+            loaders.load_many(terms.into_iter().map(TermById)).await?;
+        }
+        Ok(())
+    };
+    let entries = async {
+        if selects("entryLocations") {
+            let held = loaders.load_many(ids().map(EntriesOfPathway)).await?;
+            let places: std::collections::HashSet<String> = held.into_values().flatten().collect();
+            loaders.load_many(places.into_iter().map(LocationById)).await?;
+        }
+        Ok(())
+    };
+    let steps = async {
+        if selects("steps") {
+            let held = loaders.load_many(ids().map(StepsOfPathway)).await?;
+            let steps: Vec<pathway_step::Model> = held.into_values().flatten().collect();
+            let service_ids: std::collections::HashSet<String> =
+                steps.iter().filter_map(|s| s.service_id.clone()).collect();
+            let organization_ids: std::collections::HashSet<String> =
+                steps.iter().filter_map(|s| s.organization_id.clone()).collect();
+            let location_ids: std::collections::HashSet<String> =
+                steps.iter().filter_map(|s| s.location_id.clone()).collect();
+            let step_selection: Vec<_> = selection.iter().map(|s| s.field("steps")).collect();
+            let wants = |field: &str| step_selection.iter().any(|s| s.field(field).exists());
+            if wants("service") {
+                loaders.load_many(service_ids.into_iter().map(ServiceById)).await?;
+            }
+            if wants("organization") {
+                loaders
+                    .load_many(organization_ids.into_iter().map(OrganizationById))
+                    .await?;
+            }
+            if wants("location") {
+                loaders.load_many(location_ids.into_iter().map(LocationById)).await?;
+            }
+        }
+        Ok(())
+    };
+    let review = async {
+        if selects("needsReview") {
+            loaders.load_many(ids().map(PathwayNeedsReview)).await?;
+        }
+        Ok(())
+    };
+    let owners = async {
+        if selects("owner") {
+            let partners: std::collections::HashSet<String> =
+                pathways.iter().map(|p| p.owner_partner_id.clone()).collect();
+            loaders.load_many(partners.into_iter().map(PartnerById)).await?;
+        }
+        Ok(())
+    };
+    futures_util::try_join!(areas, audience, entries, steps, review, owners)?;
+    Ok(())
+}

@@ -16,6 +16,7 @@ pub mod location_writes;
 pub mod node;
 pub mod organization_writes;
 pub mod partners;
+pub mod pathways;
 pub mod scalars;
 pub mod search;
 pub mod subscriptions;
@@ -36,6 +37,7 @@ pub struct Query(
     partners::PartnersQuery,
     audit::AuditQuery,
     hubs::HubQuery,
+    pathways::PathwayQuery,
 );
 
 /// Every mutation root field, merged from the domains.
@@ -45,6 +47,7 @@ pub struct Mutation(
     writes::ServiceWrites,
     location_writes::LocationWrites,
     hubs::HubWrites,
+    pathways::PathwayWrites,
 );
 
 pub type HubSchema = Schema<Query, Mutation, subscriptions::Subscription>;

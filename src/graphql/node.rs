@@ -8,6 +8,7 @@ use super::hubs::Hub;
 use super::ids::{self, Kind};
 use super::loaders::{HubById, Loaders, LocationById, OrganizationById, TermById};
 use super::partners::{Partner, partner_node};
+use super::pathways::{Pathway, pathway_node};
 use crate::error::AppError;
 use crate::services::search;
 
@@ -21,6 +22,7 @@ pub enum Node {
     TaxonomyTerm(TaxonomyTerm),
     Partner(Partner),
     Hub(Hub),
+    Pathway(Pathway),
 }
 
 async fn fetch(ctx: &Context<'_>, id: &ID, field: &[&str]) -> GqlResult<Option<Node>> {
@@ -49,6 +51,7 @@ pub(crate) async fn load_node(ctx: &Context<'_>, kind: Kind, raw: String) -> Gql
             .map(|t| Node::TaxonomyTerm(TaxonomyTerm(t))),
         Kind::Partner => partner_node(ctx, &raw).await?.map(Node::Partner),
         Kind::Hub => loaders.load_one(HubById(raw)).await?.map(|h| Node::Hub(Hub::from(h))),
+        Kind::Pathway => pathway_node(ctx, raw).await?.map(Node::Pathway),
     })
 }
 

@@ -8,11 +8,12 @@
 //! rows read here.
 
 use chrono::{DateTime, Utc};
-use entity::{hub, hub_facility, hub_status_event, location, schedule, taxonomy_term};
+use entity::{hub, hub_facility, hub_status_event, location, schedule};
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 
 use super::model::{HubKind, HubStatus, Reason, split_ids};
 use crate::error::{AppError, AppResult};
+use crate::services::taxonomy;
 use crate::services::writes::{NAME_MAX, Outcome, UserError, check_text, conflict};
 
 /// The taxonomy whose terms name what a hub offers.
@@ -102,33 +103,7 @@ async fn check_facilities(
     ids: &Option<Vec<String>>,
 ) -> AppResult<()> {
     let Some(ids) = ids else { return Ok(()) };
-    let found = taxonomy_term::Entity::find()
-        .filter(taxonomy_term::Column::Id.is_in(ids.clone()))
-        .all(db)
-        .await?;
-    for (i, id) in ids.iter().enumerate() {
-        let index = i.to_string();
-        match found.iter().find(|term| &term.id == id) {
-            None => errors.push(UserError::new(
-                &["facilityTermIds", &index],
-                "NOT_FOUND",
-                "no such taxonomy term",
-            )),
-            Some(term) if !is_facility(term) => errors.push(UserError::new(
-                &["facilityTermIds", &index],
-                "INVALID",
-                format!("not a term of the {FACILITY_TAXONOMY} taxonomy"),
-            )),
-            Some(_) => {}
-        }
-    }
-    Ok(())
-}
-
-/// Whether a term is of the `hub-facility` taxonomy (by name or by id, as
-/// the taxonomy filter of the directory matches them).
-fn is_facility(term: &taxonomy_term::Model) -> bool {
-    term.taxonomy.as_deref() == Some(FACILITY_TAXONOMY) || term.taxonomy_id.as_deref() == Some(FACILITY_TAXONOMY)
+    taxonomy::check_terms_of(db, errors, "facilityTermIds", ids, FACILITY_TAXONOMY).await
 }
 
 async fn replace_facilities(txn: &impl ConnectionTrait, hub_id: &str, ids: &[String]) -> AppResult<()> {
@@ -338,13 +313,16 @@ async fn save_new_version(
     let mut active = hub::ActiveModel::from(row.clone()).reset_all();
     active.id = sea_orm::ActiveValue::NotSet;
     active.created_at = sea_orm::ActiveValue::NotSet;
-    let result = hub::Entity::update_many()
-        .set(active)
-        .filter(hub::Column::Id.eq(existing.id.clone()))
-        .filter(hub::Column::Version.eq(existing.version))
-        .exec(txn)
-        .await?;
-    if result.rows_affected == 0 {
+    let written = crate::db::update_if_version::<hub::Entity>(
+        txn,
+        active,
+        hub::Column::Id,
+        &existing.id,
+        hub::Column::Version,
+        existing.version,
+    )
+    .await?;
+    if !written {
         let current = find_hub(txn, &existing.id)
             .await?
             .map_or(existing.version, |h| h.version);

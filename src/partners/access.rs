@@ -7,8 +7,11 @@
 //! | ------------ | ------------------------------------- | ---------------------------------------- |
 //! | library      | its own hubs' history                 | its organisation's services, locations, hubs |
 //! | third-sector | -                                     | its organisation's services, locations   |
-//! | hscp         | hub history in its areas (`reports:read`) | pathways in its areas                |
+//! | hscp         | hub history and pathway activity in its areas (`reports:read`); its own draft pathways | its own pathways in its areas |
 //! | admin        | everything (`admin` scope)            | everything                               |
+//!
+//! Libraries, third-sector bodies and HSCPs record pathway activity counts
+//! (`pathways:activity`) on published pathways of their areas.
 
 use super::auth::Viewer;
 use super::kind::{ADMIN, PartnerKind, REPORTS_READ};
@@ -88,6 +91,70 @@ pub fn covers_areas(viewer: &Viewer, area_codes: &[String]) -> bool {
         PartnerKind::Hscp => area_codes.iter().all(|a| viewer.area_codes.contains(a)),
         PartnerKind::Library | PartnerKind::ThirdSector => false,
     }
+}
+
+/// Which pathways a caller may see: published ones for everyone; drafts
+/// and archived ones only for their owner and for admins.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PathwayVisibility {
+    /// Admins.
+    Everything,
+    /// A signed-in partner: published pathways and its own.
+    PublishedAndOwnedBy(String),
+    /// Anonymous callers.
+    Published,
+}
+
+impl PathwayVisibility {
+    pub fn of(viewer: Option<&Viewer>) -> PathwayVisibility {
+        match viewer {
+            Some(viewer) if viewer.is_admin() => PathwayVisibility::Everything,
+            Some(viewer) => PathwayVisibility::PublishedAndOwnedBy(viewer.partner.id.clone()),
+            None => PathwayVisibility::Published,
+        }
+    }
+
+    /// Whether a pathway with this owner and publication state is visible.
+    pub fn sees(&self, owner_partner_id: &str, published: bool) -> bool {
+        published
+            || match self {
+                PathwayVisibility::Everything => true,
+                PathwayVisibility::PublishedAndOwnedBy(partner_id) => partner_id == owner_partner_id,
+                PathwayVisibility::Published => false,
+            }
+    }
+}
+
+/// Whether the caller may change a pathway owned by `owner_partner_id`
+/// serving `area_codes`: admins any; an HSCP its own pathways, while every
+/// area is still one of its own. (The `pathways:write` scope is checked
+/// first, by the field's guard.)
+pub fn may_curate_pathway(viewer: &Viewer, owner_partner_id: &str, area_codes: &[String]) -> bool {
+    match viewer.kind {
+        PartnerKind::Admin => true,
+        PartnerKind::Hscp => viewer.partner.id == owner_partner_id && covers_areas(viewer, area_codes),
+        PartnerKind::Library | PartnerKind::ThirdSector => false,
+    }
+}
+
+/// Whether the caller may read the activity along a pathway serving
+/// `area_codes`: an HSCP of one of those areas with `reports:read`, or an admin.
+pub fn may_read_pathway_activity(viewer: Option<&Viewer>, area_codes: &[String]) -> bool {
+    let Some(viewer) = viewer else { return false };
+    match viewer.kind {
+        PartnerKind::Admin => viewer.is_admin() || viewer.has_scope(REPORTS_READ),
+        PartnerKind::Hscp => viewer.has_scope(REPORTS_READ) && area_codes.iter().any(|a| viewer.area_codes.contains(a)),
+        PartnerKind::Library | PartnerKind::ThirdSector => false,
+    }
+}
+
+/// Whether a partner working in `partner_areas` (its own areas, and for
+/// libraries and third-sector bodies those of its organisation's
+/// locations) may record activity along a pathway serving `area_codes`:
+/// when they share an area; admins anywhere. (The `pathways:activity`
+/// scope is checked first, by the field's guard.)
+pub fn may_record_pathway_activity(viewer: &Viewer, partner_areas: &[String], area_codes: &[String]) -> bool {
+    viewer.kind == PartnerKind::Admin || area_codes.iter().any(|a| partner_areas.contains(a))
 }
 
 #[cfg(test)]
@@ -177,5 +244,44 @@ mod tests {
         assert!(!covers_areas(&hscp, &["S12000019".into(), "S12000036".into()]));
         let library = viewer(PartnerKind::Library, Some("o"), &[], &[]);
         assert!(!covers_areas(&library, &["S12000019".into()]));
+    }
+
+    #[test]
+    fn drafts_are_for_their_owner_and_admins() {
+        let owner = viewer(PartnerKind::Hscp, None, &["S12000019"], &[]);
+        let mine = PathwayVisibility::of(Some(&owner));
+        assert!(mine.sees("p1", false));
+        assert!(!mine.sees("someone-else", false));
+        assert!(mine.sees("someone-else", true));
+        assert!(!PathwayVisibility::of(None).sees("p1", false));
+        assert!(PathwayVisibility::of(None).sees("p1", true));
+        let operator = viewer(PartnerKind::Admin, None, &[], &[ADMIN]);
+        assert_eq!(PathwayVisibility::of(Some(&operator)), PathwayVisibility::Everything);
+    }
+
+    #[test]
+    fn pathways_are_curated_by_their_owner_in_its_areas() {
+        let owner = viewer(PartnerKind::Hscp, None, &["S12000019"], &[]);
+        assert!(may_curate_pathway(&owner, "p1", &["S12000019".into()]));
+        assert!(!may_curate_pathway(&owner, "p1", &["S12000036".into()]));
+        assert!(!may_curate_pathway(&owner, "other", &["S12000019".into()]));
+        let library = viewer(PartnerKind::Library, Some("o"), &["S12000019"], &[]);
+        assert!(!may_curate_pathway(&library, "p1", &["S12000019".into()]));
+        let operator = viewer(PartnerKind::Admin, None, &[], &[ADMIN]);
+        assert!(may_curate_pathway(&operator, "p1", &["S12000036".into()]));
+    }
+
+    #[test]
+    fn pathway_activity_is_read_by_the_area_hscp_and_recorded_by_partners_there() {
+        let areas = ["S12000019".to_string()];
+        let hscp = viewer(PartnerKind::Hscp, None, &["S12000019"], &[REPORTS_READ]);
+        assert!(may_read_pathway_activity(Some(&hscp), &areas));
+        let elsewhere = viewer(PartnerKind::Hscp, None, &["S12000036"], &[REPORTS_READ]);
+        assert!(!may_read_pathway_activity(Some(&elsewhere), &areas));
+        let library = viewer(PartnerKind::Library, Some("o"), &[], &[]);
+        assert!(!may_read_pathway_activity(Some(&library), &areas));
+        assert!(!may_read_pathway_activity(None, &areas));
+        assert!(may_record_pathway_activity(&library, &areas, &areas));
+        assert!(!may_record_pathway_activity(&library, &["S12000036".into()], &areas));
     }
 }

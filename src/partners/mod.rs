@@ -14,5 +14,5 @@ pub mod tokens;
 pub use auth::{Viewer, authenticate};
 pub use keys::JwtKeys;
 pub use kind::PartnerKind;
-pub use registry::{NewPartner, Partner, add_partner, disable_partner, find_partner, list_partners};
+pub use registry::{NewPartner, Partner, add_partner, disable_partner, find_partner, list_partners, working_areas};
 pub use tokens::{IssuedToken, issue_token, list_tokens, revoke_token};

@@ -190,3 +190,26 @@ pub async fn disable_partner(db: &impl ConnectionTrait, id: &str) -> AppResult<p
     active.last_modified = Set(Utc::now());
     Ok(active.update(db).await?)
 }
+
+/// The council areas a partner works in: its own, and for a partner that
+/// keeps an organisation's records, the areas of that organisation's
+/// locations (a library service works where its libraries are).
+pub async fn working_areas(db: &impl ConnectionTrait, viewer: &super::Viewer) -> AppResult<Vec<String>> {
+    use entity::location;
+    use sea_orm::QuerySelect;
+    let mut areas = viewer.area_codes.clone();
+    if let Some(organization_id) = &viewer.partner.organization_id {
+        let found: Vec<Option<String>> = location::Entity::find()
+            .select_only()
+            .column(location::Column::AreaCode)
+            .distinct()
+            .filter(location::Column::OrganizationId.eq(organization_id.clone()))
+            .into_tuple()
+            .all(db)
+            .await?;
+        areas.extend(found.into_iter().flatten());
+    }
+    areas.sort();
+    areas.dedup();
+    Ok(areas)
+}

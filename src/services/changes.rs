@@ -1,18 +1,23 @@
-//! The change feed: organizations, services and locations created, updated
-//! or deleted since a time, oldest first, resumable by cursor.
+//! The change feed: organizations, services, locations, hubs and pathways
+//! created, updated or deleted since a time, oldest first, resumable by
+//! cursor.
 //!
 //! A record appears once, at its latest change (clients syncing a copy want
 //! the current state, not every intermediate one). Deletions come from the
 //! tombstone table; an archived (defunct) service is reported as deleted too,
-//! since it should leave a directory even though hubgraph keeps it.
+//! since it should leave a directory even though hubgraph keeps it, and so
+//! is an archived pathway. Draft pathways appear only to their owner and
+//! admins, as everywhere else.
 
 use chrono::{DateTime, SecondsFormat, Utc};
-use entity::{location, organization, service, tombstone};
+use entity::{hub, location, organization, pathway, service, tombstone};
 use sea_orm::sea_query::{Expr, ExprTrait, SimpleExpr};
 use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
 use crate::error::{AppError, AppResult};
 use crate::page::{Cursor, Page, PageRequest};
+use crate::partners::access::PathwayVisibility;
+use crate::pathways::PathwayStatus;
 use crate::services::status;
 
 /// The kinds of record the feed covers, in their tie-break order.
@@ -21,13 +26,17 @@ pub enum ChangeEntity {
     Organization,
     Service,
     Location,
+    Hub,
+    Pathway,
 }
 
 impl ChangeEntity {
-    pub const ALL: [ChangeEntity; 3] = [
+    pub const ALL: [ChangeEntity; 5] = [
         ChangeEntity::Organization,
         ChangeEntity::Service,
         ChangeEntity::Location,
+        ChangeEntity::Hub,
+        ChangeEntity::Pathway,
     ];
 
     /// The table name, as tombstones record it.
@@ -36,6 +45,8 @@ impl ChangeEntity {
             ChangeEntity::Organization => "organization",
             ChangeEntity::Service => "service",
             ChangeEntity::Location => "location",
+            ChangeEntity::Hub => "hub",
+            ChangeEntity::Pathway => "pathway",
         }
     }
 
@@ -87,10 +98,22 @@ impl Position {
     }
 }
 
-/// A record still at version 1 was created and never changed since.
-/// Live records rank 0..3 by entity; tombstones 3..6.
+/// The tie-break rank of a source within one instant. Fixed numbers, not
+/// derived from the enum's order: cursors handed out earlier hold them.
+/// (A record still at version 1 was created and never changed since.)
 fn rank(entity: ChangeEntity, deleted: bool) -> u8 {
-    entity as u8 + if deleted { 3 } else { 0 }
+    match (entity, deleted) {
+        (ChangeEntity::Organization, false) => 0,
+        (ChangeEntity::Service, false) => 1,
+        (ChangeEntity::Location, false) => 2,
+        (ChangeEntity::Organization, true) => 3,
+        (ChangeEntity::Service, true) => 4,
+        (ChangeEntity::Location, true) => 5,
+        (ChangeEntity::Hub, false) => 6,
+        (ChangeEntity::Pathway, false) => 7,
+        (ChangeEntity::Hub, true) => 8,
+        (ChangeEntity::Pathway, true) => 9,
+    }
 }
 
 /// Rows of one source strictly after `after` in feed order, from `since` on.
@@ -116,22 +139,37 @@ fn after_condition(
 
 type Row = (String, i32, DateTime<Utc>, Option<String>);
 
-async fn live<E: EntityTrait>(
-    db: &impl ConnectionTrait,
+/// How to read one table for the feed: its id, version and time columns,
+/// the status column and the value that means "gone" (if any), and which
+/// rows the caller may see.
+struct Source<E: EntityTrait> {
     entity: ChangeEntity,
     columns: [E::Column; 3],
-    status: Option<E::Column>,
+    gone: Option<(E::Column, &'static str)>,
+    visible: Condition,
+}
+
+async fn live<E: EntityTrait>(
+    db: &impl ConnectionTrait,
+    source: Source<E>,
     since: DateTime<Utc>,
     after: &Option<Position>,
     limit: u64,
 ) -> AppResult<Vec<(Position, Change)>> {
+    let Source {
+        entity,
+        columns,
+        gone,
+        visible,
+    } = source;
     let [id, version, modified] = columns;
     let own_rank = rank(entity, false);
     let mut select = E::find().select_only().columns([id, version, modified]);
-    select = match status {
-        Some(status) => select.column(status),
+    select = match gone {
+        Some((status, _)) => select.column(status),
         None => select.expr(Expr::cust("CAST(NULL AS TEXT)")),
     };
+    let gone_value = gone.map(|(_, value)| value);
     let rows: Vec<Row> = select
         .filter(after_condition(
             Expr::col(modified),
@@ -140,6 +178,7 @@ async fn live<E: EntityTrait>(
             since,
             after,
         ))
+        .filter(visible)
         .order_by_asc(modified)
         .order_by_asc(id)
         .limit(limit)
@@ -149,7 +188,7 @@ async fn live<E: EntityTrait>(
     Ok(rows
         .into_iter()
         .map(|(id, version, last_modified, status_value)| {
-            let kind = if status_value.as_deref() == Some(status::DEFUNCT) {
+            let kind = if status_value.is_some() && status_value.as_deref() == gone_value {
                 ChangeKind::Deleted
             } else if version <= 1 {
                 ChangeKind::Created
@@ -174,11 +213,26 @@ async fn live<E: EntityTrait>(
         .collect())
 }
 
-/// One page of the feed.
+/// Which pathways a caller may follow in the feed: published and archived
+/// ones (archived as deleted) for everyone; drafts for their owner and admins.
+fn followed_pathways(visibility: &PathwayVisibility) -> Condition {
+    let not_draft = pathway::Column::Status.ne(PathwayStatus::Draft.as_str());
+    match visibility {
+        PathwayVisibility::Everything => Condition::all(),
+        PathwayVisibility::PublishedAndOwnedBy(partner_id) => Condition::any()
+            .add(not_draft)
+            .add(pathway::Column::OwnerPartnerId.eq(partner_id.clone())),
+        PathwayVisibility::Published => Condition::all().add(not_draft),
+    }
+}
+
+/// One page of the feed, as the caller (`pathways`: what it may see of
+/// pathways) may see it.
 pub async fn changes(
     db: &impl ConnectionTrait,
     since: DateTime<Utc>,
     entities: &[ChangeEntity],
+    pathways: &PathwayVisibility,
     page: &PageRequest,
 ) -> AppResult<(Page<Change>, Vec<Cursor>)> {
     let after = page.after.as_ref().map(Position::from_cursor).transpose()?;
@@ -186,31 +240,65 @@ pub async fn changes(
     let wanted = |e: ChangeEntity| entities.is_empty() || entities.contains(&e);
     let mut found = Vec::new();
     if wanted(ChangeEntity::Organization) {
-        let columns = [
-            organization::Column::Id,
-            organization::Column::Version,
-            organization::Column::LastModified,
-        ];
-        found.extend(
-            live::<organization::Entity>(db, ChangeEntity::Organization, columns, None, since, &after, limit).await?,
-        );
+        let source = Source::<organization::Entity> {
+            entity: ChangeEntity::Organization,
+            columns: [
+                organization::Column::Id,
+                organization::Column::Version,
+                organization::Column::LastModified,
+            ],
+            gone: None,
+            visible: Condition::all(),
+        };
+        found.extend(live(db, source, since, &after, limit).await?);
     }
     if wanted(ChangeEntity::Service) {
-        let columns = [
-            service::Column::Id,
-            service::Column::Version,
-            service::Column::LastModified,
-        ];
-        let status = Some(service::Column::Status);
-        found.extend(live::<service::Entity>(db, ChangeEntity::Service, columns, status, since, &after, limit).await?);
+        let source = Source::<service::Entity> {
+            entity: ChangeEntity::Service,
+            columns: [
+                service::Column::Id,
+                service::Column::Version,
+                service::Column::LastModified,
+            ],
+            gone: Some((service::Column::Status, status::DEFUNCT)),
+            visible: Condition::all(),
+        };
+        found.extend(live(db, source, since, &after, limit).await?);
     }
     if wanted(ChangeEntity::Location) {
-        let columns = [
-            location::Column::Id,
-            location::Column::Version,
-            location::Column::LastModified,
-        ];
-        found.extend(live::<location::Entity>(db, ChangeEntity::Location, columns, None, since, &after, limit).await?);
+        let source = Source::<location::Entity> {
+            entity: ChangeEntity::Location,
+            columns: [
+                location::Column::Id,
+                location::Column::Version,
+                location::Column::LastModified,
+            ],
+            gone: None,
+            visible: Condition::all(),
+        };
+        found.extend(live(db, source, since, &after, limit).await?);
+    }
+    if wanted(ChangeEntity::Hub) {
+        let source = Source::<hub::Entity> {
+            entity: ChangeEntity::Hub,
+            columns: [hub::Column::Id, hub::Column::Version, hub::Column::LastModified],
+            gone: None,
+            visible: Condition::all(),
+        };
+        found.extend(live(db, source, since, &after, limit).await?);
+    }
+    if wanted(ChangeEntity::Pathway) {
+        let source = Source::<pathway::Entity> {
+            entity: ChangeEntity::Pathway,
+            columns: [
+                pathway::Column::Id,
+                pathway::Column::Version,
+                pathway::Column::LastModified,
+            ],
+            gone: Some((pathway::Column::Status, PathwayStatus::Archived.as_str())),
+            visible: followed_pathways(pathways),
+        };
+        found.extend(live(db, source, since, &after, limit).await?);
     }
     let tables: Vec<&str> = ChangeEntity::ALL
         .into_iter()

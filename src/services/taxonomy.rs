@@ -92,3 +92,41 @@ pub async fn with_descendants(db: &impl ConnectionTrait, ids: &[String]) -> AppR
     all.sort();
     Ok(all)
 }
+
+/// Whether a term belongs to `taxonomy`, named by the taxonomy's name or id
+/// (as the taxonomy filter of the directory matches them).
+pub fn is_term_of(term: &taxonomy_term::Model, taxonomy: &str) -> bool {
+    term.taxonomy.as_deref() == Some(taxonomy) || term.taxonomy_id.as_deref() == Some(taxonomy)
+}
+
+/// Checks that every id names a term of `taxonomy`: `NOT_FOUND` or
+/// `INVALID` at `field.i` for each one that does not.
+pub async fn check_terms_of(
+    db: &impl ConnectionTrait,
+    errors: &mut Vec<crate::services::writes::UserError>,
+    field: &str,
+    ids: &[String],
+    taxonomy: &str,
+) -> AppResult<()> {
+    use crate::services::writes::UserError;
+    if ids.is_empty() {
+        return Ok(());
+    }
+    let found = taxonomy_term::Entity::find()
+        .filter(taxonomy_term::Column::Id.is_in(ids.to_vec()))
+        .all(db)
+        .await?;
+    for (i, id) in ids.iter().enumerate() {
+        let index = i.to_string();
+        match found.iter().find(|term| &term.id == id) {
+            None => errors.push(UserError::new(&[field, &index], "NOT_FOUND", "no such taxonomy term")),
+            Some(term) if !is_term_of(term, taxonomy) => errors.push(UserError::new(
+                &[field, &index],
+                "INVALID",
+                format!("not a term of the {taxonomy} taxonomy"),
+            )),
+            Some(_) => {}
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,902 @@
+//! The GraphQL face of referral pathways: `Pathway`, `PathwayStep`,
+//! `pathways`, `pathway`, `pathwayReviewList`, `pathwayActivity` and the
+//! pathway mutations.
+//!
+//! Published pathways are public; drafts and archived ones are for their
+//! owner and admins, wherever they are reached (`pathway(id:)`,
+//! `node(id:)`, the change feed). Activity counts are for the HSCP of the
+//! area and admins (`PathwayReports`). Writes need `pathways:write` (or
+//! `pathways:activity` to record counts) and are checked against the
+//! pathway as stored (`partners::access`).
+
+use async_graphql::{Context, Enum, Guard, ID, InputObject, MaybeUndefined, Object, SimpleObject};
+use chrono::{DateTime, Utc};
+use entity::{pathway, pathway_step};
+
+use super::connection::PageInfo;
+use super::directory::{Location, Organization, Service, TaxonomyTerm, db, load, load_many};
+use super::errors::GqlResult;
+use super::guards::{Scope, caller, viewer};
+use super::ids::{self, Kind};
+use super::loaders::{
+    AreasOfPathway, AudienceOfPathway, EntriesOfPathway, Loaders, LocationById, OrganizationById, PartnerById,
+    PathwayById, PathwayNeedsReview, ServiceById, StepsOfPathway, TermById, prefetch_pathways,
+};
+use super::partners::Partner;
+use super::scalars::Date;
+use super::writes::{UserError, begin_write, patch};
+use crate::error::AppError;
+use crate::page::PageRequest;
+use crate::partners::access::{self, PathwayVisibility};
+use crate::partners::audit::{self, RequestId};
+use crate::partners::kind::{PATHWAYS_ACTIVITY, PATHWAYS_WRITE};
+use crate::pathways::PathwayStatus;
+use crate::pathways::activity::{self, NewActivity};
+use crate::pathways::reads;
+use crate::pathways::writes::{self as domain, NewPathway, PathwayEdit, StepFields};
+
+/// Where a pathway is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+#[graphql(name = "PathwayStatus", remote = "crate::pathways::PathwayStatus")]
+pub enum PathwayStatusValue {
+    /// Being written: only its owner and admins see it.
+    Draft,
+    /// Public.
+    Published,
+    /// Withdrawn: only its owner and admins see it; it can be published again.
+    Archived,
+}
+
+/// How a person gets to a step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+#[graphql(name = "ReferralMethod", remote = "crate::pathways::ReferralMethod")]
+pub enum ReferralMethodValue {
+    /// The person gets in touch themselves.
+    SelfReferral,
+    /// Someone (a librarian, a youth worker) points the person to it.
+    Signposting,
+    /// A professional (GP, social worker, teacher) refers the person.
+    ProfessionalReferral,
+    /// Referred through an electronic referral system.
+    EReferral,
+}
+
+/// The period activity is summed over.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+#[graphql(name = "Bucket", remote = "crate::pathways::Bucket")]
+pub enum BucketValue {
+    /// Calendar days.
+    Day,
+    /// ISO weeks, starting on Monday.
+    Week,
+    /// Calendar months.
+    Month,
+}
+
+fn is_published(row: &pathway::Model) -> bool {
+    row.status == PathwayStatus::Published.as_str()
+}
+
+/// Records that the caller may not see a pathway, at the field being
+/// resolved, and answers null: the same whether or not it exists.
+fn refuse_pathway(ctx: &Context<'_>) -> Option<Pathway> {
+    let error = async_graphql::Error::from(AppError::Forbidden(
+        "draft and archived pathways are for their owner and admins".into(),
+    ));
+    ctx.add_error(ctx.set_error_path(error.into_server_error(ctx.item.pos)));
+    None
+}
+
+/// A pathway by raw id as the caller may see it: null with FORBIDDEN for a
+/// draft or archived pathway of someone else.
+pub(crate) async fn pathway_node(ctx: &Context<'_>, raw: String) -> GqlResult<Option<Pathway>> {
+    let Some(row) = load(ctx, PathwayById(raw)).await? else {
+        return Ok(None);
+    };
+    if PathwayVisibility::of(viewer(ctx)).sees(&row.owner_partner_id, is_published(&row)) {
+        Ok(Some(Pathway(row)))
+    } else {
+        Ok(refuse_pathway(ctx))
+    }
+}
+
+/// The caller may read a pathway's activity: the HSCP of one of its areas
+/// (`reports:read`) or an admin.
+pub struct PathwayReports<'a>(pub &'a str);
+
+impl Guard for PathwayReports<'_> {
+    async fn check(&self, ctx: &Context<'_>) -> GqlResult<()> {
+        let areas = load_many(ctx, AreasOfPathway(self.0.to_owned())).await?;
+        if access::may_read_pathway_activity(viewer(ctx), &areas) {
+            Ok(())
+        } else if viewer(ctx).is_none() {
+            Err(AppError::Unauthenticated.into())
+        } else {
+            Err(
+                AppError::Forbidden("pathway activity is for the HSCP of the area (reports:read) and admins".into())
+                    .into(),
+            )
+        }
+    }
+}
+
+// ---- Pathway ----------------------------------------------------------------
+
+/// A referral pathway: a published, ordered route from where people come
+/// in (a library, a school library, a youth group) to the services that help.
+#[derive(Debug, Clone)]
+pub struct Pathway(pub pathway::Model);
+
+/// A referral pathway: a published, ordered route from where people come
+/// in (a library, a school library, a youth group) to the services that help.
+#[Object]
+impl Pathway {
+    /// Opaque global id.
+    pub async fn id(&self) -> ID {
+        ids::encode(Kind::Pathway, &self.0.id)
+    }
+    /// Name, e.g. "Young people's mental wellbeing: from the library to support".
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+    /// What the pathway is for and how it works.
+    async fn description(&self) -> Option<&str> {
+        self.0.description.as_deref()
+    }
+    /// Draft, published or archived.
+    async fn status(&self) -> GqlResult<PathwayStatusValue> {
+        Ok(domain::status_of(&self.0)?.into())
+    }
+    /// Who it is for: terms of the `audience` taxonomy (children, young people, older people, carers...).
+    async fn audience(&self, ctx: &Context<'_>) -> GqlResult<Vec<TaxonomyTerm>> {
+        let ids = load_many(ctx, AudienceOfPathway(self.0.id.clone())).await?;
+        let found = ctx
+            .data::<Loaders>()?
+            .load_many(ids.iter().cloned().map(TermById))
+            .await?;
+        Ok(ids
+            .into_iter()
+            .filter_map(|id| found.get(&TermById(id)).cloned().map(TaxonomyTerm))
+            .collect())
+    }
+    /// Council areas (GSS codes) the pathway serves.
+    async fn area_codes(&self, ctx: &Context<'_>) -> GqlResult<Vec<String>> {
+        load_many(ctx, AreasOfPathway(self.0.id.clone())).await
+    }
+    /// Where people usually enter (e.g. a library).
+    async fn entry_locations(&self, ctx: &Context<'_>) -> GqlResult<Vec<Location>> {
+        let ids = load_many(ctx, EntriesOfPathway(self.0.id.clone())).await?;
+        let found = ctx
+            .data::<Loaders>()?
+            .load_many(ids.iter().cloned().map(LocationById))
+            .await?;
+        Ok(ids
+            .into_iter()
+            .filter_map(|id| found.get(&LocationById(id)).cloned().map(Location))
+            .collect())
+    }
+    /// The steps, in order.
+    async fn steps(&self, ctx: &Context<'_>) -> GqlResult<Vec<PathwayStep>> {
+        Ok(load_many(ctx, StepsOfPathway(self.0.id.clone()))
+            .await?
+            .into_iter()
+            .map(PathwayStep)
+            .collect())
+    }
+    /// A step points at a service that is no longer active (inactive or
+    /// defunct), or at a record that no longer exists: the owner should
+    /// review the pathway (it is on the owner's `pathwayReviewList`).
+    async fn needs_review(&self, ctx: &Context<'_>) -> GqlResult<bool> {
+        Ok(load(ctx, PathwayNeedsReview(self.0.id.clone())).await?.unwrap_or(false))
+    }
+    /// The partner that curates the pathway (usually the HSCP of the area):
+    /// its name, kind and areas are public here.
+    async fn owner(&self, ctx: &Context<'_>) -> GqlResult<Partner> {
+        load(ctx, PartnerById(self.0.owner_partner_id.clone()))
+            .await?
+            .map(Partner)
+            .ok_or_else(|| AppError::Internal(format!("pathway {} has no owner", self.0.id)).into())
+    }
+    /// When its owner last confirmed it is right: on publishing, and on
+    /// every edit of the published pathway.
+    async fn reviewed_at(&self) -> Option<DateTime<Utc>> {
+        self.0.reviewed_at
+    }
+    /// When the pathway was created.
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+    /// When the pathway last changed.
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.0.last_modified
+    }
+    /// Goes up by one with every change; pass it as `expectedVersion`.
+    async fn version(&self) -> i32 {
+        self.0.version
+    }
+    /// Referrals made along the pathway (counts only), as `pathwayActivity`
+    /// gives them. For the HSCP of one of its areas (`reports:read`) and
+    /// admins; anyone else gets null and a FORBIDDEN error.
+    #[graphql(guard = "PathwayReports(&self.0.id)")]
+    async fn activity(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "First day, inclusive.")] from: Date,
+        #[graphql(desc = "Last day, inclusive; at most three years after `from`.")] to: Date,
+        #[graphql(default_with = "BucketValue::Week", desc = "The period counts are summed over.")] bucket: BucketValue,
+    ) -> GqlResult<Option<Vec<PathwayActivityBucket>>> {
+        Ok(Some(activity_of(ctx, &self.0.id, from, to, bucket).await?))
+    }
+}
+
+async fn activity_of(
+    ctx: &Context<'_>,
+    pathway_id: &str,
+    from: Date,
+    to: Date,
+    bucket: BucketValue,
+) -> GqlResult<Vec<PathwayActivityBucket>> {
+    let totals = activity::totals(db(ctx)?, pathway_id, from.0, to.0, bucket.into()).await?;
+    Ok(totals
+        .into_iter()
+        .map(|t| PathwayActivityBucket {
+            start: Date(t.start),
+            step_id: t.step_id.map(ID),
+            referrals: i32::try_from(t.referrals).unwrap_or(i32::MAX),
+        })
+        .collect())
+}
+
+/// One step of a pathway: how a person gets there and where it leads.
+#[derive(Debug, Clone)]
+pub struct PathwayStep(pub pathway_step::Model);
+
+/// One step of a pathway: how a person gets there and where it leads.
+#[Object]
+impl PathwayStep {
+    /// Id of the step; pass it back in `setPathwaySteps` to keep the step
+    /// (and its activity counts) when reordering.
+    async fn id(&self) -> ID {
+        ID(self.0.id.clone())
+    }
+    /// 1-based place in the pathway.
+    async fn position(&self) -> i32 {
+        self.0.position
+    }
+    /// What happens at this step, e.g. "Talk to library staff".
+    async fn title(&self) -> &str {
+        &self.0.title
+    }
+    /// More about the step.
+    async fn description(&self) -> Option<&str> {
+        self.0.description.as_deref()
+    }
+    /// How a person gets to this step.
+    async fn referral_method(&self) -> GqlResult<ReferralMethodValue> {
+        crate::pathways::ReferralMethod::parse(&self.0.referral_method)
+            .map(Into::into)
+            .ok_or_else(|| AppError::Internal(format!("unknown referral method {:?}", self.0.referral_method)).into())
+    }
+    /// Whether the person needs an appointment.
+    async fn appointment_required(&self) -> bool {
+        self.0.appointment_required
+    }
+    /// Who the step is for, in words.
+    async fn eligibility(&self) -> Option<&str> {
+        self.0.eligibility.as_deref()
+    }
+    /// How to get in touch or be referred.
+    async fn contact_instructions(&self) -> Option<&str> {
+        self.0.contact_instructions.as_deref()
+    }
+    /// The service the step leads to, if it leads to a service.
+    async fn service(&self, ctx: &Context<'_>) -> GqlResult<Option<Service>> {
+        let Some(id) = &self.0.service_id else { return Ok(None) };
+        Ok(load(ctx, ServiceById(id.clone())).await?.map(Service))
+    }
+    /// The organisation the step leads to, if it leads to an organisation.
+    async fn organization(&self, ctx: &Context<'_>) -> GqlResult<Option<Organization>> {
+        let Some(id) = &self.0.organization_id else {
+            return Ok(None);
+        };
+        Ok(load(ctx, OrganizationById(id.clone())).await?.map(Organization))
+    }
+    /// The place the step leads to, if it leads to a place.
+    async fn location(&self, ctx: &Context<'_>) -> GqlResult<Option<Location>> {
+        let Some(id) = &self.0.location_id else { return Ok(None) };
+        Ok(load(ctx, LocationById(id.clone())).await?.map(Location))
+    }
+    /// The web page the step leads to (e.g. an online resource), if any.
+    async fn url(&self) -> Option<&str> {
+        self.0.url.as_deref()
+    }
+}
+
+/// Referrals along a pathway in one period.
+#[derive(Debug, Clone, SimpleObject)]
+pub struct PathwayActivityBucket {
+    /// First day of the period.
+    pub start: Date,
+    /// The step the count is for; null for counts given for the pathway as a whole.
+    pub step_id: Option<ID>,
+    /// Referrals made.
+    pub referrals: i32,
+}
+
+// ---- finding pathways -----------------------------------------------------------
+
+/// Which pathways to find. Every filter given must hold (AND); a caller
+/// only ever finds the pathways it may see.
+#[derive(Debug, Default, InputObject)]
+pub struct PathwayFilter {
+    /// Serving any of these council areas (GSS codes).
+    pub area_codes: Option<Vec<String>>,
+    /// For any of these audiences (`audience` terms), or a narrower one.
+    pub audience_term_ids: Option<Vec<ID>>,
+    /// Entered at this location (e.g. a library).
+    pub from_location_id: Option<ID>,
+    /// With a step at this service.
+    pub service_id: Option<ID>,
+    /// Words in the name, the description or a step.
+    pub text: Option<String>,
+    /// With any of these statuses (drafts and archived: only your own).
+    pub status: Option<Vec<PathwayStatusValue>>,
+    /// Needing review (true) or not (false).
+    pub needs_review: Option<bool>,
+}
+
+impl PathwayFilter {
+    fn into_domain(self) -> GqlResult<reads::PathwayFilter> {
+        let audience_term_ids = match &self.audience_term_ids {
+            Some(ids) => Some(ids::decode_list(ids, Kind::TaxonomyTerm, "audienceTermIds")?),
+            None => None,
+        };
+        let from_location_id = match &self.from_location_id {
+            Some(id) => Some(ids::decode(id, Kind::Location, &["filter", "fromLocationId"])?),
+            None => None,
+        };
+        let service_id = match &self.service_id {
+            Some(id) => Some(ids::decode(id, Kind::Service, &["filter", "serviceId"])?),
+            None => None,
+        };
+        if self.text.as_ref().is_some_and(|t| t.chars().count() > 200) {
+            return Err(AppError::bad_input(&["filter", "text"], "at most 200 characters").into());
+        }
+        Ok(reads::PathwayFilter {
+            area_codes: self.area_codes,
+            audience_term_ids,
+            from_location_id,
+            service_id,
+            text: self.text,
+            statuses: self.status.map(|s| s.into_iter().map(Into::into).collect()),
+            needs_review: self.needs_review,
+            owner_partner_id: None,
+        })
+    }
+}
+
+/// A page of pathways (Relay connection).
+#[derive(Debug, Clone, SimpleObject)]
+pub struct PathwayConnection {
+    /// The pathways of this page with their cursors.
+    pub edges: Vec<PathwayEdge>,
+    /// The pathways of this page, without cursors.
+    pub nodes: Vec<Pathway>,
+    /// Paging state.
+    pub page_info: PageInfo,
+    /// Pathways matching the filter across all pages.
+    pub total_count: i32,
+}
+
+/// A pathway in a page.
+#[derive(Debug, Clone, SimpleObject)]
+pub struct PathwayEdge {
+    /// Opaque cursor of this row: pass it as `after` to continue after it.
+    pub cursor: String,
+    /// The pathway.
+    pub node: Pathway,
+}
+
+async fn pathway_connection(
+    ctx: &Context<'_>,
+    filter: reads::PathwayFilter,
+    first: Option<i32>,
+    after: Option<String>,
+) -> GqlResult<PathwayConnection> {
+    let request = PageRequest::new(first, after.as_deref())?;
+    let visibility = PathwayVisibility::of(viewer(ctx));
+    let found = reads::find_pathways(db(ctx)?, &filter, &visibility, &request).await?;
+    let look = ctx.look_ahead();
+    let selection = [look.field("nodes"), look.field("edges").field("node")];
+    prefetch_pathways(ctx.data::<Loaders>()?, &selection, &found.page.rows).await?;
+    let edges: Vec<PathwayEdge> = found
+        .page
+        .rows
+        .iter()
+        .map(|row| PathwayEdge {
+            cursor: reads::cursor(row).encode(),
+            node: Pathway(row.clone()),
+        })
+        .collect();
+    let page_info = PageInfo {
+        has_next_page: found.page.has_next_page,
+        has_previous_page: found.page.has_previous_page,
+        start_cursor: edges.first().map(|e| e.cursor.clone()),
+        end_cursor: edges.last().map(|e| e.cursor.clone()),
+    };
+    Ok(PathwayConnection {
+        nodes: edges.iter().map(|e| e.node.clone()).collect(),
+        edges,
+        page_info,
+        total_count: i32::try_from(found.total).unwrap_or(i32::MAX),
+    })
+}
+
+/// Reads of pathways.
+#[derive(Default)]
+pub struct PathwayQuery;
+
+/// Reads of pathways.
+#[Object]
+impl PathwayQuery {
+    /// Pathways by name. Anonymous callers find published pathways only;
+    /// partners also their own drafts and archived ones; admins all.
+    #[graphql(complexity = "first.unwrap_or(20).clamp(1, 100) as usize * child_complexity")]
+    async fn pathways(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<PathwayFilter>,
+        #[graphql(desc = "Page size, 1 to 100 (default 20).")] first: Option<i32>,
+        #[graphql(desc = "Cursor of the last pathway of the previous page.")] after: Option<String>,
+    ) -> GqlResult<PathwayConnection> {
+        let filter = filter.unwrap_or_default().into_domain()?;
+        pathway_connection(ctx, filter, first, after).await
+    }
+
+    /// One pathway by id (global or raw); null when there is none, and null
+    /// with a FORBIDDEN error for someone else's draft or archived pathway.
+    async fn pathway(&self, ctx: &Context<'_>, id: ID) -> GqlResult<Option<Pathway>> {
+        let raw = ids::decode(&id, Kind::Pathway, &["id"])?;
+        pathway_node(ctx, raw).await
+    }
+
+    /// The caller's pathways that need review (a step's service has ended
+    /// or a target is gone), by name; admins see every one. Needs the
+    /// `pathways:write` scope.
+    #[graphql(
+        guard = "Scope(PATHWAYS_WRITE)",
+        complexity = "first.unwrap_or(20).clamp(1, 100) as usize * child_complexity"
+    )]
+    async fn pathway_review_list(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Page size, 1 to 100 (default 20).")] first: Option<i32>,
+        #[graphql(desc = "Cursor of the last pathway of the previous page.")] after: Option<String>,
+    ) -> GqlResult<PathwayConnection> {
+        let viewer = caller(ctx)?;
+        let filter = reads::PathwayFilter {
+            needs_review: Some(true),
+            owner_partner_id: (!viewer.is_admin()).then(|| viewer.partner.id.clone()),
+            ..reads::PathwayFilter::default()
+        };
+        pathway_connection(ctx, filter, first, after).await
+    }
+
+    /// Aggregate activity along a pathway (counts only; no personal data exists). HSCP of the pathway's area, or admin.
+    async fn pathway_activity(
+        &self,
+        ctx: &Context<'_>,
+        pathway_id: ID,
+        #[graphql(desc = "First day, inclusive.")] from: Date,
+        #[graphql(desc = "Last day, inclusive; at most three years after `from`.")] to: Date,
+        #[graphql(default_with = "BucketValue::Week", desc = "The period counts are summed over.")] bucket: BucketValue,
+    ) -> GqlResult<Vec<PathwayActivityBucket>> {
+        let raw = ids::decode(&pathway_id, Kind::Pathway, &["pathwayId"])?;
+        let Some(row) = load(ctx, PathwayById(raw)).await? else {
+            return Err(AppError::NotFound("no such pathway".into()).into());
+        };
+        PathwayReports(&row.id).check(ctx).await?;
+        activity_of(ctx, &row.id, from, to, bucket).await
+    }
+}
+
+// ---- writes -------------------------------------------------------------------
+
+/// One step of a pathway. Give exactly one target: `serviceId`,
+/// `organizationId`, `locationId` or `url`.
+#[derive(Debug, InputObject)]
+pub struct PathwayStepInput {
+    /// An existing step of the same pathway to keep (with its activity
+    /// counts) in this place; omit for a new step.
+    pub id: Option<ID>,
+    /// What happens at this step, 1 to 200 characters.
+    pub title: String,
+    /// More about the step.
+    pub description: Option<String>,
+    /// How a person gets to this step.
+    pub referral_method: ReferralMethodValue,
+    /// Whether the person needs an appointment (default false).
+    pub appointment_required: Option<bool>,
+    /// Who the step is for, in words.
+    pub eligibility: Option<String>,
+    /// How to get in touch or be referred.
+    pub contact_instructions: Option<String>,
+    /// Target: a service.
+    pub service_id: Option<ID>,
+    /// Target: an organisation.
+    pub organization_id: Option<ID>,
+    /// Target: a place.
+    pub location_id: Option<ID>,
+    /// Target: a web page (absolute http or https URL).
+    pub url: Option<String>,
+}
+
+fn step_fields(steps: Vec<PathwayStepInput>) -> GqlResult<Vec<StepFields>> {
+    steps
+        .into_iter()
+        .enumerate()
+        .map(|(i, step)| {
+            let index = i.to_string();
+            let decode = |id: &Option<ID>, kind: Kind, field: &str| -> GqlResult<Option<String>> {
+                Ok(match id {
+                    Some(id) => Some(ids::decode(id, kind, &["input", "steps", &index, field])?),
+                    None => None,
+                })
+            };
+            Ok(StepFields {
+                id: step.id.map(|id| id.0),
+                title: step.title,
+                description: step.description,
+                referral_method: step.referral_method.into(),
+                appointment_required: step.appointment_required.unwrap_or(false),
+                eligibility: step.eligibility,
+                contact_instructions: step.contact_instructions,
+                service_id: decode(&step.service_id, Kind::Service, "serviceId")?,
+                organization_id: decode(&step.organization_id, Kind::Organization, "organizationId")?,
+                location_id: decode(&step.location_id, Kind::Location, "locationId")?,
+                url: step.url,
+            })
+        })
+        .collect()
+}
+
+fn decode_locations(ids: &Option<Vec<ID>>) -> GqlResult<Option<Vec<String>>> {
+    Ok(match ids {
+        Some(list) => Some(ids::decode_list(list, Kind::Location, "entryLocationIds")?),
+        None => None,
+    })
+}
+
+fn decode_audience(ids: &Option<Vec<ID>>) -> GqlResult<Option<Vec<String>>> {
+    Ok(match ids {
+        Some(list) => Some(ids::decode_list(list, Kind::TaxonomyTerm, "audienceTermIds")?),
+        None => None,
+    })
+}
+
+/// A new pathway; it starts as a draft.
+#[derive(Debug, InputObject)]
+pub struct CreatePathwayInput {
+    /// Name, 1 to 200 characters.
+    pub name: String,
+    /// What the pathway is for and how it works.
+    pub description: Option<String>,
+    /// Council areas (GSS codes) it serves: all of them yours (admins: any).
+    pub area_codes: Vec<String>,
+    /// Who it is for (`audience` terms).
+    pub audience_term_ids: Option<Vec<ID>>,
+    /// Where people usually enter (e.g. a library).
+    pub entry_location_ids: Option<Vec<ID>>,
+    /// The steps, in order.
+    pub steps: Option<Vec<PathwayStepInput>>,
+}
+
+/// Changes to a pathway's own fields; omitted fields stay, a null
+/// description clears it. Steps change with `setPathwaySteps`.
+#[derive(Debug, InputObject)]
+pub struct UpdatePathwayInput {
+    /// The pathway.
+    pub id: ID,
+    /// New name.
+    pub name: Option<String>,
+    /// New description; null clears it.
+    pub description: MaybeUndefined<String>,
+    /// New council areas: all of them yours (admins: any).
+    pub area_codes: Option<Vec<String>>,
+    /// New audience (replaces the list).
+    pub audience_term_ids: Option<Vec<ID>>,
+    /// New entry locations (replaces the list).
+    pub entry_location_ids: Option<Vec<ID>>,
+    /// The version the change is based on; a stale one is a CONFLICT.
+    pub expected_version: Option<i32>,
+}
+
+/// All the steps of a pathway, replacing the ones it has.
+#[derive(Debug, InputObject)]
+pub struct SetPathwayStepsInput {
+    /// The pathway.
+    pub id: ID,
+    /// The steps, in order. Pass a step's `id` to keep it.
+    pub steps: Vec<PathwayStepInput>,
+    /// The version the change is based on; a stale one is a CONFLICT.
+    pub expected_version: Option<i32>,
+}
+
+/// A pathway to publish or archive.
+#[derive(Debug, InputObject)]
+pub struct PathwayTransitionInput {
+    /// The pathway.
+    pub id: ID,
+    /// The version the change is based on; a stale one is a CONFLICT.
+    pub expected_version: Option<i32>,
+}
+
+/// A count of referrals made along a pathway, or one of its steps, on a
+/// date. Counts only: there is nowhere to put anything about a person.
+#[derive(Debug, InputObject)]
+pub struct RecordPathwayActivityInput {
+    /// The pathway (published, or archived for late counts).
+    pub pathway_id: ID,
+    /// The step, when the count is for one step.
+    pub step_id: Option<ID>,
+    /// The day the referrals were made; not in the future, at most two years back.
+    pub date: Date,
+    /// How many, 1 to 10,000; counts add up.
+    pub referrals: i32,
+}
+
+/// The result of a pathway write.
+#[derive(SimpleObject)]
+pub struct PathwayPayload {
+    /// The pathway as written; null when the input was refused.
+    pub pathway: Option<Pathway>,
+    /// Why the input was refused; empty on success.
+    pub user_errors: Vec<UserError>,
+}
+
+impl PathwayPayload {
+    fn refused(errors: Vec<crate::services::writes::UserError>) -> PathwayPayload {
+        PathwayPayload {
+            pathway: None,
+            user_errors: errors.into_iter().map(Into::into).collect(),
+        }
+    }
+}
+
+/// The result of `recordPathwayActivity`.
+#[derive(SimpleObject)]
+pub struct RecordPathwayActivityPayload {
+    /// Whether the count was added.
+    pub ok: bool,
+    /// Why the input was refused; empty on success.
+    pub user_errors: Vec<UserError>,
+}
+
+/// Reads the pathway a write is about, in the write's transaction, and
+/// checks that the caller curates it.
+async fn curated(ctx: &Context<'_>, txn: &sea_orm::DatabaseTransaction, id: &ID) -> GqlResult<pathway::Model> {
+    let viewer = caller(ctx)?;
+    let raw = ids::decode(id, Kind::Pathway, &["input", "id"])?;
+    let existing = domain::find_pathway(txn, &raw)
+        .await?
+        .ok_or_else(|| AppError::NotFound("no such pathway".into()))?;
+    let areas = domain::area_codes_of(txn, &existing.id).await?;
+    if !access::may_curate_pathway(viewer, &existing.owner_partner_id, &areas) {
+        return Err(
+            AppError::Forbidden("a pathway is curated by its owner (the HSCP of its areas) and admins".into()).into(),
+        );
+    }
+    Ok(existing)
+}
+
+/// Checks that the caller may serve every one of `area_codes`.
+fn must_cover(ctx: &Context<'_>, area_codes: &[String]) -> GqlResult<()> {
+    let viewer = caller(ctx)?;
+    if access::covers_areas(viewer, area_codes) {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden("an HSCP curates pathways of its own council areas only".into()).into())
+    }
+}
+
+/// Writes the audit row and commits.
+async fn finish(
+    ctx: &Context<'_>,
+    txn: sea_orm::DatabaseTransaction,
+    action: &str,
+    entity_id: &str,
+    fields: &[&str],
+) -> GqlResult<()> {
+    let viewer = caller(ctx)?;
+    let request_id = ctx.data_opt::<RequestId>();
+    audit::record(&txn, Some(viewer), action, "pathway", entity_id, fields, request_id).await?;
+    txn.commit().await.map_err(AppError::from)?;
+    Ok(())
+}
+
+fn normalised_areas(codes: Vec<String>) -> Vec<String> {
+    codes.into_iter().map(|c| c.trim().to_uppercase()).collect()
+}
+
+/// Writes on pathways.
+#[derive(Default)]
+pub struct PathwayWrites;
+
+/// Writes on pathways.
+#[Object]
+impl PathwayWrites {
+    /// Creates a draft pathway in the caller's council areas (admins: any),
+    /// owned by the caller. Needs the `pathways:write` scope.
+    #[graphql(guard = "Scope(PATHWAYS_WRITE)")]
+    async fn create_pathway(&self, ctx: &Context<'_>, input: CreatePathwayInput) -> GqlResult<PathwayPayload> {
+        let viewer = caller(ctx)?;
+        let new = NewPathway {
+            name: input.name,
+            description: input.description,
+            area_codes: normalised_areas(input.area_codes),
+            audience_term_ids: decode_audience(&input.audience_term_ids)?.unwrap_or_default(),
+            entry_location_ids: decode_locations(&input.entry_location_ids)?.unwrap_or_default(),
+            steps: step_fields(input.steps.unwrap_or_default())?,
+        };
+        must_cover(ctx, &new.area_codes)?;
+        let txn = begin_write(db(ctx)?).await?;
+        let row = match domain::create_pathway(&txn, &new, &viewer.partner.id, Utc::now()).await? {
+            Ok(row) => row,
+            Err(errors) => return Ok(PathwayPayload::refused(errors)),
+        };
+        let mut fields = vec!["name", "areaCodes"];
+        fields.extend(new.description.as_ref().map(|_| "description"));
+        fields.extend(input.audience_term_ids.as_ref().map(|_| "audienceTermIds"));
+        fields.extend(input.entry_location_ids.as_ref().map(|_| "entryLocationIds"));
+        fields.extend((!new.steps.is_empty()).then_some("steps"));
+        finish(ctx, txn, "pathway.create", &row.id, &fields).await?;
+        Ok(PathwayPayload {
+            pathway: Some(Pathway(row)),
+            user_errors: Vec::new(),
+        })
+    }
+
+    /// Changes a pathway's name, description, areas, audience or entry
+    /// locations. For its owner (in its areas) and admins; needs the
+    /// `pathways:write` scope.
+    #[graphql(guard = "Scope(PATHWAYS_WRITE)")]
+    async fn update_pathway(&self, ctx: &Context<'_>, input: UpdatePathwayInput) -> GqlResult<PathwayPayload> {
+        let mut cleared = Vec::new();
+        let description = match input.description {
+            MaybeUndefined::Undefined => None,
+            other => Some(patch(other, "description", &mut cleared)),
+        };
+        let edit = PathwayEdit {
+            name: input.name,
+            description,
+            area_codes: input.area_codes.map(normalised_areas),
+            audience_term_ids: decode_audience(&input.audience_term_ids)?,
+            entry_location_ids: decode_locations(&input.entry_location_ids)?,
+        };
+        if let Some(codes) = &edit.area_codes {
+            must_cover(ctx, codes)?;
+        }
+        let txn = begin_write(db(ctx)?).await?;
+        let existing = curated(ctx, &txn, &input.id).await?;
+        let row = match domain::update_pathway(&txn, existing, &edit, input.expected_version, Utc::now()).await? {
+            Ok(row) => row,
+            Err(errors) => return Ok(PathwayPayload::refused(errors)),
+        };
+        finish(ctx, txn, "pathway.update", &row.id, &edit.given()).await?;
+        Ok(PathwayPayload {
+            pathway: Some(Pathway(row)),
+            user_errors: Vec::new(),
+        })
+    }
+
+    /// Replaces the ordered steps of a pathway in one go.
+    #[graphql(guard = "Scope(PATHWAYS_WRITE)")]
+    async fn set_pathway_steps(&self, ctx: &Context<'_>, input: SetPathwayStepsInput) -> GqlResult<PathwayPayload> {
+        let steps = step_fields(input.steps)?;
+        let txn = begin_write(db(ctx)?).await?;
+        let existing = curated(ctx, &txn, &input.id).await?;
+        let row = match domain::set_steps(&txn, existing, &steps, input.expected_version, Utc::now()).await? {
+            Ok(row) => row,
+            Err(errors) => return Ok(PathwayPayload::refused(errors)),
+        };
+        finish(ctx, txn, "pathway.set_steps", &row.id, &["steps"]).await?;
+        Ok(PathwayPayload {
+            pathway: Some(Pathway(row)),
+            user_errors: Vec::new(),
+        })
+    }
+
+    /// Publishes a draft or archived pathway. It needs at least one step,
+    /// every step's target must exist and every service must be running;
+    /// problems name the pathway's steps (`steps.<index>.<field>`).
+    #[graphql(guard = "Scope(PATHWAYS_WRITE)")]
+    async fn publish_pathway(&self, ctx: &Context<'_>, input: PathwayTransitionInput) -> GqlResult<PathwayPayload> {
+        let txn = begin_write(db(ctx)?).await?;
+        let existing = curated(ctx, &txn, &input.id).await?;
+        let row = match domain::publish(&txn, existing, input.expected_version, Utc::now()).await? {
+            Ok(row) => row,
+            Err(errors) => return Ok(PathwayPayload::refused(errors)),
+        };
+        finish(ctx, txn, "pathway.publish", &row.id, &[]).await?;
+        Ok(PathwayPayload {
+            pathway: Some(Pathway(row)),
+            user_errors: Vec::new(),
+        })
+    }
+
+    /// Archives a pathway: it leaves public view (the change feed reports
+    /// it as deleted) and can be published again.
+    #[graphql(guard = "Scope(PATHWAYS_WRITE)")]
+    async fn archive_pathway(&self, ctx: &Context<'_>, input: PathwayTransitionInput) -> GqlResult<PathwayPayload> {
+        let txn = begin_write(db(ctx)?).await?;
+        let existing = curated(ctx, &txn, &input.id).await?;
+        let row = match domain::archive(&txn, existing, input.expected_version, Utc::now()).await? {
+            Ok(row) => row,
+            Err(errors) => return Ok(PathwayPayload::refused(errors)),
+        };
+        finish(ctx, txn, "pathway.archive", &row.id, &[]).await?;
+        Ok(PathwayPayload {
+            pathway: Some(Pathway(row)),
+            user_errors: Vec::new(),
+        })
+    }
+
+    /// Adds a count of referrals made along a pathway (or one of its steps)
+    /// on a date. For libraries, third-sector bodies and HSCPs working in
+    /// one of the pathway's areas, with the `pathways:activity` scope.
+    #[graphql(guard = "Scope(PATHWAYS_ACTIVITY)")]
+    async fn record_pathway_activity(
+        &self,
+        ctx: &Context<'_>,
+        input: RecordPathwayActivityInput,
+    ) -> GqlResult<RecordPathwayActivityPayload> {
+        let viewer = caller(ctx)?;
+        let raw = ids::decode(&input.pathway_id, Kind::Pathway, &["input", "pathwayId"])?;
+        let new = NewActivity {
+            step_id: input.step_id.map(|id| id.0),
+            date: input.date.0,
+            referrals: input.referrals,
+        };
+        let txn = begin_write(db(ctx)?).await?;
+        let pathway = domain::find_pathway(&txn, &raw)
+            .await?
+            .filter(|row| PathwayVisibility::of(Some(viewer)).sees(&row.owner_partner_id, is_published(row)))
+            .ok_or_else(|| AppError::NotFound("no such pathway".into()))?;
+        let areas = domain::area_codes_of(&txn, &pathway.id).await?;
+        let partner_areas = crate::partners::working_areas(&txn, viewer).await?;
+        if !access::may_record_pathway_activity(viewer, &partner_areas, &areas) {
+            return Err(
+                AppError::Forbidden("activity is recorded by partners working in the pathway's areas".into()).into(),
+            );
+        }
+        let now = Utc::now();
+        let today = now.with_timezone(&chrono_tz::Europe::London).date_naive();
+        let row = match activity::record(&txn, &pathway, &new, &viewer.partner.id, today, now).await? {
+            Ok(row) => row,
+            Err(errors) => {
+                return Ok(RecordPathwayActivityPayload {
+                    ok: false,
+                    user_errors: errors.into_iter().map(Into::into).collect(),
+                });
+            }
+        };
+        let mut fields = vec!["pathwayId", "date", "referrals"];
+        fields.extend(row.step_id.as_ref().map(|_| "stepId"));
+        let request_id = ctx.data_opt::<RequestId>();
+        audit::record(
+            &txn,
+            Some(viewer),
+            "pathway.record_activity",
+            "pathway",
+            &pathway.id,
+            &fields,
+            request_id,
+        )
+        .await?;
+        txn.commit().await.map_err(AppError::from)?;
+        Ok(RecordPathwayActivityPayload {
+            ok: true,
+            user_errors: Vec::new(),
+        })
+    }
+}
