@@ -541,76 +541,99 @@ impl Loader<PartnerById> for DirectoryLoader {
 }
 
 /// Loads, one batch per relation, what the query selects of `pathways`
-/// under `selection`, so the statements per page stay fixed.
+/// under `selection`, so the statements per page stay fixed: first the
+/// pathways' own parts, then, in one batch per table, the rows they name
+/// (one load of locations for entry points and step targets together, so
+/// two batches can never form or not by timing).
 pub async fn prefetch_pathways(
     loaders: &Loaders,
     selection: &[async_graphql::Lookahead<'_>],
     pathways: &[pathway::Model],
 ) -> async_graphql::Result<()> {
+    use std::collections::HashSet;
     let selects = |field: &str| selection.iter().any(|s| s.field(field).exists());
+    let step_selection: Vec<_> = selection.iter().map(|s| s.field("steps")).collect();
+    let step_selects = |field: &str| step_selection.iter().any(|s| s.field(field).exists());
     let ids = || pathways.iter().map(|p| p.id.clone());
-    let areas = async {
-        if selects("areaCodes") {
-            loaders.load_many(ids().map(AreasOfPathway)).await?;
-        }
-        Ok::<_, async_graphql::Error>(())
-    };
-    let audience = async {
-        if selects("audience") {
-            let held = loaders.load_many(ids().map(AudienceOfPathway)).await?;
-            let terms: std::collections::HashSet<String> = held.into_values().flatten().collect();
-            loaders.load_many(terms.into_iter().map(TermById)).await?;
-        }
-        Ok(())
-    };
-    let entries = async {
-        if selects("entryLocations") {
-            let held = loaders.load_many(ids().map(EntriesOfPathway)).await?;
-            let places: std::collections::HashSet<String> = held.into_values().flatten().collect();
-            loaders.load_many(places.into_iter().map(LocationById)).await?;
-        }
-        Ok(())
-    };
-    let steps = async {
-        if selects("steps") {
-            let held = loaders.load_many(ids().map(StepsOfPathway)).await?;
-            let steps: Vec<pathway_step::Model> = held.into_values().flatten().collect();
-            let service_ids: std::collections::HashSet<String> =
-                steps.iter().filter_map(|s| s.service_id.clone()).collect();
-            let organization_ids: std::collections::HashSet<String> =
-                steps.iter().filter_map(|s| s.organization_id.clone()).collect();
-            let location_ids: std::collections::HashSet<String> =
-                steps.iter().filter_map(|s| s.location_id.clone()).collect();
-            let step_selection: Vec<_> = selection.iter().map(|s| s.field("steps")).collect();
-            let wants = |field: &str| step_selection.iter().any(|s| s.field(field).exists());
-            if wants("service") {
-                loaders.load_many(service_ids.into_iter().map(ServiceById)).await?;
+    let ((), audience, entries, steps, (), ()) = futures_util::try_join!(
+        async {
+            if selects("areaCodes") {
+                loaders.load_many(ids().map(AreasOfPathway)).await?;
             }
-            if wants("organization") {
+            Ok::<_, async_graphql::Error>(())
+        },
+        async {
+            if selects("audience") {
+                return Ok(loaders.load_many(ids().map(AudienceOfPathway)).await?);
+            }
+            Ok(HashMap::new())
+        },
+        async {
+            if selects("entryLocations") {
+                return Ok(loaders.load_many(ids().map(EntriesOfPathway)).await?);
+            }
+            Ok(HashMap::new())
+        },
+        async {
+            if selects("steps") {
+                return Ok(loaders.load_many(ids().map(StepsOfPathway)).await?);
+            }
+            Ok(HashMap::new())
+        },
+        async {
+            if selects("needsReview") {
+                loaders.load_many(ids().map(PathwayNeedsReview)).await?;
+            }
+            Ok(())
+        },
+        async {
+            if selects("owner") {
+                let partners: HashSet<String> = pathways.iter().map(|p| p.owner_partner_id.clone()).collect();
+                loaders.load_many(partners.into_iter().map(PartnerById)).await?;
+            }
+            Ok(())
+        },
+    )?;
+    let steps: Vec<pathway_step::Model> = steps.into_values().flatten().collect();
+    let targets = |pick: fn(&pathway_step::Model) -> &Option<String>, field: &str| -> HashSet<String> {
+        if step_selects(field) {
+            steps.iter().filter_map(|s| pick(s).clone()).collect()
+        } else {
+            HashSet::new()
+        }
+    };
+    let mut places: HashSet<String> = entries.into_values().flatten().collect();
+    places.extend(targets(|s| &s.location_id, "location"));
+    let terms: HashSet<String> = audience.into_values().flatten().collect();
+    let services = targets(|s| &s.service_id, "service");
+    let organizations = targets(|s| &s.organization_id, "organization");
+    futures_util::try_join!(
+        async {
+            if !places.is_empty() {
+                loaders.load_many(places.into_iter().map(LocationById)).await?;
+            }
+            Ok::<_, async_graphql::Error>(())
+        },
+        async {
+            if !terms.is_empty() {
+                loaders.load_many(terms.into_iter().map(TermById)).await?;
+            }
+            Ok(())
+        },
+        async {
+            if !services.is_empty() {
+                loaders.load_many(services.into_iter().map(ServiceById)).await?;
+            }
+            Ok(())
+        },
+        async {
+            if !organizations.is_empty() {
                 loaders
-                    .load_many(organization_ids.into_iter().map(OrganizationById))
+                    .load_many(organizations.into_iter().map(OrganizationById))
                     .await?;
             }
-            if wants("location") {
-                loaders.load_many(location_ids.into_iter().map(LocationById)).await?;
-            }
-        }
-        Ok(())
-    };
-    let review = async {
-        if selects("needsReview") {
-            loaders.load_many(ids().map(PathwayNeedsReview)).await?;
-        }
-        Ok(())
-    };
-    let owners = async {
-        if selects("owner") {
-            let partners: std::collections::HashSet<String> =
-                pathways.iter().map(|p| p.owner_partner_id.clone()).collect();
-            loaders.load_many(partners.into_iter().map(PartnerById)).await?;
-        }
-        Ok(())
-    };
-    futures_util::try_join!(areas, audience, entries, steps, review, owners)?;
+            Ok(())
+        },
+    )?;
     Ok(())
 }

@@ -223,9 +223,15 @@ impl Pathway {
         ctx: &Context<'_>,
         #[graphql(desc = "First day, inclusive.")] from: Date,
         #[graphql(desc = "Last day, inclusive; at most three years after `from`.")] to: Date,
-        #[graphql(default_with = "BucketValue::Week", desc = "The period counts are summed over.")] bucket: BucketValue,
+        #[graphql(
+            default_with = "Some(BucketValue::Week)",
+            desc = "The period counts are summed over."
+        )]
+        bucket: Option<BucketValue>,
     ) -> GqlResult<Option<Vec<PathwayActivityBucket>>> {
-        Ok(Some(activity_of(ctx, &self.0.id, from, to, bucket).await?))
+        Ok(Some(
+            activity_of(ctx, &self.0.id, from, to, bucket.unwrap_or(BucketValue::Week)).await?,
+        ))
     }
 }
 
@@ -489,14 +495,19 @@ impl PathwayQuery {
         pathway_id: ID,
         #[graphql(desc = "First day, inclusive.")] from: Date,
         #[graphql(desc = "Last day, inclusive; at most three years after `from`.")] to: Date,
-        #[graphql(default_with = "BucketValue::Week", desc = "The period counts are summed over.")] bucket: BucketValue,
+        #[graphql(
+            default_with = "Some(BucketValue::Week)",
+            desc = "The period counts are summed over."
+        )]
+        bucket: Option<BucketValue>,
     ) -> GqlResult<Vec<PathwayActivityBucket>> {
         let raw = ids::decode(&pathway_id, Kind::Pathway, &["pathwayId"])?;
         let Some(row) = load(ctx, PathwayById(raw)).await? else {
             return Err(AppError::NotFound("no such pathway".into()).into());
         };
         PathwayReports(&row.id).check(ctx).await?;
-        activity_of(ctx, &row.id, from, to, bucket).await
+        // A null `$bucket` variable means the default, as an omitted one does.
+        activity_of(ctx, &row.id, from, to, bucket.unwrap_or(BucketValue::Week)).await
     }
 }
 

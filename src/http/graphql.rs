@@ -92,6 +92,8 @@ pub(super) fn with_codes(errors: &mut [ServerError]) {
         } else if error.path.is_empty()
             || error.message.starts_with("Invalid value")
             || error.message.starts_with("Failed to parse")
+            // A null variable for a non-null argument (or one with a default).
+            || error.message.starts_with("Expected input type")
         {
             "BAD_USER_INPUT"
         } else {

@@ -36,12 +36,18 @@ on_both! {
     /// A partner syncing a copy sees every record once, then only what changed, deletions included.
     async fn change_feed_lists_creations_updates_and_tombstones(app) {
         let everything = walk(&app, "2000-01-01T00:00:00Z", Value::Null, 97).await;
-        let counts = app.data("{ organizations { totalCount } locations { totalCount } services(filter: { status: [ACTIVE, INACTIVE, DEFUNCT, TEMPORARILY_CLOSED] }) { totalCount } }", json!({})).await;
-        let expected = ["organizations", "locations", "services"].iter().map(|f| counts[f]["totalCount"].as_i64().unwrap()).sum::<i64>();
+        let counts = app.data("{ organizations { totalCount } locations { totalCount } services(filter: { status: [ACTIVE, INACTIVE, DEFUNCT, TEMPORARILY_CLOSED] }) { totalCount } hubs { totalCount } pathways { totalCount } }", json!({})).await;
+        let expected = ["organizations", "locations", "services", "hubs", "pathways"].iter().map(|f| counts[f]["totalCount"].as_i64().unwrap()).sum::<i64>();
         assert_eq!(everything.len() as i64, expected);
         let ids: std::collections::HashSet<&str> = everything.iter().map(|c| c["id"].as_str().unwrap()).collect();
         assert_eq!(ids.len(), everything.len(), "a record came twice");
-        assert!(everything.iter().all(|c| c["kind"] == "CREATED"), "the demo set is all at version 1");
+        // The directory is all at version 1; hubs and pathways come with a history.
+        let directory = ["ORGANIZATION", "SERVICE", "LOCATION"];
+        assert!(
+            everything.iter().filter(|c| directory.contains(&c["entity"].as_str().unwrap())).all(|c| c["kind"] == "CREATED"),
+            "the demo directory is all at version 1"
+        );
+        assert!(everything.iter().any(|c| c["entity"] == "HUB"), "hubs are in the feed");
         let times: Vec<&str> = everything.iter().map(|c| c["at"].as_str().unwrap()).collect();
         assert!(times.windows(2).all(|w| w[0] <= w[1]), "not oldest first");
 

@@ -63,3 +63,55 @@ on_both! {
         assert!(large <= 9, "{large} statements for the dashboard");
     }
 }
+
+/// A page of pathways with everything a partner website shows of them.
+const PATHWAYS: &str = "query($first: Int) { pathways(first: $first) { totalCount nodes {
+    id name status areaCodes needsReview
+    audience { code }
+    entryLocations { id name }
+    owner { name }
+    steps { position title referralMethod url service { id name } organization { id name } location { id name } }
+} } }";
+
+async fn statements_for_pathways(app: &TestApp, first: i64) -> u64 {
+    let before = app.statements();
+    let data = app.data(PATHWAYS, json!({ "first": first })).await;
+    assert_eq!(data["pathways"]["nodes"].as_array().unwrap().len() as i64, first);
+    app.statements() - before
+}
+
+on_both! {
+    /// A page of pathways with their steps' services, organisations and
+    /// places, entry locations, audience and owner: fixed statements.
+    async fn pathway_page_costs_fixed_statements(app) {
+        use hubgraph::graphql::ids::{self, Kind};
+        use hubgraph::partners::PartnerKind;
+        use sea_orm::EntityTrait;
+        let admin = app.add_partner(PartnerKind::Admin, "Operator", None, &[]).await;
+        let token = app.issue_token(&admin, &[]).await.token;
+        let services: Vec<String> = entity::service::Entity::find().all(&app.state.db).await.unwrap().into_iter()
+            .filter(|s| s.status == "active").take(8).map(|s| ids::encode(Kind::Service, &s.id).0).collect();
+        let places: Vec<String> = entity::location::Entity::find().all(&app.state.db).await.unwrap().into_iter()
+            .take(8).map(|l| ids::encode(Kind::Location, &l.id).0).collect();
+        let organization = ids::encode(Kind::Organization, &crate::helpers::demo_library("S12000019")).0;
+        for n in 0..8 {
+            let input = json!({ "name": format!("Pathway {n}"), "areaCodes": ["S12000019"], "entryLocationIds": [places[n]],
+                "steps": [
+                    { "title": "Ask", "referralMethod": "SIGNPOSTING", "locationId": places[(n + 1) % 8] },
+                    { "title": "Read", "referralMethod": "SELF_REFERRAL", "url": "https://example.org/help" },
+                    { "title": "Join", "referralMethod": "SELF_REFERRAL", "serviceId": services[n] },
+                    { "title": "Meet", "referralMethod": "SIGNPOSTING", "organizationId": organization },
+                ] });
+            let created: serde_json::Value = app.graphql_as(&token, "mutation($input: CreatePathwayInput!) { createPathway(input: $input) { pathway { id } } }", json!({ "input": input }))
+                .await.json().await.unwrap();
+            let id = created["data"]["createPathway"]["pathway"]["id"].clone();
+            let published: serde_json::Value = app.graphql_as(&token, "mutation($id: ID!) { publishPathway(input: { id: $id }) { pathway { status } } }", json!({ "id": id }))
+                .await.json().await.unwrap();
+            assert_eq!(published["data"]["publishPathway"]["pathway"]["status"], "PUBLISHED", "{published:#}");
+        }
+        let small = statements_for_pathways(&app, 2).await;
+        let large = statements_for_pathways(&app, 8).await;
+        assert_eq!(small, large, "statements grow with the page size");
+        assert!(large <= 12, "{large} statements for one page");
+    }
+}

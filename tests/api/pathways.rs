@@ -1,0 +1,642 @@
+//! Referral pathways: the curation lifecycle, who sees drafts, publishing
+//! rules, review flags, the filters, activity counts and their access, the
+//! audit trail and the change feed.
+
+use chrono::{Days, Utc};
+use entity::{audit, location, pathway, service};
+use hubgraph::graphql::ids::{self, Kind};
+use hubgraph::partners::PartnerKind;
+use hubgraph::partners::kind::{HUBS_WRITE, PATHWAYS_ACTIVITY, PATHWAYS_WRITE, REPORTS_READ, SERVICES_WRITE};
+use hubgraph::seed::demo::demo_id;
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, Set};
+use serde_json::{Value, json};
+
+use crate::helpers::{TestApp, demo_library, error_code};
+use crate::on_both;
+
+const MIDLOTHIAN: &str = "S12000019";
+const FIFE: &str = "S12000047";
+
+const FIELDS: &str = "id name description status version areaCodes needsReview reviewedAt
+    audience { code } entryLocations { id }
+    steps { id position title referralMethod appointmentRequired url service { id } organization { id } location { id } }
+    owner { name kind }";
+
+fn create_mutation() -> String {
+    format!(
+        "mutation($input: CreatePathwayInput!) {{ createPathway(input: $input) {{
+            pathway {{ {FIELDS} }} userErrors {{ field message code }} }} }}"
+    )
+}
+
+fn update_mutation() -> String {
+    format!(
+        "mutation($input: UpdatePathwayInput!) {{ updatePathway(input: $input) {{
+            pathway {{ {FIELDS} }} userErrors {{ field message code }} }} }}"
+    )
+}
+
+fn steps_mutation() -> String {
+    format!(
+        "mutation($input: SetPathwayStepsInput!) {{ setPathwaySteps(input: $input) {{
+            pathway {{ {FIELDS} }} userErrors {{ field message code }} }} }}"
+    )
+}
+
+fn transition(name: &str) -> String {
+    format!(
+        "mutation($input: PathwayTransitionInput!) {{ {name}(input: $input) {{
+            pathway {{ {FIELDS} }} userErrors {{ field message code }} }} }}"
+    )
+}
+
+const RECORD: &str = "mutation($input: RecordPathwayActivityInput!) {
+    recordPathwayActivity(input: $input) { ok userErrors { field message code } } }";
+const ACTIVITY: &str = "query($id: ID!, $from: Date!, $to: Date!, $bucket: Bucket) {
+    pathwayActivity(pathwayId: $id, from: $from, to: $to, bucket: $bucket) { start stepId referrals } }";
+
+/// A partner of `kind` and a token holding `scopes` (all its kind allows when empty).
+async fn partner_token(
+    app: &TestApp,
+    kind: PartnerKind,
+    organization: Option<&str>,
+    areas: &[&str],
+    scopes: &[&str],
+) -> (String, String) {
+    let partner = app.add_partner(kind, "Pathway partner", organization, areas).await;
+    let token = app.issue_token(&partner, scopes).await.token;
+    (partner, token)
+}
+
+async fn hscp(app: &TestApp, area: &str) -> (String, String) {
+    partner_token(app, PartnerKind::Hscp, None, &[area], &[]).await
+}
+
+async fn admin(app: &TestApp) -> String {
+    partner_token(app, PartnerKind::Admin, None, &[], &[]).await.1
+}
+
+/// A GraphQL call with a token (or anonymous when `token` is empty); never a 5xx.
+async fn call(app: &TestApp, token: &str, query: &str, variables: Value) -> Value {
+    if token.is_empty() {
+        return app.graphql(query, variables).await;
+    }
+    let response = app.graphql_as(token, query, variables).await;
+    assert!(response.status().as_u16() < 500, "no 5xx: {}", response.status());
+    response.json().await.unwrap()
+}
+
+fn term(code: &str) -> String {
+    ids::encode(
+        Kind::TaxonomyTerm,
+        &demo_id("taxonomy_term", &format!("audience/{code}")),
+    )
+    .0
+}
+
+/// A demo service by name, with its global id.
+async fn service_named(app: &TestApp, prefix: &str, area: &str) -> (service::Model, String) {
+    let rows = service::Entity::find()
+        .filter(service::Column::Name.starts_with(prefix))
+        .order_by_asc(service::Column::Id)
+        .all(&app.state.db)
+        .await
+        .unwrap();
+    for row in rows {
+        let places = hubgraph::services::related::locations_of_services(&app.state.db, std::slice::from_ref(&row.id))
+            .await
+            .unwrap();
+        if places.iter().any(|(_, l)| l.area_code.as_deref() == Some(area)) {
+            let id = ids::encode(Kind::Service, &row.id).0;
+            return (row, id);
+        }
+    }
+    panic!("no demo service {prefix:?} in {area}");
+}
+
+/// The first demo library of an area, with its global id.
+async fn library_in(app: &TestApp, area: &str) -> (location::Model, String) {
+    let row = location::Entity::find()
+        .filter(location::Column::OrganizationId.eq(demo_library(area)))
+        .order_by_asc(location::Column::Id)
+        .one(&app.state.db)
+        .await
+        .unwrap()
+        .expect("a demo library");
+    let id = ids::encode(Kind::Location, &row.id).0;
+    (row, id)
+}
+
+fn step(title: &str, method: &str, target: (&str, &str)) -> Value {
+    let mut step = json!({ "title": title, "referralMethod": method });
+    step[target.0] = json!(target.1);
+    step
+}
+
+fn payload<'a>(response: &'a Value, field: &str) -> &'a Value {
+    assert!(response.get("errors").is_none(), "unexpected errors: {response:#}");
+    &response["data"][field]
+}
+
+fn user_errors(response: &Value, field: &str) -> Vec<(String, String)> {
+    payload(response, field)["userErrors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            let path: Vec<&str> = e["field"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|p| p.as_str().unwrap())
+                .collect();
+            (path.join("."), e["code"].as_str().unwrap().to_owned())
+        })
+        .collect()
+}
+
+/// A draft pathway in Midlothian through the peer support service and a web page.
+async fn draft(app: &TestApp, token: &str) -> Value {
+    let (_, peer) = service_named(app, "Peer support for young people", MIDLOTHIAN).await;
+    let (_, library) = library_in(app, MIDLOTHIAN).await;
+    let input = json!({
+        "name": "Young people's wellbeing: from the library",
+        "description": "Ask at the library, find help online, meet others.",
+        "areaCodes": [MIDLOTHIAN],
+        "audienceTermIds": [term("young-people")],
+        "entryLocationIds": [library],
+        "steps": [
+            step("Find trusted information online", "SELF_REFERRAL", ("url", "https://wellbeing.example.org/young-people")),
+            step("Peer support group", "SIGNPOSTING", ("serviceId", &peer)),
+        ],
+    });
+    let response = call(app, token, &create_mutation(), json!({ "input": input })).await;
+    let created = payload(&response, "createPathway");
+    assert_eq!(created["userErrors"], json!([]), "{response:#}");
+    created["pathway"].clone()
+}
+
+async fn publish(app: &TestApp, token: &str, id: &str) -> Value {
+    let response = call(
+        app,
+        token,
+        &transition("publishPathway"),
+        json!({ "input": { "id": id } }),
+    )
+    .await;
+    let published = payload(&response, "publishPathway");
+    assert_eq!(published["userErrors"], json!([]), "{response:#}");
+    published["pathway"].clone()
+}
+
+on_both! {
+    /// An HSCP writes a draft, edits it, reorders its steps, publishes and
+    /// archives it; each change is audited, versioned and in the change feed.
+    async fn hscp_curates_a_pathway_from_draft_to_archive(app) {
+        let t0 = Utc::now();
+        let (owner, token) = hscp(&app, MIDLOTHIAN).await;
+        let created = draft(&app, &token).await;
+        let id = created["id"].as_str().unwrap().to_owned();
+        assert_eq!(created["status"], "DRAFT");
+        assert_eq!(created["version"], 1);
+        assert_eq!(created["areaCodes"], json!([MIDLOTHIAN]));
+        assert_eq!(created["audience"], json!([{ "code": "young-people" }]));
+        assert_eq!(created["owner"]["kind"], "HSCP");
+        assert!(created["reviewedAt"].is_null());
+        let steps = created["steps"].as_array().unwrap();
+        assert_eq!(steps.len(), 2);
+        assert_eq!(steps[0]["position"], 1);
+        assert_eq!(steps[0]["url"], "https://wellbeing.example.org/young-people");
+        assert_eq!(steps[1]["referralMethod"], "SIGNPOSTING");
+        assert!(steps[1]["service"]["id"].is_string());
+        assert_eq!(steps[1]["appointmentRequired"], false);
+
+        // Edit: a new name, the description cleared; a stale version conflicts.
+        let edited = call(&app, &token, &update_mutation(), json!({ "input": {
+            "id": id, "name": "Young people's wellbeing", "description": null, "expectedVersion": 1 } })).await;
+        let edited = payload(&edited, "updatePathway")["pathway"].clone();
+        assert_eq!(edited["name"], "Young people's wellbeing");
+        assert!(edited["description"].is_null());
+        assert_eq!(edited["version"], 2);
+        let stale = call(&app, &token, &update_mutation(), json!({ "input": { "id": id, "name": "x", "expectedVersion": 1 } })).await;
+        assert_eq!(error_code(&stale), "CONFLICT");
+
+        // Reorder: the two steps swap and keep their ids; a third is added.
+        let first = steps[0]["id"].as_str().unwrap();
+        let second = steps[1]["id"].as_str().unwrap();
+        let (_, group) = service_named(&app, "Carers' support drop-in", MIDLOTHIAN).await;
+        let reordered = call(&app, &token, &steps_mutation(), json!({ "input": { "id": id, "expectedVersion": 2, "steps": [
+            { "id": second, "title": "Peer support group", "referralMethod": "SIGNPOSTING", "serviceId": steps[1]["service"]["id"] },
+            { "id": first, "title": "Find trusted information online", "referralMethod": "SELF_REFERRAL", "url": "https://wellbeing.example.org/young-people" },
+            { "title": "Carers' drop-in", "referralMethod": "PROFESSIONAL_REFERRAL", "appointmentRequired": true, "serviceId": group },
+        ] } })).await;
+        let reordered = payload(&reordered, "setPathwaySteps")["pathway"].clone();
+        let now: Vec<(&str, i64)> = reordered["steps"].as_array().unwrap().iter()
+            .map(|s| (s["id"].as_str().unwrap(), s["position"].as_i64().unwrap())).collect();
+        assert_eq!(&now[..2], &[(second, 1), (first, 2)]);
+        assert_eq!(now[2].1, 3);
+        assert_eq!(reordered["steps"][2]["appointmentRequired"], true);
+        assert_eq!(reordered["version"], 3);
+
+        // A draft: the owner sees it, nobody else does, wherever they look.
+        let anonymous = app.graphql("query($id: ID!) { pathway(id: $id) { id } node(id: $id) { id } }", json!({ "id": id })).await;
+        assert!(anonymous["data"]["pathway"].is_null() && anonymous["data"]["node"].is_null());
+        assert_eq!(error_code(&anonymous), "FORBIDDEN");
+        assert_eq!(anonymous["errors"].as_array().unwrap().len(), 2, "both fields refused: {anonymous:#}");
+        let (_, neighbour) = hscp(&app, MIDLOTHIAN).await;
+        let other = call(&app, &neighbour, "query($id: ID!) { pathway(id: $id) { id } }", json!({ "id": id })).await;
+        assert!(other["data"]["pathway"].is_null());
+        assert_eq!(error_code(&other), "FORBIDDEN");
+        let mine = call(&app, &token, "query($id: ID!) { pathway(id: $id) { id status } }", json!({ "id": id })).await;
+        assert_eq!(payload(&mine, "pathway")["status"], "DRAFT");
+        let listed = app.data("{ pathways(first: 100) { nodes { id } } }", json!({})).await;
+        assert!(!listed["pathways"]["nodes"].as_array().unwrap().iter().any(|n| n["id"] == id.as_str()));
+        let drafts = call(&app, &token, "{ pathways(filter: { status: [DRAFT] }) { totalCount nodes { id } } }", json!({})).await;
+        assert_eq!(payload(&drafts, "pathways")["totalCount"], 1);
+        let unseen = call(&app, &neighbour, "{ pathways(filter: { status: [DRAFT] }) { totalCount } }", json!({})).await;
+        assert_eq!(payload(&unseen, "pathways")["totalCount"], 0);
+        let (peer, _) = service_named(&app, "Peer support for young people", MIDLOTHIAN).await;
+        let peer_id = ids::encode(Kind::Service, &peer.id).0;
+        let nested = app.data("query($id: ID!) { service(id: $id) { pathways { id } } }", json!({ "id": peer_id })).await;
+        assert_eq!(nested["service"]["pathways"], json!([]), "drafts stay out of nested lists");
+
+        let feed = "query($since: DateTime!) { changes(since: $since, entities: [PATHWAY]) { edges { node { id kind } } } }";
+        let public_feed = app.data(feed, json!({ "since": t0.to_rfc3339() })).await;
+        assert_eq!(public_feed["changes"]["edges"], json!([]), "drafts are not in the public feed");
+        let own_feed = call(&app, &token, feed, json!({ "since": t0.to_rfc3339() })).await;
+        assert_eq!(payload(&own_feed, "changes")["edges"][0]["node"]["id"], id.as_str());
+
+        // Published: public everywhere, reviewed now.
+        let published = publish(&app, &token, &id).await;
+        assert_eq!(published["status"], "PUBLISHED");
+        assert_eq!(published["version"], 4);
+        assert!(published["reviewedAt"].is_string());
+        let seen = app.data("query($id: ID!) { pathway(id: $id) { status needsReview } node(id: $id) { id } }", json!({ "id": id })).await;
+        assert_eq!(seen["pathway"]["status"], "PUBLISHED");
+        assert_eq!(seen["pathway"]["needsReview"], false);
+        let nested = app.data("query($id: ID!) { service(id: $id) { pathways { id } } }", json!({ "id": peer_id })).await;
+        assert_eq!(nested["service"]["pathways"], json!([{ "id": id }]));
+        let (_, library) = library_in(&app, MIDLOTHIAN).await;
+        let from = app.data("query($id: ID!) { location(id: $id) { pathwaysFrom { id } } }", json!({ "id": library })).await;
+        assert_eq!(from["location"]["pathwaysFrom"], json!([{ "id": id }]));
+        let public_feed = app.data(feed, json!({ "since": t0.to_rfc3339() })).await;
+        assert_eq!(public_feed["changes"]["edges"], json!([{ "node": { "id": id, "kind": "UPDATED" } }]));
+        let again = call(&app, &token, &transition("publishPathway"), json!({ "input": { "id": id } })).await;
+        assert_eq!(user_errors(&again, "publishPathway"), [("input.id".to_owned(), "INVALID".to_owned())]);
+
+        // Archived: out of public view again, and deleted from public copies.
+        let archived = call(&app, &token, &transition("archivePathway"), json!({ "input": { "id": id, "expectedVersion": 4 } })).await;
+        assert_eq!(payload(&archived, "archivePathway")["pathway"]["status"], "ARCHIVED");
+        let gone = app.graphql("query($id: ID!) { pathway(id: $id) { id } }", json!({ "id": id })).await;
+        assert_eq!(error_code(&gone), "FORBIDDEN");
+        let nested = app.data("query($id: ID!) { service(id: $id) { pathways { id } } }", json!({ "id": peer_id })).await;
+        assert_eq!(nested["service"]["pathways"], json!([]));
+        let public_feed = app.data(feed, json!({ "since": t0.to_rfc3339() })).await;
+        assert_eq!(public_feed["changes"]["edges"], json!([{ "node": { "id": id, "kind": "DELETED" } }]));
+
+        let raw = ids::decode_any(&id).unwrap().1;
+        let actions: Vec<String> = audit::Entity::find()
+            .filter(audit::Column::EntityId.eq(raw.clone()))
+            .order_by_asc(audit::Column::At)
+            .all(&app.state.db)
+            .await
+            .unwrap()
+            .into_iter()
+            .inspect(|row| assert_eq!(row.partner_id.as_deref(), Some(owner.as_str())))
+            .map(|row| row.action)
+            .collect();
+        assert_eq!(actions, ["pathway.create", "pathway.update", "pathway.set_steps", "pathway.publish", "pathway.archive"]);
+    }
+}
+
+on_both! {
+    /// Publishing needs steps whose targets exist and whose services run;
+    /// steps are checked field by field, and nothing is written on refusal.
+    async fn steps_and_publishing_are_checked(app) {
+        let (_, token) = hscp(&app, MIDLOTHIAN).await;
+        let empty = call(&app, &token, &create_mutation(), json!({ "input": { "name": "Empty", "areaCodes": [MIDLOTHIAN] } })).await;
+        let empty_id = payload(&empty, "createPathway")["pathway"]["id"].as_str().unwrap().to_owned();
+        let refused = call(&app, &token, &transition("publishPathway"), json!({ "input": { "id": empty_id } })).await;
+        assert_eq!(user_errors(&refused, "publishPathway"), [("steps".to_owned(), "REQUIRED".to_owned())]);
+        assert!(payload(&refused, "publishPathway")["pathway"].is_null());
+
+        let (inactive, inactive_id) = service_named(&app, "Young people's wellbeing group", MIDLOTHIAN).await;
+        assert_eq!(inactive.status, "inactive", "the demo's Midlothian youth group has stopped");
+        let (_, peer) = service_named(&app, "Peer support for young people", MIDLOTHIAN).await;
+        let organization = ids::encode(Kind::Organization, &demo_library(MIDLOTHIAN)).0;
+        let missing = ids::encode(Kind::Service, "no-such-service").0;
+        let bad = call(&app, &token, &steps_mutation(), json!({ "input": { "id": empty_id, "steps": [
+            { "title": "Two targets", "referralMethod": "SIGNPOSTING", "serviceId": peer, "url": "https://example.org" },
+            { "title": "No target", "referralMethod": "SIGNPOSTING" },
+            { "title": "Gone", "referralMethod": "SIGNPOSTING", "serviceId": missing },
+            { "title": "Script", "referralMethod": "SELF_REFERRAL", "url": "javascript:alert(1)" },
+            { "title": " ", "referralMethod": "SELF_REFERRAL", "organizationId": organization },
+            { "id": "not-a-step", "title": "Kept?", "referralMethod": "SELF_REFERRAL", "organizationId": organization },
+        ] } })).await;
+        assert_eq!(
+            user_errors(&bad, "setPathwaySteps"),
+            [
+                ("input.steps.0.target", "INVALID"),
+                ("input.steps.1.target", "INVALID"),
+                ("input.steps.2.serviceId", "NOT_FOUND"),
+                ("input.steps.3.url", "INVALID"),
+                ("input.steps.4.title", "REQUIRED"),
+                ("input.steps.5.id", "NOT_FOUND"),
+            ]
+            .map(|(f, c)| (f.to_owned(), c.to_owned()))
+        );
+        let stored = pathway::Entity::find_by_id(ids::decode_any(&empty_id).unwrap().1).one(&app.state.db).await.unwrap().unwrap();
+        assert_eq!(stored.version, 1, "a refused write changes nothing");
+
+        // A draft may lead to a stopped service; publishing it may not.
+        let set = call(&app, &token, &steps_mutation(), json!({ "input": { "id": empty_id, "steps": [
+            { "title": "Peer support", "referralMethod": "SIGNPOSTING", "serviceId": peer },
+            { "title": "Youth group", "referralMethod": "SIGNPOSTING", "serviceId": inactive_id },
+        ] } })).await;
+        assert_eq!(user_errors(&set, "setPathwaySteps"), []);
+        let refused = call(&app, &token, &transition("publishPathway"), json!({ "input": { "id": empty_id } })).await;
+        assert_eq!(user_errors(&refused, "publishPathway"), [("steps.1.service".to_owned(), "INVALID".to_owned())]);
+
+        // On a published pathway the steps must stay publishable.
+        let created = draft(&app, &token).await;
+        let id = created["id"].as_str().unwrap();
+        publish(&app, &token, id).await;
+        let stopped = call(&app, &token, &steps_mutation(), json!({ "input": { "id": id, "steps": [
+            { "title": "Youth group", "referralMethod": "SIGNPOSTING", "serviceId": inactive_id },
+        ] } })).await;
+        assert_eq!(user_errors(&stopped, "setPathwaySteps"), [("input.steps.0.serviceId".to_owned(), "INVALID".to_owned())]);
+        let none = call(&app, &token, &steps_mutation(), json!({ "input": { "id": id, "steps": [] } })).await;
+        assert_eq!(user_errors(&none, "setPathwaySteps"), [("input.steps".to_owned(), "REQUIRED".to_owned())]);
+
+        // Fields of the pathway itself.
+        let bad = call(&app, &token, &create_mutation(), json!({ "input": {
+            "name": "", "areaCodes": [], "audienceTermIds": [ids::encode(Kind::TaxonomyTerm, &demo_id("taxonomy_term", "hub-facility/wifi")).0],
+            "entryLocationIds": [ids::encode(Kind::Location, "nowhere").0] } })).await;
+        assert_eq!(
+            user_errors(&bad, "createPathway"),
+            [("input.name", "REQUIRED"), ("input.areaCodes", "REQUIRED"), ("input.audienceTermIds.0", "INVALID"), ("input.entryLocationIds.0", "NOT_FOUND")]
+                .map(|(f, c)| (f.to_owned(), c.to_owned()))
+        );
+        let not_an_area = call(&app, &token, &create_mutation(), json!({ "input": { "name": "x", "areaCodes": ["S92000003"] } })).await;
+        assert_eq!(error_code(&not_an_area), "FORBIDDEN", "Scotland is not one of the HSCP's areas");
+    }
+}
+
+on_both! {
+    /// A published pathway whose service stops shows needsReview to everyone
+    /// and appears in its owner's review list, not in anyone else's.
+    async fn pathways_through_a_stopped_service_need_review(app) {
+        let (_, token) = hscp(&app, MIDLOTHIAN).await;
+        let (_, neighbour) = hscp(&app, MIDLOTHIAN).await;
+        let created = draft(&app, &token).await;
+        let id = created["id"].as_str().unwrap().to_owned();
+        publish(&app, &token, &id).await;
+        let review_list = "{ pathwayReviewList { totalCount nodes { id needsReview } } }";
+        assert_eq!(payload(&call(&app, &token, review_list, json!({})).await, "pathwayReviewList")["totalCount"], 0);
+
+        let (peer, _) = service_named(&app, "Peer support for young people", MIDLOTHIAN).await;
+        let mut stopped = peer.into_active_model();
+        stopped.status = Set("defunct".into());
+        stopped.update(&app.state.db).await.unwrap();
+
+        let seen = app.data("query($id: ID!) { pathway(id: $id) { needsReview } }", json!({ "id": id })).await;
+        assert_eq!(seen["pathway"]["needsReview"], true);
+        let mine = call(&app, &token, review_list, json!({})).await;
+        assert_eq!(payload(&mine, "pathwayReviewList")["nodes"], json!([{ "id": id, "needsReview": true }]));
+        let theirs = call(&app, &neighbour, review_list, json!({})).await;
+        assert_eq!(payload(&theirs, "pathwayReviewList")["totalCount"], 0);
+        let flagged = app
+            .data("{ pathways(filter: { needsReview: true }) { nodes { id } } }", json!({}))
+            .await;
+        assert!(flagged["pathways"]["nodes"].as_array().unwrap().iter().any(|n| n["id"] == id.as_str()));
+        let anonymous = app.graphql(review_list, json!({})).await;
+        assert_eq!(error_code(&anonymous), "UNAUTHENTICATED");
+
+        // Replacing the step clears the flag and counts as a review.
+        let (_, group) = service_named(&app, "Carers' support drop-in", MIDLOTHIAN).await;
+        let fixed = call(&app, &token, &steps_mutation(), json!({ "input": { "id": id, "steps": [
+            { "title": "Carers' drop-in", "referralMethod": "SELF_REFERRAL", "serviceId": group } ] } })).await;
+        assert_eq!(payload(&fixed, "setPathwaySteps")["pathway"]["needsReview"], false);
+        assert_eq!(payload(&call(&app, &token, review_list, json!({})).await, "pathwayReviewList")["totalCount"], 0);
+    }
+}
+
+on_both! {
+    /// Only the owning HSCP (in its areas) and admins change a pathway;
+    /// libraries and third-sector bodies cannot; anonymous callers are asked to sign in.
+    async fn only_the_owner_and_admins_curate(app) {
+        let (_, token) = hscp(&app, MIDLOTHIAN).await;
+        let created = draft(&app, &token).await;
+        let id = created["id"].as_str().unwrap().to_owned();
+        let rename = json!({ "input": { "id": id, "name": "Renamed" } });
+
+        let (_, library) = partner_token(&app, PartnerKind::Library, Some(&demo_library(MIDLOTHIAN)), &[], &[HUBS_WRITE, SERVICES_WRITE, PATHWAYS_ACTIVITY]).await;
+        let (_, fife) = hscp(&app, FIFE).await;
+        let (_, neighbour) = hscp(&app, MIDLOTHIAN).await;
+        let (_, reader) = partner_token(&app, PartnerKind::Hscp, None, &[MIDLOTHIAN], &[REPORTS_READ]).await;
+        for (who, token) in [("library", &library), ("other area", &fife), ("not the owner", &neighbour), ("no scope", &reader)] {
+            let refused = call(&app, token, &update_mutation(), rename.clone()).await;
+            assert_eq!(error_code(&refused), "FORBIDDEN", "{who}: {refused:#}");
+            let published = call(&app, token, &transition("publishPathway"), json!({ "input": { "id": id } })).await;
+            assert_eq!(error_code(&published), "FORBIDDEN", "{who}");
+        }
+        let elsewhere = call(&app, &fife, &create_mutation(), json!({ "input": { "name": "x", "areaCodes": [MIDLOTHIAN] } })).await;
+        assert_eq!(error_code(&elsewhere), "FORBIDDEN");
+        let by_library = call(&app, &library, &create_mutation(), json!({ "input": { "name": "x", "areaCodes": [MIDLOTHIAN] } })).await;
+        assert_eq!(error_code(&by_library), "FORBIDDEN");
+        let anonymous = app.graphql(&update_mutation(), rename.clone()).await;
+        assert_eq!(error_code(&anonymous), "UNAUTHENTICATED");
+        let widened = call(&app, &token, &update_mutation(), json!({ "input": { "id": id, "areaCodes": [MIDLOTHIAN, FIFE] } })).await;
+        assert_eq!(error_code(&widened), "FORBIDDEN", "an HSCP cannot move a pathway into another's area");
+
+        let stored = pathway::Entity::find_by_id(ids::decode_any(&id).unwrap().1).one(&app.state.db).await.unwrap().unwrap();
+        assert_eq!((stored.name.as_str(), stored.version), ("Young people's wellbeing: from the library", 1), "unchanged");
+
+        let operator = admin(&app).await;
+        let renamed = call(&app, &operator, &update_mutation(), json!({ "input": { "id": id, "name": "Renamed", "areaCodes": [MIDLOTHIAN, FIFE] } })).await;
+        let renamed = payload(&renamed, "updatePathway")["pathway"].clone();
+        assert_eq!(renamed["name"], "Renamed");
+        assert_eq!(renamed["areaCodes"], json!([MIDLOTHIAN, FIFE]), "sorted by code");
+        let seen = call(&app, &operator, "query($id: ID!) { pathway(id: $id) { status } }", json!({ "id": id })).await;
+        assert_eq!(payload(&seen, "pathway")["status"], "DRAFT", "admins see drafts");
+    }
+}
+
+on_both! {
+    /// Pathways are found by area, audience (with narrower terms), entry
+    /// location, service on any step and text.
+    async fn pathways_are_found_by_area_audience_entry_service_and_text(app) {
+        let (_, token) = hscp(&app, MIDLOTHIAN).await;
+        let young = draft(&app, &token).await;
+        let young_id = young["id"].as_str().unwrap().to_owned();
+        publish(&app, &token, &young_id).await;
+        let (_, fife) = hscp(&app, FIFE).await;
+        let (_, advice) = service_named(&app, "Carers' advice line", FIFE).await;
+        let carers = call(&app, &fife, &create_mutation(), json!({ "input": {
+            "name": "Unpaid carers: a break and a listening ear", "areaCodes": [FIFE],
+            "audienceTermIds": [term("young-carers")],
+            "steps": [step("Call the carers' advice line", "SELF_REFERRAL", ("serviceId", &advice))] } })).await;
+        let carers_id = payload(&carers, "createPathway")["pathway"]["id"].as_str().unwrap().to_owned();
+        publish(&app, &fife, &carers_id).await;
+
+        let find = |filter: Value| {
+            let app = &app;
+            async move {
+                let data = app.data("query($f: PathwayFilter) { pathways(filter: $f, first: 100) { totalCount nodes { id } } }", json!({ "f": filter })).await;
+                let mut ids: Vec<String> = data["pathways"]["nodes"].as_array().unwrap().iter().map(|n| n["id"].as_str().unwrap().to_owned()).collect();
+                ids.sort();
+                ids
+            }
+        };
+        assert_eq!(find(json!({ "areaCodes": [MIDLOTHIAN] })).await, [young_id.clone()]);
+        assert_eq!(find(json!({ "areaCodes": [FIFE] })).await, [carers_id.clone()]);
+        assert_eq!(find(json!({ "audienceTermIds": [term("carers")] })).await, [carers_id.clone()], "narrower terms match");
+        assert_eq!(find(json!({ "audienceTermIds": [term("young-people")] })).await, [young_id.clone()]);
+        let (_, library) = library_in(&app, MIDLOTHIAN).await;
+        assert_eq!(find(json!({ "fromLocationId": library })).await, [young_id.clone()]);
+        assert_eq!(find(json!({ "serviceId": advice })).await, [carers_id.clone()]);
+        assert_eq!(find(json!({ "text": "LISTENING" })).await, [carers_id.clone()], "in the name, any case");
+        assert_eq!(find(json!({ "text": "trusted information" })).await, [young_id.clone()], "in a step's title");
+        assert_eq!(find(json!({ "text": "100%_" })).await, Vec::<String>::new(), "wildcards are literal");
+        assert_eq!(find(json!({ "areaCodes": [MIDLOTHIAN], "text": "listening" })).await, Vec::<String>::new());
+
+        let bad = app.graphql("{ pathways(filter: { serviceId: \"%%%\" }) { totalCount } }", json!({})).await;
+        assert_eq!(error_code(&bad), "BAD_USER_INPUT");
+        let null_id = app.graphql("query($id: ID) { pathway(id: $id) { id } }", json!({})).await;
+        assert_eq!(error_code(&null_id), "BAD_USER_INPUT", "a null variable for a required argument: {null_id:#}");
+        let too_many = app.graphql("{ pathways(first: 1000) { totalCount } }", json!({})).await;
+        assert_eq!(error_code(&too_many), "BAD_USER_INPUT");
+    }
+}
+
+on_both! {
+    /// Partners in the area add referral counts (numbers only); the HSCP of
+    /// the area and admins read them by day, week or month; nobody else.
+    async fn activity_is_counted_by_partners_and_read_by_the_area_hscp(app) {
+        let (_, token) = hscp(&app, MIDLOTHIAN).await;
+        let created = draft(&app, &token).await;
+        let id = created["id"].as_str().unwrap().to_owned();
+        let step_id = created["steps"][1]["id"].as_str().unwrap().to_owned();
+        let (library_partner, library) = partner_token(&app, PartnerKind::Library, Some(&demo_library(MIDLOTHIAN)), &[], &[PATHWAYS_ACTIVITY]).await;
+        let today = Utc::now().date_naive();
+        let day = |back: u64| (today - Days::new(back)).format("%Y-%m-%d").to_string();
+
+        // A draft takes no counts: hidden from the library, refused for its owner.
+        let on_draft = call(&app, &library, RECORD, json!({ "input": { "pathwayId": id, "date": day(1), "referrals": 2 } })).await;
+        assert_eq!(error_code(&on_draft), "NOT_FOUND");
+        let by_owner = call(&app, &token, RECORD, json!({ "input": { "pathwayId": id, "date": day(1), "referrals": 2 } })).await;
+        assert_eq!(user_errors(&by_owner, "recordPathwayActivity"), [("input.pathwayId".to_owned(), "INVALID".to_owned())]);
+        publish(&app, &token, &id).await;
+
+        let counts = [(1, None, 2), (1, Some(step_id.as_str()), 3), (2, Some(step_id.as_str()), 4), (40, None, 5)];
+        for (back, step, referrals) in counts {
+            let recorded = call(&app, &library, RECORD, json!({ "input": { "pathwayId": id, "stepId": step, "date": day(back), "referrals": referrals } })).await;
+            assert_eq!(payload(&recorded, "recordPathwayActivity"), &json!({ "ok": true, "userErrors": [] }));
+        }
+        let bad = call(&app, &library, RECORD, json!({ "input": { "pathwayId": id, "stepId": "not-a-step", "date": day(0), "referrals": 0 } })).await;
+        assert_eq!(
+            user_errors(&bad, "recordPathwayActivity"),
+            [("input.referrals", "INVALID"), ("input.stepId", "NOT_FOUND")].map(|(f, c)| (f.to_owned(), c.to_owned()))
+        );
+        let future = (today + Days::new(2)).format("%Y-%m-%d").to_string();
+        let ahead = call(&app, &library, RECORD, json!({ "input": { "pathwayId": id, "date": future, "referrals": 1 } })).await;
+        assert_eq!(user_errors(&ahead, "recordPathwayActivity"), [("input.date".to_owned(), "INVALID".to_owned())]);
+        let malformed = call(&app, &library, RECORD, json!({ "input": { "pathwayId": id, "date": "31/12/2026", "referrals": 1 } })).await;
+        assert_eq!(error_code(&malformed), "BAD_USER_INPUT");
+
+        // Partners elsewhere, or without the scope, cannot add counts.
+        let (_, far) = partner_token(&app, PartnerKind::Library, Some(&demo_library(FIFE)), &[], &[PATHWAYS_ACTIVITY]).await;
+        let refused = call(&app, &far, RECORD, json!({ "input": { "pathwayId": id, "date": day(1), "referrals": 1 } })).await;
+        assert_eq!(error_code(&refused), "FORBIDDEN");
+        let (_, hubs_only) = partner_token(&app, PartnerKind::Library, Some(&demo_library(MIDLOTHIAN)), &[], &[HUBS_WRITE]).await;
+        let unscoped = call(&app, &hubs_only, RECORD, json!({ "input": { "pathwayId": id, "date": day(1), "referrals": 1 } })).await;
+        assert_eq!(error_code(&unscoped), "FORBIDDEN");
+        let anonymous = app.graphql(RECORD, json!({ "input": { "pathwayId": id, "date": day(1), "referrals": 1 } })).await;
+        assert_eq!(error_code(&anonymous), "UNAUTHENTICATED");
+        let audited = audit::Entity::find()
+            .filter(audit::Column::Action.eq("pathway.record_activity"))
+            .filter(audit::Column::PartnerId.eq(library_partner.clone()))
+            .all(&app.state.db)
+            .await
+            .unwrap();
+        assert_eq!(audited.len(), counts.len(), "one audit row per count added");
+
+        // Sums: by day, by week and by month they add up to the same total.
+        let range = json!({ "id": id, "from": day(60), "to": day(0) });
+        let mut totals = Vec::new();
+        for bucket in ["DAY", "WEEK", "MONTH"] {
+            let mut variables = range.clone();
+            variables["bucket"] = json!(bucket);
+            let read = call(&app, &token, ACTIVITY, variables).await;
+            let buckets = payload(&read, "pathwayActivity").as_array().unwrap().clone();
+            let starts: Vec<&str> = buckets.iter().map(|b| b["start"].as_str().unwrap()).collect();
+            assert!(starts.windows(2).all(|w| w[0] <= w[1]), "{bucket}: oldest first");
+            totals.push(buckets.iter().map(|b| b["referrals"].as_i64().unwrap()).sum::<i64>());
+            if bucket == "DAY" {
+                let yesterday: Vec<(Value, i64)> = buckets.iter().filter(|b| b["start"] == day(1).as_str())
+                    .map(|b| (b["stepId"].clone(), b["referrals"].as_i64().unwrap())).collect();
+                assert_eq!(yesterday, [(Value::Null, 2), (json!(step_id), 3)], "the pathway's own count first, then the steps");
+            }
+        }
+        assert_eq!(totals, [14, 14, 14]);
+        let narrow = call(&app, &token, ACTIVITY, json!({ "id": id, "from": day(10), "to": day(0), "bucket": "DAY" })).await;
+        assert_eq!(payload(&narrow, "pathwayActivity").as_array().unwrap().iter().map(|b| b["referrals"].as_i64().unwrap()).sum::<i64>(), 9);
+        let backwards = call(&app, &token, ACTIVITY, json!({ "id": id, "from": day(0), "to": day(10) })).await;
+        assert_eq!(error_code(&backwards), "BAD_USER_INPUT", "{backwards:#}");
+
+        // Readers: the HSCP of the area and admins; not the library, not another area.
+        let operator = admin(&app).await;
+        assert!(call(&app, &operator, ACTIVITY, range.clone()).await.get("errors").is_none());
+        let (_, fife) = hscp(&app, FIFE).await;
+        for (who, token) in [("library", &library), ("other area", &fife)] {
+            let refused = call(&app, token, ACTIVITY, range.clone()).await;
+            assert_eq!(error_code(&refused), "FORBIDDEN", "{who}");
+        }
+        assert_eq!(error_code(&app.graphql(ACTIVITY, range.clone()).await), "UNAUTHENTICATED");
+
+        // Through the pathway itself, a refused reader gets null and the public fields.
+        let nested = "query($id: ID!, $from: Date!, $to: Date!) { node(id: $id) { ... on Pathway { name activity(from: $from, to: $to, bucket: MONTH) { referrals } } } }";
+        let seen = call(&app, &fife, nested, range.clone()).await;
+        assert_eq!(error_code(&seen), "FORBIDDEN");
+        assert!(seen["data"]["node"]["activity"].is_null());
+        assert!(seen["data"]["node"]["name"].is_string());
+        let mine = call(&app, &token, nested, range.clone()).await;
+        let months: i64 = payload(&mine, "node")["activity"].as_array().unwrap().iter().map(|b| b["referrals"].as_i64().unwrap()).sum();
+        assert_eq!(months, 14);
+    }
+}
+
+/// The activity input holds ids, a date and a number: no field where
+/// anything about a person could be written.
+#[tokio::test]
+async fn activity_input_has_no_room_for_personal_data() {
+    let app = crate::helpers::spawn_app_with(crate::helpers::Backend::Sqlite, false)
+        .await
+        .unwrap();
+    let data = app
+        .data(
+            "{ __type(name: \"RecordPathwayActivityInput\") { inputFields { name type { kind name ofType { name } } } } }",
+            json!({}),
+        )
+        .await;
+    let fields: Vec<(String, String)> = data["__type"]["inputFields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            let ty = &f["type"];
+            let name = ty["name"].as_str().or(ty["ofType"]["name"].as_str()).unwrap();
+            (f["name"].as_str().unwrap().to_owned(), name.to_owned())
+        })
+        .collect();
+    assert_eq!(
+        fields,
+        [
+            ("pathwayId", "ID"),
+            ("stepId", "ID"),
+            ("date", "Date"),
+            ("referrals", "Int")
+        ]
+        .map(|(f, t)| (f.to_owned(), t.to_owned()))
+    );
+}
