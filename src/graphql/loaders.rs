@@ -564,19 +564,19 @@ pub async fn prefetch_pathways(
         },
         async {
             if selects("audience") {
-                return Ok(loaders.load_many(ids().map(AudienceOfPathway)).await?);
+                return loaders.load_many(ids().map(AudienceOfPathway)).await;
             }
             Ok(HashMap::new())
         },
         async {
             if selects("entryLocations") {
-                return Ok(loaders.load_many(ids().map(EntriesOfPathway)).await?);
+                return loaders.load_many(ids().map(EntriesOfPathway)).await;
             }
             Ok(HashMap::new())
         },
         async {
             if selects("steps") {
-                return Ok(loaders.load_many(ids().map(StepsOfPathway)).await?);
+                return loaders.load_many(ids().map(StepsOfPathway)).await;
             }
             Ok(HashMap::new())
         },
