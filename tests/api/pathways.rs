@@ -6,7 +6,7 @@ use chrono::{Days, Utc};
 use entity::{audit, location, pathway, service};
 use hubgraph::graphql::ids::{self, Kind};
 use hubgraph::partners::PartnerKind;
-use hubgraph::partners::kind::{HUBS_WRITE, PATHWAYS_ACTIVITY, PATHWAYS_WRITE, REPORTS_READ, SERVICES_WRITE};
+use hubgraph::partners::kind::{HUBS_WRITE, PATHWAYS_ACTIVITY, REPORTS_READ, SERVICES_WRITE};
 use hubgraph::seed::demo::demo_id;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, Set};
 use serde_json::{Value, json};
@@ -488,15 +488,15 @@ on_both! {
                 ids
             }
         };
-        assert_eq!(find(json!({ "areaCodes": [MIDLOTHIAN] })).await, [young_id.clone()]);
-        assert_eq!(find(json!({ "areaCodes": [FIFE] })).await, [carers_id.clone()]);
-        assert_eq!(find(json!({ "audienceTermIds": [term("carers")] })).await, [carers_id.clone()], "narrower terms match");
-        assert_eq!(find(json!({ "audienceTermIds": [term("young-people")] })).await, [young_id.clone()]);
+        assert_eq!(find(json!({ "areaCodes": [MIDLOTHIAN] })).await, vec![young_id.clone()]);
+        assert_eq!(find(json!({ "areaCodes": [FIFE] })).await, vec![carers_id.clone()]);
+        assert_eq!(find(json!({ "audienceTermIds": [term("carers")] })).await, vec![carers_id.clone()], "narrower terms match");
+        assert_eq!(find(json!({ "audienceTermIds": [term("young-people")] })).await, vec![young_id.clone()]);
         let (_, library) = library_in(&app, MIDLOTHIAN).await;
-        assert_eq!(find(json!({ "fromLocationId": library })).await, [young_id.clone()]);
-        assert_eq!(find(json!({ "serviceId": advice })).await, [carers_id.clone()]);
-        assert_eq!(find(json!({ "text": "LISTENING" })).await, [carers_id.clone()], "in the name, any case");
-        assert_eq!(find(json!({ "text": "trusted information" })).await, [young_id.clone()], "in a step's title");
+        assert_eq!(find(json!({ "fromLocationId": library })).await, vec![young_id.clone()]);
+        assert_eq!(find(json!({ "serviceId": advice })).await, vec![carers_id.clone()]);
+        assert_eq!(find(json!({ "text": "LISTENING" })).await, vec![carers_id.clone()], "in the name, any case");
+        assert_eq!(find(json!({ "text": "trusted information" })).await, vec![young_id.clone()], "in a step's title");
         assert_eq!(find(json!({ "text": "100%_" })).await, Vec::<String>::new(), "wildcards are literal");
         assert_eq!(find(json!({ "areaCodes": [MIDLOTHIAN], "text": "listening" })).await, Vec::<String>::new());
 
