@@ -700,6 +700,26 @@ async fn curated(ctx: &Context<'_>, txn: &sea_orm::DatabaseTransaction, id: &ID)
     Ok(existing)
 }
 
+/// Answers a curating write: the refusal as it is (the transaction rolls
+/// back), or the pathway once the audit row is written and all committed.
+async fn answer(
+    ctx: &Context<'_>,
+    txn: sea_orm::DatabaseTransaction,
+    action: &str,
+    outcome: crate::services::writes::Outcome<pathway::Model>,
+    fields: &[&str],
+) -> GqlResult<PathwayPayload> {
+    let row = match outcome {
+        Ok(row) => row,
+        Err(errors) => return Ok(PathwayPayload::refused(errors)),
+    };
+    finish(ctx, txn, action, &row.id, fields).await?;
+    Ok(PathwayPayload {
+        pathway: Some(Pathway(row)),
+        user_errors: Vec::new(),
+    })
+}
+
 /// Checks that the caller may serve every one of `area_codes`.
 fn must_cover(ctx: &Context<'_>, area_codes: &[String]) -> GqlResult<()> {
     let viewer = caller(ctx)?;
@@ -751,20 +771,13 @@ impl PathwayWrites {
         };
         must_cover(ctx, &new.area_codes)?;
         let txn = begin_write(db(ctx)?).await?;
-        let row = match domain::create_pathway(&txn, &new, &viewer.partner.id, Utc::now()).await? {
-            Ok(row) => row,
-            Err(errors) => return Ok(PathwayPayload::refused(errors)),
-        };
         let mut fields = vec!["name", "areaCodes"];
         fields.extend(new.description.as_ref().map(|_| "description"));
         fields.extend(input.audience_term_ids.as_ref().map(|_| "audienceTermIds"));
         fields.extend(input.entry_location_ids.as_ref().map(|_| "entryLocationIds"));
         fields.extend((!new.steps.is_empty()).then_some("steps"));
-        finish(ctx, txn, "pathway.create", &row.id, &fields).await?;
-        Ok(PathwayPayload {
-            pathway: Some(Pathway(row)),
-            user_errors: Vec::new(),
-        })
+        let outcome = domain::create_pathway(&txn, &new, &viewer.partner.id, Utc::now()).await?;
+        answer(ctx, txn, "pathway.create", outcome, &fields).await
     }
 
     /// Changes a pathway's name, description, areas, audience or entry
@@ -789,15 +802,8 @@ impl PathwayWrites {
         }
         let txn = begin_write(db(ctx)?).await?;
         let existing = curated(ctx, &txn, &input.id).await?;
-        let row = match domain::update_pathway(&txn, existing, &edit, input.expected_version, Utc::now()).await? {
-            Ok(row) => row,
-            Err(errors) => return Ok(PathwayPayload::refused(errors)),
-        };
-        finish(ctx, txn, "pathway.update", &row.id, &edit.given()).await?;
-        Ok(PathwayPayload {
-            pathway: Some(Pathway(row)),
-            user_errors: Vec::new(),
-        })
+        let outcome = domain::update_pathway(&txn, existing, &edit, input.expected_version, Utc::now()).await?;
+        answer(ctx, txn, "pathway.update", outcome, &edit.given()).await
     }
 
     /// Replaces the ordered steps of a pathway in one go.
@@ -806,15 +812,8 @@ impl PathwayWrites {
         let steps = step_fields(input.steps)?;
         let txn = begin_write(db(ctx)?).await?;
         let existing = curated(ctx, &txn, &input.id).await?;
-        let row = match domain::set_steps(&txn, existing, &steps, input.expected_version, Utc::now()).await? {
-            Ok(row) => row,
-            Err(errors) => return Ok(PathwayPayload::refused(errors)),
-        };
-        finish(ctx, txn, "pathway.set_steps", &row.id, &["steps"]).await?;
-        Ok(PathwayPayload {
-            pathway: Some(Pathway(row)),
-            user_errors: Vec::new(),
-        })
+        let outcome = domain::set_steps(&txn, existing, &steps, input.expected_version, Utc::now()).await?;
+        answer(ctx, txn, "pathway.set_steps", outcome, &["steps"]).await
     }
 
     /// Publishes a draft or archived pathway. It needs at least one step,
@@ -824,15 +823,8 @@ impl PathwayWrites {
     async fn publish_pathway(&self, ctx: &Context<'_>, input: PathwayTransitionInput) -> GqlResult<PathwayPayload> {
         let txn = begin_write(db(ctx)?).await?;
         let existing = curated(ctx, &txn, &input.id).await?;
-        let row = match domain::publish(&txn, existing, input.expected_version, Utc::now()).await? {
-            Ok(row) => row,
-            Err(errors) => return Ok(PathwayPayload::refused(errors)),
-        };
-        finish(ctx, txn, "pathway.publish", &row.id, &[]).await?;
-        Ok(PathwayPayload {
-            pathway: Some(Pathway(row)),
-            user_errors: Vec::new(),
-        })
+        let outcome = domain::publish(&txn, existing, input.expected_version, Utc::now()).await?;
+        answer(ctx, txn, "pathway.publish", outcome, &[]).await
     }
 
     /// Archives a pathway: it leaves public view (the change feed reports
@@ -841,15 +833,8 @@ impl PathwayWrites {
     async fn archive_pathway(&self, ctx: &Context<'_>, input: PathwayTransitionInput) -> GqlResult<PathwayPayload> {
         let txn = begin_write(db(ctx)?).await?;
         let existing = curated(ctx, &txn, &input.id).await?;
-        let row = match domain::archive(&txn, existing, input.expected_version, Utc::now()).await? {
-            Ok(row) => row,
-            Err(errors) => return Ok(PathwayPayload::refused(errors)),
-        };
-        finish(ctx, txn, "pathway.archive", &row.id, &[]).await?;
-        Ok(PathwayPayload {
-            pathway: Some(Pathway(row)),
-            user_errors: Vec::new(),
-        })
+        let outcome = domain::archive(&txn, existing, input.expected_version, Utc::now()).await?;
+        answer(ctx, txn, "pathway.archive", outcome, &[]).await
     }
 
     /// Adds a count of referrals made along a pathway (or one of its steps)

@@ -368,69 +368,67 @@ fn deduplicated(values: &[String]) -> Vec<String> {
     values.iter().filter(|v| seen.insert(v.to_string())).cloned().collect()
 }
 
-async fn replace_areas(txn: &impl ConnectionTrait, pathway_id: &str, codes: &[String]) -> AppResult<()> {
-    pathway_area::Entity::delete_many()
-        .filter(pathway_area::Column::PathwayId.eq(pathway_id))
-        .exec(txn)
-        .await?;
-    let rows: Vec<pathway_area::ActiveModel> = deduplicated(codes)
-        .into_iter()
-        .map(|area_code| {
-            pathway_area::Model {
-                pathway_id: pathway_id.to_owned(),
-                area_code,
-            }
-            .into()
-        })
-        .collect();
+/// Replaces the child rows of a pathway held in `table` (owner column
+/// `owner`) with `rows`.
+async fn replace_children<E, A>(
+    txn: &impl ConnectionTrait,
+    owner: E::Column,
+    pathway_id: &str,
+    rows: Vec<A>,
+) -> AppResult<()>
+where
+    E: EntityTrait,
+    A: ActiveModelTrait<Entity = E> + Send,
+{
+    E::delete_many().filter(owner.eq(pathway_id)).exec(txn).await?;
     if !rows.is_empty() {
-        pathway_area::Entity::insert_many(rows).exec(txn).await?;
+        E::insert_many(rows).exec_without_returning(txn).await?;
     }
     Ok(())
 }
 
+async fn replace_areas(txn: &impl ConnectionTrait, pathway_id: &str, codes: &[String]) -> AppResult<()> {
+    let rows: Vec<pathway_area::ActiveModel> = deduplicated(codes)
+        .into_iter()
+        .map(|area_code| {
+            let pathway_id = pathway_id.to_owned();
+            pathway_area::Model { pathway_id, area_code }.into()
+        })
+        .collect();
+    replace_children(txn, pathway_area::Column::PathwayId, pathway_id, rows).await
+}
+
 async fn replace_audience(txn: &impl ConnectionTrait, pathway_id: &str, ids: &[String]) -> AppResult<()> {
-    pathway_audience::Entity::delete_many()
-        .filter(pathway_audience::Column::PathwayId.eq(pathway_id))
-        .exec(txn)
-        .await?;
     let rows: Vec<pathway_audience::ActiveModel> = deduplicated(ids)
         .into_iter()
         .map(|taxonomy_term_id| {
+            let pathway_id = pathway_id.to_owned();
             pathway_audience::Model {
-                pathway_id: pathway_id.to_owned(),
+                pathway_id,
                 taxonomy_term_id,
             }
             .into()
         })
         .collect();
-    if !rows.is_empty() {
-        pathway_audience::Entity::insert_many(rows).exec(txn).await?;
-    }
-    Ok(())
+    replace_children(txn, pathway_audience::Column::PathwayId, pathway_id, rows).await
 }
 
 async fn replace_entries(txn: &impl ConnectionTrait, pathway_id: &str, ids: &[String]) -> AppResult<()> {
-    pathway_entry::Entity::delete_many()
-        .filter(pathway_entry::Column::PathwayId.eq(pathway_id))
-        .exec(txn)
-        .await?;
     let rows: Vec<pathway_entry::ActiveModel> = deduplicated(ids)
         .into_iter()
         .enumerate()
         .map(|(i, location_id)| {
+            let pathway_id = pathway_id.to_owned();
+            let position = i as i32 + 1;
             pathway_entry::Model {
-                pathway_id: pathway_id.to_owned(),
+                pathway_id,
                 location_id,
-                position: i as i32 + 1,
+                position,
             }
             .into()
         })
         .collect();
-    if !rows.is_empty() {
-        pathway_entry::Entity::insert_many(rows).exec(txn).await?;
-    }
-    Ok(())
+    replace_children(txn, pathway_entry::Column::PathwayId, pathway_id, rows).await
 }
 
 fn trimmed(text: &Option<String>) -> Option<String> {
@@ -443,10 +441,6 @@ fn trimmed(text: &Option<String>) -> Option<String> {
 /// Replaces every step of a pathway with `steps`, in order. A kept step
 /// keeps its id; removed steps go (their activity counts stay, by id).
 async fn replace_steps(txn: &impl ConnectionTrait, pathway_id: &str, steps: &[StepFields]) -> AppResult<()> {
-    pathway_step::Entity::delete_many()
-        .filter(pathway_step::Column::PathwayId.eq(pathway_id))
-        .exec(txn)
-        .await?;
     let rows: Vec<pathway_step::ActiveModel> = steps
         .iter()
         .enumerate()
@@ -469,10 +463,7 @@ async fn replace_steps(txn: &impl ConnectionTrait, pathway_id: &str, steps: &[St
             .into()
         })
         .collect();
-    if !rows.is_empty() {
-        pathway_step::Entity::insert_many(rows).exec(txn).await?;
-    }
-    Ok(())
+    replace_children(txn, pathway_step::Column::PathwayId, pathway_id, rows).await
 }
 
 /// Writes `row` as the next version of `existing`.
