@@ -506,6 +506,11 @@ impl PathwayQuery {
             return Err(AppError::NotFound("no such pathway".into()).into());
         };
         PathwayReports(&row.id).check(ctx).await?;
+        if !PathwayVisibility::of(viewer(ctx)).sees(&row.owner_partner_id, is_published(&row)) {
+            return Err(
+                AppError::Forbidden("draft and archived pathways are for their owner and admins".into()).into(),
+            );
+        }
         // A null `$bucket` variable means the default, as an omitted one does.
         activity_of(ctx, &row.id, from, to, bucket.unwrap_or(BucketValue::Week)).await
     }

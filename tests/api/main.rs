@@ -12,6 +12,7 @@ mod hub_live;
 mod hubs;
 mod pagination;
 mod pathways;
+mod properties;
 mod schema;
 mod search;
 mod serve;
