@@ -617,7 +617,7 @@ fn older_people(directory: &Directory<'_>, area_code: &'static str) -> Draft {
         area_code,
         name: format!("Older people in {area}: staying connected"),
         description: format!(
-            "For people over 60 who feel lonely, have lost confidence after an illness or a bereavement, or \
+            "For people over 60 in {area} who feel lonely, have lost confidence after an illness or a bereavement, or \
              want to get out more. It starts with help getting online at the library, then a chatty café and \
              a gentle activity, and a community link worker when more help is needed."
         ),
