@@ -861,7 +861,12 @@ impl PathwayWrites {
         let txn = begin_write(db(ctx)?).await?;
         let pathway = domain::find_pathway(&txn, &raw)
             .await?
-            .filter(|row| PathwayVisibility::of(Some(viewer)).sees(&row.owner_partner_id, is_published(row)))
+            // Someone else's draft is as good as absent; an archived pathway
+            // still takes late counts from the partners of its area.
+            .filter(|row| {
+                row.status != PathwayStatus::Draft.as_str()
+                    || PathwayVisibility::of(Some(viewer)).sees(&row.owner_partner_id, false)
+            })
             .ok_or_else(|| AppError::NotFound("no such pathway".into()))?;
         let areas = domain::area_codes_of(&txn, &pathway.id).await?;
         let partner_areas = crate::partners::working_areas(&txn, viewer).await?;

@@ -29,4 +29,14 @@ pub struct DirectoryData {
     pub hubs: Vec<hub::Model>,
     pub hub_facilities: Vec<hub_facility::Model>,
     pub hub_events: Vec<hub_status_event::Model>,
+    /// Partners (demo set only; the synthetic set has none), then the
+    /// pathways they own and the activity they report.
+    pub partners: Vec<partner::Model>,
+    pub partner_areas: Vec<partner_area::Model>,
+    pub pathways: Vec<pathway::Model>,
+    pub pathway_areas: Vec<pathway_area::Model>,
+    pub pathway_audiences: Vec<pathway_audience::Model>,
+    pub pathway_entries: Vec<pathway_entry::Model>,
+    pub pathway_steps: Vec<pathway_step::Model>,
+    pub pathway_activity: Vec<pathway_activity::Model>,
 }

@@ -4,6 +4,7 @@
 pub mod data;
 pub mod demo;
 pub mod hubs;
+pub mod pathways;
 pub mod places;
 pub mod synthetic;
 
@@ -88,7 +89,15 @@ where
         + data.cost_options.len()
         + data.hubs.len()
         + data.hub_facilities.len()
-        + data.hub_events.len();
+        + data.hub_events.len()
+        + data.partners.len()
+        + data.partner_areas.len()
+        + data.pathways.len()
+        + data.pathway_areas.len()
+        + data.pathway_audiences.len()
+        + data.pathway_entries.len()
+        + data.pathway_steps.len()
+        + data.pathway_activity.len();
     let progress = if show_progress {
         let bar = ProgressBar::new(total as u64);
         bar.set_style(
@@ -123,6 +132,15 @@ where
     insert_rows(&txn, &data.hubs, &progress).await?;
     insert_rows(&txn, &data.hub_facilities, &progress).await?;
     insert_rows(&txn, &data.hub_events, &progress).await?;
+    // Partners own pathways; pathways hold their parts and activity.
+    insert_rows(&txn, &data.partners, &progress).await?;
+    insert_rows(&txn, &data.partner_areas, &progress).await?;
+    insert_rows(&txn, &data.pathways, &progress).await?;
+    insert_rows(&txn, &data.pathway_areas, &progress).await?;
+    insert_rows(&txn, &data.pathway_audiences, &progress).await?;
+    insert_rows(&txn, &data.pathway_entries, &progress).await?;
+    insert_rows(&txn, &data.pathway_steps, &progress).await?;
+    insert_rows(&txn, &data.pathway_activity, &progress).await?;
     let ids: Vec<String> = data.services.iter().map(|s| s.id.clone()).collect();
     crate::services::text::reindex(&txn, &ids).await?;
     txn.commit().await?;
@@ -176,6 +194,15 @@ where
     data.hubs = hubs.hubs;
     data.hub_facilities = hubs.facilities;
     data.hub_events = hubs.events;
+    let pathways = pathways::demo_pathways(&data, now);
+    data.partners = pathways.partners;
+    data.partner_areas = pathways.partner_areas;
+    data.pathways = pathways.pathways;
+    data.pathway_areas = pathways.areas;
+    data.pathway_audiences = pathways.audiences;
+    data.pathway_entries = pathways.entries;
+    data.pathway_steps = pathways.steps;
+    data.pathway_activity = pathways.activity;
     let counts = insert_directory(db, &data, false).await?;
     crate::db::analyze(db).await?;
     Ok(counts)

@@ -11,6 +11,7 @@ mod http_rules;
 mod hub_live;
 mod hubs;
 mod pagination;
+mod pathway_demo;
 mod pathways;
 mod properties;
 mod schema;
