@@ -563,6 +563,14 @@ on_both! {
             let recorded = call(&app, &library, RECORD, json!({ "input": { "pathwayId": id, "stepId": step, "date": day(back), "referrals": referrals } })).await;
             assert_eq!(payload(&recorded, "recordPathwayActivity"), &json!({ "ok": true, "userErrors": [] }));
         }
+        // A third-sector body with a venue in the area, and the area's HSCP, count too
+        // (on a day outside the ranges summed below).
+        let (peer, _) = service_named(&app, "Peer support for young people", MIDLOTHIAN).await;
+        let (_, charity) = partner_token(&app, PartnerKind::ThirdSector, Some(&peer.organization_id), &[], &[PATHWAYS_ACTIVITY]).await;
+        for who in [&charity, &token] {
+            let recorded = call(&app, who, RECORD, json!({ "input": { "pathwayId": id, "date": day(300), "referrals": 1 } })).await;
+            assert_eq!(payload(&recorded, "recordPathwayActivity")["ok"], true, "{recorded:#}");
+        }
         let bad = call(&app, &library, RECORD, json!({ "input": { "pathwayId": id, "stepId": "not-a-step", "date": day(0), "referrals": 0 } })).await;
         assert_eq!(
             user_errors(&bad, "recordPathwayActivity"),
