@@ -434,3 +434,176 @@ on_both! {
         }
     }
 }
+
+// ---- the REST API ------------------------------------------------------------------
+
+async fn get_json(app: &TestApp, path: &str) -> (u16, Value) {
+    let response = app.client.get(app.url(path)).send().await.unwrap();
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap())
+}
+
+fn contents(page: &Value) -> &Vec<Value> {
+    page["contents"].as_array().expect("a page of contents")
+}
+
+on_both! {
+    /// A partner website reads the directory over the HSDS REST API: pages,
+    /// filters shared with the GraphQL search, and documents that the
+    /// official schemas accept.
+    async fn hsds_rest_api_serves_valid_documents(app) {
+        let (status, root) = get_json(&app, "/hsds/").await;
+        assert_eq!(status, 200);
+        assert_eq!(root["version"], "3.0");
+        assert!(root["openapi_url"].as_str().unwrap().ends_with("openapi.json"));
+
+        let (status, first) = get_json(&app, "/hsds/services?per_page=5").await;
+        assert_eq!(status, 200);
+        assert_eq!(contents(&first).len(), 5);
+        assert_eq!((first["page_number"].as_u64(), first["first_page"].as_bool()), (Some(1), Some(true)));
+        let total = first["total_items"].as_u64().unwrap();
+        assert_eq!(first["total_pages"].as_u64().unwrap(), total.div_ceil(5));
+        let (_, second) = get_json(&app, "/hsds/services?per_page=5&page=2").await;
+        let ids = |page: &Value| contents(page).iter().map(|s| s["id"].as_str().unwrap().to_owned()).collect::<Vec<_>>();
+        assert!(ids(&first).iter().all(|id| !ids(&second).contains(id)), "pages do not overlap");
+
+        // The same search as GraphQL's: the same services.
+        let (_, found) = get_json(&app, "/hsds/services?search=warm%20space&per_page=100").await;
+        let data = app
+            .data("{ services(filter: { text: \"warm space\" }, first: 100) { totalCount nodes { hsdsId } } }", serde_json::json!({}))
+            .await;
+        assert_eq!(found["total_items"], data["services"]["totalCount"]);
+        let mut graphql: Vec<String> = data["services"]["nodes"].as_array().unwrap().iter().map(|n| n["hsdsId"].as_str().unwrap().to_owned()).collect();
+        let mut rest = ids(&found);
+        graphql.sort();
+        rest.sort();
+        assert_eq!(rest, graphql);
+
+        let (_, near) = get_json(&app, "/hsds/services?postcode=EH6%204AE&proximity=5000").await;
+        assert!(!contents(&near).is_empty());
+        let (_, teens) = get_json(&app, "/hsds/services?minimum_age=12&per_page=100").await;
+        assert!(contents(&teens).iter().all(|s| s["minimum_age"].as_i64().unwrap() >= 12));
+        let (_, nothing_new) = get_json(&app, "/hsds/services?modified_after=2999-01-01").await;
+        assert_eq!(nothing_new["total_items"], 0);
+        assert_eq!(nothing_new["empty"], true);
+        let (_, minimal) = get_json(&app, "/hsds/services?minimal=true&per_page=3").await;
+        assert!(contents(&minimal).iter().all(|s| s.as_object().unwrap().len() == 2));
+
+        let Some(dir) = hsds_dir() else { return };
+        let service_schema = validator(&dir, "service.json");
+        let (_, full) = get_json(&app, "/hsds/services?full=true&per_page=10").await;
+        for page in [&first, &full, &near] {
+            for service in contents(page) {
+                assert_eq!(problems(&service_schema, service), Vec::<String>::new());
+            }
+        }
+        let id = contents(&first)[0]["id"].as_str().unwrap().to_owned();
+        let (status, one) = get_json(&app, &format!("/hsds/services/{id}")).await;
+        assert_eq!(status, 200);
+        assert_eq!(problems(&service_schema, &one), Vec::<String>::new());
+        assert!(one["service_at_locations"].as_array().is_some_and(|l| !l.is_empty()));
+
+        let organization_schema = validator(&dir, "organization.json");
+        let (_, organizations) = get_json(&app, "/hsds/organizations?full=true&per_page=5").await;
+        for organization in contents(&organizations) {
+            assert_eq!(problems(&organization_schema, organization), Vec::<String>::new());
+        }
+        let org_id = contents(&organizations)[0]["id"].as_str().unwrap().to_owned();
+        let (status, organization) = get_json(&app, &format!("/hsds/organizations/{org_id}")).await;
+        assert_eq!(status, 200);
+        assert_eq!(problems(&organization_schema, &organization), Vec::<String>::new());
+
+        let sal_schema = validator(&dir, "service_at_location.json");
+        let (_, sals) = get_json(&app, "/hsds/service_at_locations?per_page=5").await;
+        for sal in contents(&sals) {
+            assert_eq!(problems(&sal_schema, sal), Vec::<String>::new());
+        }
+        let taxonomy_schema = validator(&dir, "taxonomy.json");
+        let (_, taxonomies) = get_json(&app, "/hsds/taxonomies").await;
+        assert!(!contents(&taxonomies).is_empty());
+        for taxonomy in contents(&taxonomies) {
+            assert_eq!(problems(&taxonomy_schema, taxonomy), Vec::<String>::new());
+        }
+        let term_schema = validator(&dir, "taxonomy_term.json");
+        let (_, terms) = get_json(&app, "/hsds/taxonomy_terms?top_only=true&per_page=50").await;
+        for term in contents(&terms) {
+            assert!(term.get("parent_id").is_none());
+            assert_eq!(problems(&term_schema, term), Vec::<String>::new());
+        }
+        // A category filters services, its sub-categories included.
+        let term = contents(&terms)
+            .iter()
+            .find(|t| t["taxonomy"] == "service-category")
+            .unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let (_, filed) = get_json(&app, &format!("/hsds/services?taxonomy_term_id={term}")).await;
+        assert!(filed["total_items"].as_u64().unwrap() > 0);
+    }
+}
+
+on_both! {
+    /// Bad parameters get a 400 naming the parameter, unknown ids a 404, and
+    /// any website may call the API whatever origins GraphQL allows.
+    async fn hsds_rest_api_refuses_bad_parameters(app) {
+        for (query, parameter) in [
+            ("per_page=0", "per_page"),
+            ("per_page=101", "per_page"),
+            ("page=abc", "page"),
+            ("page=0", "page"),
+            ("proximity=500", "proximity"),
+            ("postcode=ZZ", "postcode"),
+            ("postcode=EH6%204AE&proximity=-3", "proximity"),
+            ("modified_after=yesterday", "modified_after"),
+            ("minimum_age=-1", "minimum_age"),
+            ("maximum_age=ten", "maximum_age"),
+            ("full=maybe", "full"),
+            ("taxonomy_id=no-such-taxonomy", "taxonomy_id"),
+        ] {
+            let (status, body) = get_json(&app, &format!("/hsds/services?{query}")).await;
+            assert_eq!(status, 400, "{query}: {body}");
+            assert_eq!(body["parameter"], parameter, "{query}: {body}");
+            assert!(body["message"].as_str().is_some_and(|m| !m.is_empty()));
+        }
+        for path in ["/hsds/services/nope", "/hsds/organizations/nope", "/hsds/taxonomy_terms/nope",
+                     "/hsds/taxonomies/nope", "/hsds/service_at_locations/nope"] {
+            let (status, body) = get_json(&app, path).await;
+            assert_eq!(status, 404, "{path}");
+            assert!(body["message"].as_str().unwrap().contains("nope"));
+        }
+        let (status, _) = get_json(&app, "/hsds/taxonomy_terms?top_only=sometimes").await;
+        assert_eq!(status, 400);
+    }
+}
+
+#[tokio::test]
+async fn hsds_rest_api_is_open_to_any_origin() {
+    // GraphQL limited to one origin; the HSDS API answers every website.
+    let app = spawn_app_configured(Backend::Sqlite, false, |config| {
+        config.cors_origins = vec!["https://only.example.org".into()];
+    })
+    .await
+    .unwrap();
+    let response = app
+        .client
+        .get(app.url("/hsds/services"))
+        .header("Origin", "https://shine.example.org")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(
+        response.headers()["access-control-allow-origin"],
+        "https://shine.example.org"
+    );
+    let preflight = app
+        .client
+        .request(reqwest::Method::OPTIONS, app.url("/graphql"))
+        .header("Origin", "https://shine.example.org")
+        .header("Access-Control-Request-Method", "POST")
+        .send()
+        .await
+        .unwrap();
+    assert!(preflight.headers().get("access-control-allow-origin").is_none());
+}

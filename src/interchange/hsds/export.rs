@@ -363,7 +363,7 @@ impl Bundle {
     }
 
     /// An organization's own fields.
-    fn organization_fields(&self, org: &organization::Model) -> Value {
+    pub fn organization_fields(&self, org: &organization::Model) -> Value {
         let mut o = Map::new();
         put(&mut o, "id", Some(&org.id));
         put(&mut o, "name", Some(&org.name));

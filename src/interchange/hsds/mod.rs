@@ -5,6 +5,7 @@
 //! writes the directory back out as HSDS documents, a page at a time. The
 //! REST API (`http::hsds`) shares `export`'s document builders.
 
+pub mod api;
 pub mod export;
 pub mod map;
 pub mod read;
