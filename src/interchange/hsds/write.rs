@@ -49,7 +49,9 @@ impl std::ops::AddAssign for Written {
 
 /// A child table's row: its id, the columns naming its owners, and how a row
 /// read from a document takes over what only the store knows.
-pub trait Row: Clone + PartialEq + Send + Sync + FromQueryResult + IntoActiveModel<Self::Active> + 'static {
+pub trait Row:
+    std::fmt::Debug + Clone + PartialEq + Send + Sync + FromQueryResult + IntoActiveModel<Self::Active> + 'static
+{
     type Entity: EntityTrait<Model = Self>;
     type Active: ActiveModelTrait<Entity = Self::Entity> + ActiveModelBehavior + Send + From<Self>;
     const TABLE: &'static str;
@@ -62,6 +64,9 @@ pub trait Row: Clone + PartialEq + Send + Sync + FromQueryResult + IntoActiveMod
     /// document lists a phone under a service, another the same phone under
     /// its location.
     fn absorb(&mut self, stored: &Self);
+    /// When only owner columns differ from `stored`, their names: the row
+    /// joined (or left) those owners' lists and nothing else changed.
+    fn owners_changed(&self, stored: &Self) -> Option<Vec<&'static str>>;
 }
 
 /// Implements `Row` for a table whose owners are optional columns
@@ -92,6 +97,18 @@ macro_rules! row {
                 $(if self.$opt.is_none() { self.$opt = stored.$opt.clone(); })*
                 $($(if self.$keep.is_none() { self.$keep = stored.$keep.clone(); })*)?
                 let _ = stored;
+            }
+            fn owners_changed(&self, stored: &Self) -> Option<Vec<&'static str>> {
+                #[allow(unused_mut)]
+                let mut others = self.clone();
+                $(others.$opt = stored.$opt.clone();)*
+                if others != *stored {
+                    return None;
+                }
+                #[allow(unused_mut)]
+                let mut changed = Vec::new();
+                $(if self.$opt != stored.$opt { changed.push(stringify!($opt)); })*
+                Some(changed)
             }
         }
     };
@@ -163,6 +180,9 @@ async fn existing_ids<E: EntityTrait>(db: &impl ConnectionTrait, ids: Vec<String
     Ok(found)
 }
 
+/// The tables of top-level records.
+const TOP_LEVEL: [&str; 3] = ["organization", "service", "location"];
+
 /// The inserts and updates a table needs.
 struct Plan<R> {
     insert: Vec<R>,
@@ -185,18 +205,28 @@ async fn plan<R: Row>(
         update: Vec::new(),
     };
     for mut row in rows {
+        // A row that only joined another owner's list changes that owner,
+        // not the others it was already listed under.
+        let mut only: Option<Vec<&'static str>> = None;
         let target = match stored.get(row.id()) {
             Some(old) => {
                 row.absorb(old);
                 if row == *old {
                     continue;
                 }
+                only = row
+                    .owners_changed(old)
+                    .map(|columns| columns.iter().map(|c| c.trim_end_matches("_id")).collect())
+                    .filter(|tables: &Vec<&str>| tables.iter().all(|t| TOP_LEVEL.contains(t)));
                 &mut plan.update
             }
             None => &mut plan.insert,
         };
         if let Some(roots) = roots.get(&format!("{}:{}", R::TABLE, row.id())) {
-            changed.extend(roots.iter().cloned());
+            let marked = roots
+                .iter()
+                .filter(|root| only.as_ref().is_none_or(|tables| tables.contains(&root.table)));
+            changed.extend(marked.cloned());
         }
         target.push(row);
     }
@@ -652,6 +682,9 @@ macro_rules! versioned {
                 false
             }
             fn absorb(&mut self, _stored: &Self) {}
+            fn owners_changed(&self, _stored: &Self) -> Option<Vec<&'static str>> {
+                None
+            }
         }
         impl Versioned for $module::Model {
             fn version(&self) -> i32 {
