@@ -70,6 +70,11 @@ pub enum Command {
         #[command(subcommand)]
         what: ImportKind,
     },
+    /// Export data to files.
+    Export {
+        #[command(subcommand)]
+        what: ExportKind,
+    },
     /// Register, list and disable partners.
     Partner {
         #[command(subcommand)]
@@ -89,6 +94,32 @@ pub enum ImportKind {
     Postcodes {
         /// The CSV file.
         file: std::path::PathBuf,
+    },
+    /// Open Referral HSDS 3.0 JSON: a service, organization, location or
+    /// taxonomy document, a paged list (`contents`), NDJSON, or a directory
+    /// of such files. Ids are kept; importing again updates in place.
+    Hsds {
+        /// A file or a directory.
+        path: std::path::PathBuf,
+        /// Stop at the first bad record and write nothing.
+        #[arg(long)]
+        strict: bool,
+        /// Records per transaction.
+        #[arg(long, default_value_t = 200)]
+        batch: usize,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ExportKind {
+    /// Every organization, service, taxonomy and term as HSDS 3.0 documents.
+    Hsds {
+        /// The directory to write (created if missing).
+        dir: std::path::PathBuf,
+        /// `json`: a file per document under organizations/, services/, ...;
+        /// `ndjson`: one file per kind, a document a line.
+        #[arg(long, default_value = "json", value_parser = ["json", "ndjson"])]
+        format: String,
     },
 }
 
@@ -144,6 +175,70 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 report.imported, report.skipped
             );
             println!("{}", report.imported);
+            Ok(())
+        }
+        Command::Import {
+            what: ImportKind::Hsds { path, strict, batch },
+        } => {
+            let (conn, _) = db::connect(&cli.database_url).await?;
+            db::migrate(&conn).await?;
+            let started = std::time::Instant::now();
+            let options = crate::interchange::hsds::ImportOptions {
+                strict,
+                batch: batch.max(1),
+                show_progress: true,
+            };
+            let report = crate::interchange::hsds::import(&conn, &path, options).await?;
+            for issue in &report.warnings {
+                eprintln!("warning: {issue}");
+            }
+            for issue in &report.rejected {
+                eprintln!("rejected: {issue}");
+            }
+            let written = report.written;
+            eprintln!(
+                "imported {} records in {:.1} s ({} created, {} updated, {} unchanged organizations, services and \
+                 locations); {} rejected, {} warnings",
+                report.imported,
+                started.elapsed().as_secs_f64(),
+                written.created,
+                written.updated,
+                written.unchanged,
+                report.rejected.len(),
+                report.warnings.len()
+            );
+            if strict && !report.rejected.is_empty() {
+                anyhow::bail!("--strict: a record was rejected, nothing was imported");
+            }
+            println!("{}", report.imported);
+            if report.rejected.is_empty() {
+                Ok(())
+            } else {
+                anyhow::bail!("{} records rejected", report.rejected.len())
+            }
+        }
+        Command::Export {
+            what: ExportKind::Hsds { dir, format },
+        } => {
+            let (conn, _) = db::connect(&cli.database_url).await?;
+            db::migrate(&conn).await?;
+            let started = std::time::Instant::now();
+            let format = match format.as_str() {
+                "ndjson" => crate::interchange::hsds::export::Format::Ndjson,
+                _ => crate::interchange::hsds::export::Format::Json,
+            };
+            let report = crate::interchange::hsds::export::export(&conn, &dir, format, 200).await?;
+            eprintln!(
+                "exported {} organizations, {} services, {} other locations, {} taxonomies and {} terms to {} in {:.1} s",
+                report.organizations,
+                report.services,
+                report.locations,
+                report.taxonomies,
+                report.taxonomy_terms,
+                dir.display(),
+                started.elapsed().as_secs_f64()
+            );
+            println!("{}", report.organizations + report.services + report.locations);
             Ok(())
         }
         Command::Partner { action } => {

@@ -133,6 +133,8 @@ impl ServiceFilter {
             radius_km: self.radius_km,
             covers_area_codes,
             age: self.age,
+            minimum_age_at_least: None,
+            maximum_age_at_most: None,
             languages: self.languages.unwrap_or_default(),
             accessibility_term_ids: term_ids(self.accessibility_term_ids, "accessibilityTermIds")?,
             open_at: self.open_at,

@@ -3,6 +3,7 @@
 mod auth;
 pub mod graphql;
 pub mod health;
+pub mod hsds;
 mod idempotency;
 pub mod metrics;
 pub mod ratelimit;
@@ -43,9 +44,27 @@ pub fn routes(state: AppState) -> impl Endpoint {
         .post(graphql::post)
         .around(move |endpoint, request| ratelimit::limit(endpoint, request, graphql_limits.clone()));
     // Opening a WebSocket counts as one request against the same budgets.
+    let ws_limits = limits.clone();
     let websocket =
-        get(ws::graphql_ws).around(move |endpoint, request| ratelimit::limit(endpoint, request, limits.clone()));
-    Route::new()
+        get(ws::graphql_ws).around(move |endpoint, request| ratelimit::limit(endpoint, request, ws_limits.clone()));
+    // The HSDS REST API is public data for any website: open to every
+    // origin whatever the GraphQL API allows, under the same rate limits.
+    let hsds = Route::new()
+        .at("/", get(hsds::root))
+        .at("/services", get(hsds::services))
+        .at("/services/:id", get(hsds::service))
+        .at("/organizations", get(hsds::organizations))
+        .at("/organizations/:id", get(hsds::organization))
+        .at("/service_at_locations", get(hsds::service_at_locations))
+        .at("/service_at_locations/:id", get(hsds::service_at_location))
+        .at("/taxonomies", get(hsds::taxonomies))
+        .at("/taxonomies/:id", get(hsds::taxonomy_by_id))
+        .at("/taxonomy_terms", get(hsds::taxonomy_terms))
+        .at("/taxonomy_terms/:id", get(hsds::taxonomy_term))
+        .around(move |endpoint, request| ratelimit::limit(endpoint, request, limits.clone()))
+        .data(state.clone())
+        .with(Cors::new().allow_methods([Method::GET, Method::OPTIONS]).max_age(3600));
+    let api = Route::new()
         .at("/graphql", graphql)
         .at("/graphql/ws", websocket)
         .at("/schema.graphql", get(graphql::sdl))
@@ -53,5 +72,6 @@ pub fn routes(state: AppState) -> impl Endpoint {
         .at("/readyz", get(health::readyz))
         .at("/metrics", get(metrics::metrics))
         .data(state)
-        .with(cors)
+        .with(cors);
+    Route::new().nest("/hsds", hsds).nest("/", api)
 }

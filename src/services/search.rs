@@ -51,6 +51,10 @@ pub struct ServiceFilter {
     pub covers_area_codes: Vec<String>,
     /// Age of the person: within minimum/maximum age where set.
     pub age: Option<i32>,
+    /// Services whose minimum age is at least this (HSDS UK `minimum_age`).
+    pub minimum_age_at_least: Option<i32>,
+    /// Services whose maximum age is at most this (HSDS UK `maximum_age`).
+    pub maximum_age_at_most: Option<i32>,
     /// ISO 639 codes; any of them.
     pub languages: Vec<String>,
     /// Delivered at a location with any of these accessibility terms (or descendants).
@@ -225,6 +229,12 @@ async fn condition(db: &impl ConnectionTrait, filter: &ServiceFilter) -> AppResu
                     .add(service::Column::MaximumAge.gte(age)),
             );
     }
+    if let Some(age) = filter.minimum_age_at_least {
+        condition = condition.add(service::Column::MinimumAge.gte(age));
+    }
+    if let Some(age) = filter.maximum_age_at_most {
+        condition = condition.add(service::Column::MaximumAge.lte(age));
+    }
     if !filter.languages.is_empty() {
         let codes: Vec<String> = filter.languages.iter().map(|c| c.trim().to_lowercase()).collect();
         let speaking = Query::select()
@@ -308,6 +318,39 @@ pub async fn search_services(
         cursors,
         total: want_total.then_some(total),
     })
+}
+
+/// One numbered page of matches (`offset` rows skipped, at most `limit`
+/// taken) and the count of all matches, for APIs that page by number, as
+/// the HSDS REST API does. Same filters and order as `search_services`.
+pub async fn search_numbered_page(
+    db: &impl ConnectionTrait,
+    filter: &ServiceFilter,
+    order: ServiceOrder,
+    offset: u64,
+    limit: u64,
+    now: DateTime<Utc>,
+) -> AppResult<(Vec<ServiceHit>, u64)> {
+    filter.validate()?;
+    let condition = condition(db, filter).await?;
+    let candidates = candidates(db, filter, condition).await?;
+    let total = candidates.len() as u64;
+    let ranked = rank(candidates, filter, order, now);
+    let taken: Vec<Candidate> = ranked
+        .into_iter()
+        .skip(usize::try_from(offset).unwrap_or(usize::MAX))
+        .take(usize::try_from(limit).unwrap_or(usize::MAX))
+        .collect();
+    let rows = fetch_in_order(db, &taken).await?;
+    let hits = rows
+        .into_iter()
+        .zip(&taken)
+        .map(|(service, c)| ServiceHit {
+            service,
+            distance_km: c.distance_km,
+        })
+        .collect();
+    Ok((hits, total))
 }
 
 /// The ids of every match (for facets), in no particular order.

@@ -131,3 +131,49 @@ async fn import_postcodes_from_an_ons_style_csv_is_idempotent() {
     assert!(!output.status.success());
     assert!(String::from_utf8_lossy(&output.stderr).contains("postcode"));
 }
+
+#[tokio::test]
+async fn hsds_export_then_import_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let source = format!("sqlite://{}?mode=rwc", dir.path().join("source.db").display());
+    let copy = format!("sqlite://{}?mode=rwc", dir.path().join("copy.db").display());
+    assert!(hubgraph(&["seed", "demo"], &source).status.success());
+    let out = dir.path().join("hsds");
+    let out = out.to_str().unwrap();
+    let exported = hubgraph(&["export", "hsds", out, "--format", "ndjson"], &source);
+    assert!(
+        exported.status.success(),
+        "{}",
+        String::from_utf8_lossy(&exported.stderr)
+    );
+    let written: usize = String::from_utf8(exported.stdout).unwrap().trim().parse().unwrap();
+    assert!(written > 300, "organizations and services written: {written}");
+
+    let imported = hubgraph(&["import", "hsds", out], &copy);
+    assert!(
+        imported.status.success(),
+        "{}",
+        String::from_utf8_lossy(&imported.stderr)
+    );
+    let (source_db, _) = hubgraph::db::connect(&source).await.unwrap();
+    let (copy_db, _) = hubgraph::db::connect(&copy).await.unwrap();
+    assert_eq!(
+        entity::service::Entity::find().count(&copy_db).await.unwrap(),
+        entity::service::Entity::find().count(&source_db).await.unwrap()
+    );
+
+    // A bad record: reported on stderr with file, pointer and reason; exit status 1.
+    let bad = dir.path().join("bad.json");
+    std::fs::write(
+        &bad,
+        r#"{"contents": [{"id": "x", "status": "active", "organization_id": "y"}]}"#,
+    )
+    .unwrap();
+    let refused = hubgraph(&["import", "hsds", bad.to_str().unwrap()], &copy);
+    assert!(!refused.status.success());
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        stderr.contains("bad.json /contents/0/name: name is required"),
+        "{stderr}"
+    );
+}

@@ -7,6 +7,7 @@ mod auth;
 mod changes;
 mod cli;
 mod directory;
+mod hsds;
 mod http_rules;
 mod hub_live;
 mod hubs;
