@@ -63,7 +63,7 @@ impl AppState {
                  any Authorization header is refused"
             ),
         }
-        let (db, statements) = db::connect(&config.database_url).await?;
+        let (db, statements) = db::connect_with(&config.database_url, config.db_acquire_timeout).await?;
         db::migrate(&db).await?;
         let schema = build_schema(db.clone(), &config.limits, config.introspection);
         let events = events::EventBus::start(&db).await?;
