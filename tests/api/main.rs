@@ -20,6 +20,7 @@ mod properties;
 mod schema;
 mod search;
 mod serve;
+mod shutdown;
 mod statements;
 mod writes;
 mod ws;
