@@ -6,6 +6,7 @@ mod helpers;
 mod auth;
 mod changes;
 mod cli;
+mod crash;
 mod directory;
 mod hsds;
 mod http_rules;
