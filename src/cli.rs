@@ -53,6 +53,12 @@ pub enum Command {
         /// How often expired manual hub statuses are reverted (e.g. 30s; 0s: never).
         #[arg(long, env = "HUBGRAPH_HUB_EXPIRY_INTERVAL", default_value = "30s", value_parser = humantime::parse_duration)]
         hub_expiry_interval: std::time::Duration,
+        /// How long in-flight requests may take to finish after SIGTERM (whole seconds, e.g. 20s).
+        #[arg(long, env = "HUBGRAPH_SHUTDOWN_GRACE", default_value = "20s", value_parser = humantime::parse_duration)]
+        shutdown_grace: std::time::Duration,
+        /// How long a request waits for a database connection before a 503 (e.g. 2s).
+        #[arg(long, env = "HUBGRAPH_DB_ACQUIRE_TIMEOUT", default_value = "2s", value_parser = humantime::parse_duration)]
+        db_acquire_timeout: std::time::Duration,
         #[command(flatten)]
         jwt: auth::JwtArgs,
     },
@@ -261,6 +267,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             ws_init_timeout,
             ws_keepalive,
             hub_expiry_interval,
+            shutdown_grace,
+            db_acquire_timeout,
             jwt,
         } => {
             let mut config = Config::new(cli.database_url);
@@ -276,6 +284,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             config.ws_init_timeout = ws_init_timeout;
             config.ws_keepalive = ws_keepalive;
             config.hub_expiry_interval = Some(hub_expiry_interval).filter(|i| !i.is_zero());
+            config.shutdown_grace_secs = shutdown_grace.as_secs();
+            config.db_acquire_timeout = db_acquire_timeout;
             let state = AppState::prepare(config).await?;
             if demo {
                 if seed::is_empty(&state.db).await? {

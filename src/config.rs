@@ -17,6 +17,9 @@ pub struct Config {
     pub introspection: bool,
     /// How long in-flight requests may take to finish on shutdown.
     pub shutdown_grace_secs: u64,
+    /// How long a request waits for a database connection before it gets
+    /// `SERVICE_UNAVAILABLE` (pool busy, or database out of reach).
+    pub db_acquire_timeout: Duration,
     /// Bearer token keys; with none set, tokens are off (anonymous reads only).
     pub jwt: JwtSettings,
     /// Origins browsers may call the API from; empty means any origin (the
@@ -120,6 +123,7 @@ impl Config {
             limits: Limits::default(),
             introspection: true,
             shutdown_grace_secs: 20,
+            db_acquire_timeout: crate::db::DEFAULT_ACQUIRE_TIMEOUT,
             jwt: JwtSettings::default(),
             cors_origins: Vec::new(),
             ws_init_timeout: Duration::from_secs(3),

@@ -8,7 +8,7 @@ use migration::{Migrator, MigratorTrait};
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{
     ConnectOptions, ConnectionTrait, Database, DatabaseBackend, DatabaseConnection, DatabaseTransaction, DbErr,
-    SqliteTransactionMode, TransactionOptions, TransactionTrait,
+    RuntimeErr, SqliteTransactionMode, TransactionOptions, TransactionTrait,
 };
 
 /// Counts executed SQL statements; tests read it around a request to guard
@@ -25,15 +25,33 @@ impl StatementCounter {
 /// PostgreSQL's `statement_timeout` for every connection.
 pub const STATEMENT_TIMEOUT: &str = "60s";
 
-/// Opens a pool. SQLite runs in WAL mode with foreign keys on, a busy timeout
-/// and `synchronous=FULL`, so a write acknowledged to a client survives a
-/// crash or power loss.
+/// How long a request waits for a pooled connection before it is answered
+/// `SERVICE_UNAVAILABLE`. It bounds both a busy pool and an unreachable
+/// database (sqlx keeps retrying a refused connection until then), so it is
+/// short: a client retrying after a quick 503 is better off than one whose
+/// request hangs.
+pub const DEFAULT_ACQUIRE_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// Opens a pool with the default acquire timeout (see `connect_with`).
 pub async fn connect(url: &str) -> Result<(DatabaseConnection, StatementCounter), DbErr> {
+    connect_with(url, DEFAULT_ACQUIRE_TIMEOUT).await
+}
+
+/// Opens a pool whose requests wait at most `acquire_timeout` for a
+/// connection (including opening a new one).
+///
+/// SQLite runs in WAL mode with foreign keys on, a busy timeout and
+/// `synchronous=FULL`: every commit waits for the WAL to reach the disk, so
+/// a write acknowledged to a client survives a crash of the process and a
+/// power loss too (`NORMAL` would already survive the former, not the
+/// latter). Writes cost an fsync each; SQLite serialises writers anyway.
+pub async fn connect_with(
+    url: &str,
+    acquire_timeout: Duration,
+) -> Result<(DatabaseConnection, StatementCounter), DbErr> {
     let mut options = ConnectOptions::new(url.to_owned());
-    options
-        .sqlx_logging(false)
-        .connect_timeout(Duration::from_secs(5))
-        .acquire_timeout(Duration::from_secs(5));
+    // sea-orm's connect timeout is sqlx's acquire timeout too: set only the latter.
+    options.sqlx_logging(false).acquire_timeout(acquire_timeout);
     if url.starts_with("sqlite:") {
         // SQLite serialises writers anyway; a few readers share the file via WAL.
         options
@@ -74,6 +92,45 @@ pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
 /// the whole table for a page of 20.
 pub async fn analyze(db: &impl ConnectionTrait) -> Result<(), DbErr> {
     db.execute_unprepared("ANALYZE").await.map(|_| ())
+}
+
+/// Whether an error means the database cannot be reached or has no
+/// connection to spare right now (rather than a fault in the statement):
+/// the client gets `SERVICE_UNAVAILABLE` and may retry.
+pub fn is_unavailable(error: &DbErr) -> bool {
+    match error {
+        DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => true,
+        DbErr::Exec(RuntimeErr::SqlxError(error)) | DbErr::Query(RuntimeErr::SqlxError(error)) => {
+            sqlx_unavailable(error)
+        }
+        _ => false,
+    }
+}
+
+fn sqlx_unavailable(error: &sea_orm::sqlx::Error) -> bool {
+    use sea_orm::sqlx::Error;
+    use sea_orm::sqlx::error::DatabaseError;
+    match error {
+        // The connection broke under the statement (server gone, socket closed).
+        Error::Io(_) | Error::PoolTimedOut | Error::PoolClosed | Error::WorkerCrashed => true,
+        Error::Database(error) => {
+            if let Some(error) = error.try_downcast_ref::<sea_orm::sqlx::sqlite::SqliteError>() {
+                // SQLITE_BUSY and SQLITE_LOCKED (primary codes 5 and 6, under
+                // any extended code): the write lock was not granted within
+                // the busy timeout.
+                let primary = error
+                    .code()
+                    .and_then(|code| code.parse::<i32>().ok())
+                    .map(|code| code & 0xff);
+                return matches!(primary, Some(5 | 6));
+            }
+            // PostgreSQL: class 08 is "connection exception"; 57P01-57P03 are
+            // an administrator or crash shutdown and "cannot connect now".
+            let code = error.code().unwrap_or_default();
+            code.starts_with("08") || matches!(code.as_ref(), "57P01" | "57P02" | "57P03")
+        }
+        _ => false,
+    }
 }
 
 /// Whether the database answers (for `/readyz`).
@@ -124,4 +181,63 @@ where
         .exec(txn)
         .await?;
     Ok(result.rows_affected > 0)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use sea_orm::sqlx;
+    use sea_orm::{ConnAcquireErr, DbErr, RuntimeErr};
+
+    use super::is_unavailable;
+
+    fn io(kind: std::io::ErrorKind) -> RuntimeErr {
+        RuntimeErr::SqlxError(Arc::new(sqlx::Error::Io(std::io::Error::from(kind))))
+    }
+
+    #[test]
+    fn an_unreachable_database_or_a_full_pool_is_unavailable() {
+        assert!(is_unavailable(&DbErr::ConnectionAcquire(ConnAcquireErr::Timeout)));
+        assert!(is_unavailable(&DbErr::ConnectionAcquire(
+            ConnAcquireErr::ConnectionClosed
+        )));
+        assert!(is_unavailable(&DbErr::Conn(io(std::io::ErrorKind::ConnectionRefused))));
+        assert!(is_unavailable(&DbErr::Query(io(std::io::ErrorKind::UnexpectedEof))));
+        assert!(is_unavailable(&DbErr::Exec(RuntimeErr::SqlxError(Arc::new(
+            sqlx::Error::PoolTimedOut
+        )))));
+    }
+
+    #[test]
+    fn faults_in_a_statement_are_not() {
+        assert!(!is_unavailable(&DbErr::RecordNotFound("x".into())));
+        assert!(!is_unavailable(&DbErr::Custom("x".into())));
+        assert!(!is_unavailable(&DbErr::Query(RuntimeErr::SqlxError(Arc::new(
+            sqlx::Error::RowNotFound
+        )))));
+    }
+
+    #[tokio::test]
+    async fn a_write_lock_not_granted_in_time_is_unavailable_and_a_constraint_is_not() {
+        use sea_orm::{ConnectionTrait, TransactionTrait};
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}?mode=rwc", dir.path().join("busy.db").display());
+        let (db, _) = super::connect(&url).await.unwrap();
+        db.execute_unprepared("CREATE TABLE t (id INTEGER PRIMARY KEY)")
+            .await
+            .unwrap();
+        let holder = super::begin_write(&db).await.unwrap();
+        // Another pool's connection that does not wait for the lock: SQLITE_BUSY at once.
+        let (other, _) = super::connect(&url).await.unwrap();
+        let txn = other.begin().await.unwrap();
+        txn.execute_unprepared("PRAGMA busy_timeout = 0").await.unwrap();
+        let busy = txn.execute_unprepared("INSERT INTO t VALUES (2)").await.unwrap_err();
+        assert!(is_unavailable(&busy), "{busy:?}");
+        txn.rollback().await.unwrap();
+        holder.rollback().await.unwrap();
+        db.execute_unprepared("INSERT INTO t VALUES (1)").await.unwrap();
+        let duplicate = db.execute_unprepared("INSERT INTO t VALUES (1)").await.unwrap_err();
+        assert!(!is_unavailable(&duplicate), "{duplicate:?}");
+    }
 }

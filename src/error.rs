@@ -2,7 +2,9 @@
 //!
 //! Each variant maps to a stable `extensions.code` (and, at the HTTP layer, a
 //! status). Database and unexpected errors are logged where they are turned
-//! into a response and shown to clients only as `INTERNAL`.
+//! into a response and shown to clients only as `INTERNAL`, except that a
+//! database out of reach (or a pool with no connection to spare) is
+//! `SERVICE_UNAVAILABLE` (503), which a client may retry.
 //!
 //! `AppError` deliberately does not implement `Display`: async-graphql turns
 //! any `Display` type into an error without a code, so a `?` on an
@@ -59,7 +61,8 @@ impl AppError {
             AppError::Forbidden(_) => "FORBIDDEN",
             AppError::Conflict { .. } => "CONFLICT",
             AppError::ServiceUnavailable => "SERVICE_UNAVAILABLE",
-            AppError::Database(DbErr::ConnectionAcquire(_)) => "SERVICE_UNAVAILABLE",
+            // The database is out of reach or has no connection to spare: worth a retry.
+            AppError::Database(error) if crate::db::is_unavailable(error) => "SERVICE_UNAVAILABLE",
             AppError::Database(_) | AppError::Internal(_) => "INTERNAL",
         }
     }

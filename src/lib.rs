@@ -63,7 +63,7 @@ impl AppState {
                  any Authorization header is refused"
             ),
         }
-        let (db, statements) = db::connect(&config.database_url).await?;
+        let (db, statements) = db::connect_with(&config.database_url, config.db_acquire_timeout).await?;
         db::migrate(&db).await?;
         let schema = build_schema(db.clone(), &config.limits, config.introspection);
         let events = events::EventBus::start(&db).await?;
@@ -133,13 +133,30 @@ impl Application {
             tokio::spawn(purge);
         }
         let sockets = self.state.shutdown.clone();
+        let gauges = self.state.ws.clone();
+        let (deadline_tx, deadline_rx) = tokio::sync::oneshot::channel();
         let shutdown = async move {
             shutdown.await;
+            let _ = deadline_tx.send(tokio::time::Instant::now() + grace);
             sockets.cancel();
         };
-        Server::new_with_acceptor(self.acceptor)
+        let served = Server::new_with_acceptor(self.acceptor)
             .run_with_graceful_shutdown(app(self.state), shutdown, Some(grace))
-            .await
+            .await;
+        // Upgraded WebSockets have left poem's count of connections: give
+        // their closing handshakes (1001) what is left of the grace period,
+        // so that the process does not exit under them.
+        if let Ok(deadline) = deadline_rx.await {
+            let _ = tokio::time::timeout_at(deadline, websockets_closed(&gauges)).await;
+        }
+        served
+    }
+}
+
+/// Resolves once no WebSocket connection is open.
+async fn websockets_closed(gauges: &http::ws::Gauges) {
+    while gauges.connections() > 0 {
+        tokio::time::sleep(Duration::from_millis(10)).await;
     }
 }
 

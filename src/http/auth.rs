@@ -38,20 +38,7 @@ pub(super) async fn viewer(
     match partners::authenticate(&state.db, keys, token).await {
         Ok(viewer) => Ok(Some(viewer)),
         Err(AppError::Unauthenticated) => Err(unauthorized(media)),
-        Err(error) => {
-            let code = error.code();
-            if error.is_internal() {
-                tracing::error!(?error, "authentication failed");
-            } else {
-                tracing::warn!(?error, "authentication failed");
-            }
-            let status = if code == "SERVICE_UNAVAILABLE" {
-                StatusCode::SERVICE_UNAVAILABLE
-            } else {
-                StatusCode::INTERNAL_SERVER_ERROR
-            };
-            Err(request_error(status, media, code, &error.message()))
-        }
+        Err(error) => Err(super::graphql::app_error(media, &error, "authentication failed")),
     }
 }
 

@@ -204,7 +204,13 @@ async fn execute_operation(
     let failed_before_execution = response.data == Value::Null
         && !response.errors.is_empty()
         && response.errors.iter().all(|e| e.path.is_empty());
-    let status = if media == MediaType::GraphqlResponse && failed_before_execution {
+    // A database out of reach is the server's state, not the request's
+    // fault: 503 whatever the media type, so that clients and load
+    // balancers back off and retry.
+    let unavailable = response.errors.iter().any(|e| has_code(e, "SERVICE_UNAVAILABLE"));
+    let status = if unavailable {
+        StatusCode::SERVICE_UNAVAILABLE
+    } else if media == MediaType::GraphqlResponse && failed_before_execution {
         StatusCode::BAD_REQUEST
     } else {
         StatusCode::OK
@@ -216,10 +222,44 @@ async fn execute_operation(
             return request_error(StatusCode::INTERNAL_SERVER_ERROR, media, "INTERNAL", "internal error");
         }
     };
-    Response::builder()
+    let response = Response::builder()
         .status(status)
         .content_type(media.content_type())
-        .body(body)
+        .body(body);
+    if unavailable { retry_soon(response) } else { response }
+}
+
+fn has_code(error: &ServerError, code: &str) -> bool {
+    error
+        .extensions
+        .as_ref()
+        .and_then(|e| e.get("code"))
+        .is_some_and(|value| *value == Value::String(code.to_owned()))
+}
+
+/// Seconds a client should wait before retrying after a 503.
+const RETRY_AFTER_SECS: &str = "2";
+
+/// Adds `Retry-After` to a 503.
+pub(super) fn retry_soon(mut response: Response) -> Response {
+    response
+        .headers_mut()
+        .insert(header::RETRY_AFTER, header::HeaderValue::from_static(RETRY_AFTER_SECS));
+    response
+}
+
+/// The response for an `AppError` met outside GraphQL execution (looking up
+/// a token or an idempotency key): 503 when the database is out of reach,
+/// else 500; the details go to the log only.
+pub(super) fn app_error(media: MediaType, error: &crate::error::AppError, context: &str) -> Response {
+    let code = error.code();
+    if code == "SERVICE_UNAVAILABLE" {
+        tracing::warn!(?error, "{context}: database unavailable");
+        let response = request_error(StatusCode::SERVICE_UNAVAILABLE, media, code, &error.message());
+        return retry_soon(response);
+    }
+    tracing::error!(?error, "{context}");
+    request_error(StatusCode::INTERNAL_SERVER_ERROR, media, code, &error.message())
 }
 
 /// Checks what every request must satisfy before parsing: the query's size.

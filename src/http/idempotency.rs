@@ -8,8 +8,8 @@
 //! usual and fail there). Responses that failed on our side (5xx,
 //! `INTERNAL`) are not kept, so the retry runs again.
 
+use poem::Response;
 use poem::http::{HeaderMap, HeaderValue, StatusCode};
-use poem::{IntoResponse, Response};
 
 use super::graphql::{MediaType, execute, request_error};
 use crate::AppState;
@@ -110,6 +110,5 @@ fn failed_on_our_side(body: &str) -> bool {
 }
 
 fn failure(media: MediaType, error: crate::error::AppError) -> Response {
-    tracing::error!(?error, "idempotency key lookup failed");
-    request_error(StatusCode::INTERNAL_SERVER_ERROR, media, "INTERNAL", "internal error").into_response()
+    super::graphql::app_error(media, &error, "idempotency key lookup failed")
 }

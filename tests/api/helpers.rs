@@ -141,26 +141,59 @@ pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
 
 impl Drop for TestApp {
     fn drop(&mut self) {
-        let Some((admin, name)) = self.pg_database.take() else {
+        if let Some((admin, name)) = self.pg_database.take() {
+            drop_database(admin, name);
+        }
+    }
+}
+
+/// A fresh, empty database for a test that runs the server binary itself:
+/// a SQLite file in a temporary directory, or a PostgreSQL database
+/// dropped with this value.
+pub struct FreshDatabase {
+    pub url: String,
+    _dir: Option<tempfile::TempDir>,
+    pg_database: Option<(String, String)>,
+}
+
+impl FreshDatabase {
+    /// `None` when the backend is not configured (PostgreSQL without `TEST_DATABASE_URL`).
+    pub async fn create(backend: Backend) -> Option<FreshDatabase> {
+        let (url, dir, pg_database) = fresh_database(backend).await?;
+        Some(FreshDatabase {
+            url,
+            _dir: dir,
+            pg_database,
+        })
+    }
+}
+
+impl Drop for FreshDatabase {
+    fn drop(&mut self) {
+        if let Some((admin, name)) = self.pg_database.take() {
+            drop_database(admin, name);
+        }
+    }
+}
+
+/// Drops a per-test PostgreSQL database (even with sessions still open),
+/// from a separate thread: Drop cannot await.
+fn drop_database(admin: String, name: String) {
+    let _ = std::thread::spawn(move || {
+        let Ok(runtime) = tokio::runtime::Builder::new_current_thread().enable_all().build() else {
             return;
         };
-        // Drop the per-test database from a separate thread: Drop cannot await.
-        let _ = std::thread::spawn(move || {
-            let Ok(runtime) = tokio::runtime::Builder::new_current_thread().enable_all().build() else {
-                return;
-            };
-            runtime.block_on(async {
-                if let Ok((conn, _)) = hubgraph::db::connect(&admin).await {
-                    use sea_orm::ConnectionTrait;
-                    let _ = conn
-                        .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-                        .await;
-                    conn.close().await.ok();
-                }
-            });
-        })
-        .join();
-    }
+        runtime.block_on(async {
+            if let Ok((conn, _)) = hubgraph::db::connect(&admin).await {
+                use sea_orm::ConnectionTrait;
+                let _ = conn
+                    .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                    .await;
+                conn.close().await.ok();
+            }
+        });
+    })
+    .join();
 }
 
 impl TestApp {
