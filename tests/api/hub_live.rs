@@ -211,20 +211,11 @@ async fn the_background_sweeper_reverts_expired_statuses() {
     assert_eq!(now.valid_until, None);
 }
 
-/// Resident memory of this process (the test and the server in it), bytes.
-fn rss_bytes() -> u64 {
-    let statm = std::fs::read_to_string("/proc/self/statm").unwrap_or_default();
-    let pages: u64 = statm
-        .split_whitespace()
-        .nth(1)
-        .and_then(|p| p.parse().ok())
-        .unwrap_or(0);
-    pages * 4096
-}
-
 /// Opening and dropping hundreds of live dashboards leaves nothing behind:
 /// connections, operations, bus subscribers and tasks go back to their
-/// baseline, and memory does not grow from one round to the next.
+/// baseline after every round. These are counts that do not vary; memory is
+/// not measured here, since the test process's RSS moves with whatever other
+/// tests run beside it (`bench/soak.sh` watches the server's RSS instead).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn dropped_subscribers_leave_nothing_behind() {
     let app = spawn_app(Backend::Sqlite).await.expect("sqlite app");
@@ -237,7 +228,6 @@ async fn dropped_subscribers_leave_nothing_behind() {
         }
     };
     let baseline_tasks = tasks();
-    let mut rss_after_round = Vec::new();
     for _round in 0..4 {
         let mut clients = Vec::with_capacity(500);
         for _ in 0..500 {
@@ -277,14 +267,7 @@ async fn dropped_subscribers_leave_nothing_behind() {
             Box::new(move || tasks() <= baseline_tasks + 2),
         )
         .await;
-        rss_after_round.push(rss_bytes());
     }
-    // The first round warms allocator pools; later rounds must not keep growing.
-    let growth = rss_after_round[2].saturating_sub(rss_after_round[0]);
-    assert!(
-        growth < 16 * 1024 * 1024,
-        "memory grew by {growth} bytes over two rounds: {rss_after_round:?}"
-    );
 }
 
 /// One hub change costs the same SQL whether one dashboard or many follow
