@@ -169,6 +169,8 @@ async function finderSaysWhenThePostcodeIsUnknown(page) {
   assert(/couldn't find the postcode EH99 9ZZ/.test(status), `message was "${status}"`);
   assert((await page.getByLabel("Your postcode").getAttribute("aria-invalid")) === "true", "postcode box not marked invalid");
   assert((await results(page)).length === 0, "results listed for an unknown postcode");
+  const problems = await axeProblems(page);
+  assert(problems.length === 0, `axe-core: ${problems.join("; ")}`);
 
   await searchByKeyboard(page, "not a postcode");
   assert((await finder.getAttribute("state")) === "invalid", "malformed postcode not reported");
