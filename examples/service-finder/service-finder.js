@@ -379,7 +379,11 @@ class ServiceFinder extends HTMLElement {
       const filter = { near: { latitude: postcode.latitude, longitude: postcode.longitude }, radiusKm };
       const category = this.categorySelect.value;
       if (category) filter.taxonomyTermIds = category.split(",");
+      // An embed for one audience must never fall back to listing everyone's services.
       const audience = this.audienceId();
+      if (this.getAttribute("audience") && !audience) {
+        throw new FinderError("This finder's audience could not be loaded. Please try again later.");
+      }
       if (audience) filter.allTaxonomyTermIds = [audience];
       const age = this.ageInput.value.trim();
       if (age !== "") {

@@ -203,6 +203,30 @@ async function finderOpenNowShowsOnlyOpenServices(page) {
   for (const item of await results(page)) assert(item.badge === "Open now", `${item.name} is listed but "${item.badge}"`);
 }
 
+async function finderKeepsToTheAudienceItsEmbedNames(page) {
+  await page.goto(FINDER);
+  await page.locator("service-finder").evaluate((finder) => finder.setAttribute("audience", "young-people"));
+  await searchByKeyboard(page, postcode);
+  const radius = Number(await page.getByLabel("Distance").inputValue());
+  const terms = await api(`{ taxonomyTerms(taxonomy: "audience", first: 100) { nodes { id code } } }`);
+  const youngPeople = terms.taxonomyTerms.nodes.find((t) => t.code === "young-people").id;
+  const expected = await api(
+    `query($f: ServiceFilter!) { services(filter: $f, orderBy: DISTANCE, first: 20) { edges { node { id } } } }`,
+    { f: { near: { postcode }, radiusKm: radius, allTaxonomyTermIds: [youngPeople] } },
+  );
+  const shown = (await results(page)).map((s) => s.id);
+  assert(shown.length > 0, `no services for young people within ${radius} km of ${postcode}`);
+  assert(
+    JSON.stringify(shown) === JSON.stringify(expected.services.edges.map((e) => e.node.id)),
+    `audience="young-people" lists ${shown.length} services, the API ${expected.services.edges.length}`,
+  );
+  // A misspelt audience says so rather than listing everyone's services.
+  await page.locator("service-finder").evaluate((finder) => finder.setAttribute("audience", "young-peeple"));
+  await searchByKeyboard(page, postcode);
+  assert((await page.locator("service-finder").getAttribute("state")) === "error", "unknown audience not reported");
+  assert((await results(page)).length === 0, "services listed for an unknown audience");
+}
+
 async function finderWorksOnAPhone(page) {
   await page.setViewportSize(PHONE);
   await page.goto(FINDER);
@@ -298,6 +322,7 @@ const CHECKS = [
   ["service finder says when a postcode is unknown or malformed", finderSaysWhenThePostcodeIsUnknown],
   ["service finder says when nothing matches", finderSaysWhenNothingMatches],
   ["service finder's open-now toggle lists open services only", finderOpenNowShowsOnlyOpenServices],
+  ["service finder keeps to the audience its embed names", finderKeepsToTheAudienceItsEmbedNames],
   ["service finder works at 360 px", finderWorksOnAPhone],
   ["hub dashboard shows a status update made through the API within 2 s", dashboardShowsLiveStatusChanges],
   ["hub dashboard works at 360 px", dashboardWorksOnAPhone],
