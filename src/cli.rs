@@ -297,6 +297,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             }
             let app = Application::bind(state, &bind).await?;
             tracing::info!("playground: http://{}/graphql", app.address());
+            tracing::info!("examples for partners: http://{}/examples/", app.address());
             app.run_until(shutdown_signal()).await?;
             Ok(())
         }

@@ -1,6 +1,7 @@
 //! HTTP: the poem routes around the GraphQL schema.
 
 mod auth;
+pub mod examples;
 pub mod graphql;
 pub mod health;
 pub mod hsds;
@@ -73,5 +74,11 @@ pub fn routes(state: AppState) -> impl Endpoint {
         .at("/metrics", get(metrics::metrics))
         .data(state)
         .with(cors);
-    Route::new().nest("/hsds", hsds).nest("/", api)
+    // The example pages are static files: no rate limit, and none of the
+    // API's CORS rules (the scripts carry their own allow-any-origin header).
+    Route::new()
+        .nest("/hsds", hsds)
+        .at("/examples", get(examples::root))
+        .at("/examples/*path", get(examples::file))
+        .nest("/", api)
 }

@@ -4,10 +4,12 @@
 mod helpers;
 
 mod auth;
+mod browser;
 mod changes;
 mod cli;
 mod crash;
 mod directory;
+mod examples;
 mod hsds;
 mod http_rules;
 mod hub_live;

@@ -12,6 +12,8 @@ async fn serve_demo_answers_and_stops_cleanly_on_sigterm() {
     let url = format!("sqlite://{}?mode=rwc", dir.path().join("serve.db").display());
     let mut child = Command::new(env!("CARGO_BIN_EXE_hubgraph"))
         .args(["serve", "--demo", "--bind", "127.0.0.1:0"])
+        // Away from the repository: nothing may be read from its files.
+        .current_dir(dir.path())
         .env("DATABASE_URL", &url)
         .env("RUST_LOG", "info")
         .stdout(Stdio::null())
@@ -55,6 +57,14 @@ async fn serve_demo_answers_and_stops_cleanly_on_sigterm() {
         .await
         .unwrap();
     assert_eq!(html.status(), 200);
+    // The partner examples come with the binary, whatever the working directory.
+    let finder = client
+        .get(playground.replace("/graphql", "/examples/service-finder/"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(finder.status(), 200);
+    assert!(finder.text().await.unwrap().contains("<service-finder"));
 
     let stopped = Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
