@@ -53,7 +53,7 @@ fuzz() { # fuzz NAME [st options...]
   echo "== schemathesis: $name =="
   "$venv/bin/st" run "$url" \
     --checks no_server_errors \
-    --max-examples "$examples" --seed 20261130 --workers 2 \
+    --max-examples "$examples" --seed 20261130 --workers 2 --generation-database :memory: \
     --report junit --report-junit-path "$reports/$name.xml" \
     --no-color "$@"
 }
