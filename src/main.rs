@@ -2,6 +2,12 @@
 
 use clap::Parser;
 
+/// mimalloc instead of glibc's malloc: under load, glibc's allocator (its
+/// chunk consolidation above all) took about a fifth of the server's CPU
+/// (profile in `bench/RESULTS.md`).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     hubgraph::telemetry::init();
