@@ -7,6 +7,7 @@ mod auth;
 mod changes;
 mod cli;
 mod directory;
+mod guide;
 mod hsds;
 mod http_rules;
 mod hub_live;
