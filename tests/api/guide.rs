@@ -182,8 +182,9 @@ fn examples(path: &str, markdown: &str) -> Vec<Example> {
     for (n, block) in blocks.iter().enumerate() {
         let at = format!("{path}:{}", block.line);
         if block.lang != "graphql" {
+            // A shell block's run comment names the caller of its curl commands.
             assert!(
-                block.directive.is_none(),
+                block.directive.is_none() || block.lang == "sh",
                 "{at}: a run comment before a {} block",
                 block.lang
             );
@@ -389,7 +390,96 @@ async fn run_guide(app: &TestApp, path: &str) -> usize {
         };
         check_answer(example, &answer);
     }
+    run_curls(app, &mut callers, path, &markdown).await;
     examples.len()
+}
+
+/// Runs the `curl` commands of a guide's shell blocks against the server:
+/// each must succeed (below 400, no GraphQL errors), and one sent with an
+/// `Idempotency-Key` must be replayed, not run, when sent again. The token
+/// (`$(cat token.jwt)`) is that of the caller the block's run comment names.
+async fn run_curls(app: &TestApp, callers: &mut Callers<'_>, path: &str, markdown: &str) {
+    for block in blocks(markdown).into_iter().filter(|b| b.lang == "sh") {
+        let at = format!("{path}:{}", block.line);
+        let directive = directive(block.directive.as_deref(), &at);
+        // Lines ending in a backslash go on.
+        for command in block.text.replace("\\\n", " ").lines() {
+            let words = shell_words(command);
+            if words.first().is_none_or(|w| w != "curl") {
+                continue;
+            }
+            let mut request = Curl::default();
+            let mut words = words.iter().skip(1);
+            while let Some(word) = words.next() {
+                match word.as_str() {
+                    "-H" | "--header" => request.headers.push(words.next().expect("a header").clone()),
+                    "-d" | "--data" => request.body = words.next().cloned(),
+                    "-s" | "--silent" | "-i" => {}
+                    url if url.starts_with("http://127.0.0.1:8080") => request.url = url.to_owned(),
+                    other => panic!("{at}: the guide's curl commands take -s, -H and -d, not {other}"),
+                }
+            }
+            let token = match &directive.caller {
+                Some(caller) => Some(callers.token(caller, &at).await),
+                None => None,
+            };
+            let first = request.send(app, token.as_deref(), &at).await;
+            if request
+                .headers
+                .iter()
+                .any(|h| h.to_lowercase().starts_with("idempotency-key:"))
+            {
+                let again = request.send(app, token.as_deref(), &at).await;
+                assert_eq!(again.0.as_deref(), Some("true"), "{at}: the retry was not replayed");
+                assert_eq!(again.1, first.1, "{at}: the replay differs");
+            }
+        }
+    }
+}
+
+/// One curl command of the guide.
+#[derive(Debug, Default)]
+struct Curl {
+    url: String,
+    headers: Vec<String>,
+    body: Option<String>,
+}
+
+impl Curl {
+    /// Sends it; the `Idempotent-Replayed` header and the body.
+    async fn send(&self, app: &TestApp, token: Option<&str>, at: &str) -> (Option<String>, String) {
+        let local = self.url.trim_start_matches("http://127.0.0.1:8080");
+        let mut request = match &self.body {
+            Some(body) => app.client.post(app.url(local)).body(body.clone()),
+            None => app.client.get(app.url(local)),
+        };
+        for header in &self.headers {
+            let (name, value) = header.split_once(':').expect("Name: value");
+            let value = value.trim();
+            let value = match (value.contains("$(cat token.jwt)"), token) {
+                (false, _) => value.to_owned(),
+                (true, Some(token)) => value.replace("$(cat token.jwt)", token),
+                (true, None) => panic!("{at}: a token is used, but the run comment names no caller"),
+            };
+            request = request.header(name.trim(), value);
+        }
+        let response = request.send().await.expect("send");
+        let status = response.status();
+        let replayed = response
+            .headers()
+            .get("idempotent-replayed")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        let body = response.text().await.expect("a body");
+        assert!(status.as_u16() < 400, "{at}: {} answers {status}: {body}", self.url);
+        if let Ok(json) = serde_json::from_str::<Value>(&body) {
+            assert!(json.get("errors").is_none(), "{at}: {body}");
+            let mut codes = Vec::new();
+            user_error_codes(&json["data"], &mut codes);
+            assert!(codes.is_empty(), "{at}: {codes:?}: {body}");
+        }
+        (replayed, body)
+    }
 }
 
 on_both! {
