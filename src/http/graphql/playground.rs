@@ -59,3 +59,23 @@ pub fn page() -> String {
     let config = config.to_string().replace('<', "\\u003c");
     include_str!("playground.html").replace("__PLAYGROUND_CONFIG__", &config)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_page_carries_every_tab_and_no_raw_angle_bracket_in_its_script() {
+        let page = page();
+        let script = page
+            .split("const config = ")
+            .nth(1)
+            .and_then(|rest| rest.split(";\n").next())
+            .expect("the config in the page");
+        let config: serde_json::Value = serde_json::from_str(script).expect("the config is JSON");
+        assert_eq!(config["tabs"].as_array().map(Vec::len), Some(TABS.len()));
+        assert_eq!(config["defaultQuery"], TABS[0].query);
+        assert_eq!(config["tabs"][1]["headers"], headers_template());
+        assert!(!script.contains('<'), "a raw < could end the script element");
+    }
+}
