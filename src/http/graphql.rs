@@ -8,9 +8,10 @@
 //!   4xx status for requests that fail before execution (parse, validation,
 //!   limits); `application/json` gets 200 with the errors in the body;
 //! - one operation per request (a JSON array: 400), body and query size limits;
-//! - GraphiQL for browsers (`GET` with `Accept: text/html`).
+//! - GraphiQL for browsers (`GET` with `Accept: text/html`), see [`playground`].
 
-use async_graphql::http::GraphiQLSource;
+pub mod playground;
+
 use async_graphql::parser::types::{DocumentOperations, OperationType};
 use async_graphql::{ErrorExtensionValues, ServerError, Value};
 use poem::http::{HeaderMap, StatusCode, header};
@@ -313,7 +314,7 @@ pub async fn get(headers: &HeaderMap, Query(params): Query<GetParams>, Data(stat
         .is_some_and(|accept| accept.contains("text/html"));
     let Some(query) = params.query else {
         if wants_html {
-            return Html(playground()).into_response();
+            return Html(playground::page()).into_response();
         }
         return request_error(
             StatusCode::BAD_REQUEST,
@@ -487,12 +488,4 @@ pub fn sdl() -> Response {
     Response::builder()
         .content_type("text/plain; charset=utf-8")
         .body(crate::graphql::sdl())
-}
-
-fn playground() -> String {
-    GraphiQLSource::build()
-        .endpoint("/graphql")
-        .subscription_endpoint("/graphql/ws")
-        .title("hubgraph playground")
-        .finish()
 }

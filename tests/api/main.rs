@@ -10,6 +10,7 @@ mod cli;
 mod crash;
 mod directory;
 mod examples;
+mod guide;
 mod hsds;
 mod http_rules;
 mod hub_live;
