@@ -2,66 +2,48 @@
 //! the result, so scripts can capture it.
 
 mod auth;
+mod serve;
 
 use clap::{Parser, Subcommand};
 
-use crate::config::{Config, DEFAULT_BIND, DEFAULT_DATABASE_URL};
+pub use serve::ServeArgs;
+
+use crate::config::{DEFAULT_DATABASE_URL, redact_url};
+use crate::telemetry::LogFormat;
 use crate::{AppState, Application, db, seed, shutdown_signal};
 
-#[derive(Debug, Parser)]
+#[derive(Parser)]
 #[command(
     name = "hubgraph",
     version,
     about = "Shared GraphQL API for Scotland's health and wellbeing hubs, services and referral pathways"
 )]
 pub struct Cli {
-    /// Database URL: sqlite://FILE?mode=rwc or postgres://...
-    #[arg(long, env = "DATABASE_URL", default_value = DEFAULT_DATABASE_URL, global = true)]
+    /// Database URL: sqlite://FILE?mode=rwc or postgres://USER:PASSWORD@HOST/NAME.
+    #[arg(long, env = "DATABASE_URL", default_value = DEFAULT_DATABASE_URL, global = true, hide_env_values = true)]
     pub database_url: String,
+    /// Log lines as text for people or as JSON objects for collectors (to stderr).
+    #[arg(long, env = "HUBGRAPH_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text, global = true)]
+    pub log_format: LogFormat,
     #[command(subcommand)]
     pub command: Command,
+}
+
+impl std::fmt::Debug for Cli {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The database URL may hold a password.
+        f.debug_struct("Cli")
+            .field("database_url", &redact_url(&self.database_url))
+            .field("log_format", &self.log_format)
+            .field("command", &self.command)
+            .finish()
+    }
 }
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Migrate the database and serve the API (and the playground at /graphql).
-    Serve {
-        /// Address to listen on.
-        #[arg(long, env = "HUBGRAPH_BIND", default_value = DEFAULT_BIND)]
-        bind: String,
-        /// Seed the demo data set when the database is empty.
-        #[arg(long)]
-        demo: bool,
-        /// Introspection on or off (the playground needs it on).
-        #[arg(long, env = "HUBGRAPH_INTROSPECTION", default_value = "on", value_parser = ["on", "off"])]
-        introspection: String,
-        /// Origins browsers may call the API from (repeat, or comma-separated); any origin when none is given.
-        #[arg(long = "cors-origin", env = "HUBGRAPH_CORS_ORIGINS", value_delimiter = ',')]
-        cors_origins: Vec<String>,
-        /// Requests a minute per bearer token (0: no limit).
-        #[arg(long, env = "HUBGRAPH_RATE_LIMIT_PER_TOKEN", default_value_t = 1_200)]
-        rate_per_token: u32,
-        /// Requests a minute per IP address for anonymous callers (0: no limit).
-        #[arg(long, env = "HUBGRAPH_RATE_LIMIT_PER_IP", default_value_t = 600)]
-        rate_per_ip: u32,
-        /// How long a WebSocket client has to send connection_init (e.g. 3s).
-        #[arg(long, env = "HUBGRAPH_WS_INIT_TIMEOUT", default_value = "3s", value_parser = humantime::parse_duration)]
-        ws_init_timeout: std::time::Duration,
-        /// How often the server pings WebSocket clients (e.g. 15s).
-        #[arg(long, env = "HUBGRAPH_WS_KEEPALIVE", default_value = "15s", value_parser = humantime::parse_duration)]
-        ws_keepalive: std::time::Duration,
-        /// How often expired manual hub statuses are reverted (e.g. 30s; 0s: never).
-        #[arg(long, env = "HUBGRAPH_HUB_EXPIRY_INTERVAL", default_value = "30s", value_parser = humantime::parse_duration)]
-        hub_expiry_interval: std::time::Duration,
-        /// How long in-flight requests may take to finish after SIGTERM (whole seconds, e.g. 20s).
-        #[arg(long, env = "HUBGRAPH_SHUTDOWN_GRACE", default_value = "20s", value_parser = humantime::parse_duration)]
-        shutdown_grace: std::time::Duration,
-        /// How long a request waits for a database connection before a 503 (e.g. 2s).
-        #[arg(long, env = "HUBGRAPH_DB_ACQUIRE_TIMEOUT", default_value = "2s", value_parser = humantime::parse_duration)]
-        db_acquire_timeout: std::time::Duration,
-        #[command(flatten)]
-        jwt: auth::JwtArgs,
-    },
+    Serve(ServeArgs),
     /// Apply pending migrations and exit.
     Migrate,
     /// Print the GraphQL SDL (the content of schema.graphql).
@@ -145,6 +127,10 @@ pub enum SeedSet {
 }
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    if !matches!(cli.command, Command::Schema) {
+        // Before anything connects, and without repeating the URL.
+        crate::config::check_database_url(&cli.database_url).map_err(anyhow::Error::msg)?;
+    }
     match cli.command {
         Command::Schema => {
             print!("{}", crate::graphql::sdl());
@@ -257,35 +243,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             db::migrate(&conn).await?;
             auth::run_token(&conn, action).await
         }
-        Command::Serve {
-            bind,
-            demo,
-            introspection,
-            cors_origins,
-            rate_per_token,
-            rate_per_ip,
-            ws_init_timeout,
-            ws_keepalive,
-            hub_expiry_interval,
-            shutdown_grace,
-            db_acquire_timeout,
-            jwt,
-        } => {
-            let mut config = Config::new(cli.database_url);
-            config.introspection = introspection == "on";
-            config.limits.rate_per_token_per_minute = Some(rate_per_token).filter(|n| *n > 0);
-            config.limits.rate_per_ip_per_minute = Some(rate_per_ip).filter(|n| *n > 0);
-            config.cors_origins = cors_origins
-                .into_iter()
-                .map(|o| o.trim().to_owned())
-                .filter(|o| !o.is_empty())
-                .collect();
-            config.jwt = jwt.settings()?;
-            config.ws_init_timeout = ws_init_timeout;
-            config.ws_keepalive = ws_keepalive;
-            config.hub_expiry_interval = Some(hub_expiry_interval).filter(|i| !i.is_zero());
-            config.shutdown_grace_secs = shutdown_grace.as_secs();
-            config.db_acquire_timeout = db_acquire_timeout;
+        Command::Serve(args) => {
+            let config = args.config(cli.database_url)?;
+            tracing::info!(?config, "starting");
+            let (bind, demo) = (args.bind, args.demo);
             let state = AppState::prepare(config).await?;
             if demo {
                 if seed::is_empty(&state.db).await? {

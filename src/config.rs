@@ -9,9 +9,13 @@ pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
 pub const DEFAULT_JWT_ISSUER: &str = "hubgraph";
 pub const DEFAULT_JWT_AUDIENCE: &str = "hubgraph";
 
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Config {
+    /// May hold a password: `Debug` shows it redacted.
     pub database_url: String,
+    /// Database connections to open at most; `None`: the backend's default
+    /// (`db::DEFAULT_SQLITE_POOL_SIZE`, `db::DEFAULT_POSTGRES_POOL_SIZE`).
+    pub db_pool_size: Option<u32>,
     pub limits: Limits,
     /// Whether introspection is allowed (the playground needs it).
     pub introspection: bool,
@@ -120,6 +124,7 @@ impl Config {
     pub fn new(database_url: impl Into<String>) -> Self {
         Config {
             database_url: database_url.into(),
+            db_pool_size: None,
             limits: Limits::default(),
             introspection: true,
             shutdown_grace_secs: 20,
@@ -130,5 +135,93 @@ impl Config {
             ws_keepalive: Duration::from_secs(15),
             hub_expiry_interval: Some(Duration::from_secs(30)),
         }
+    }
+}
+
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Config")
+            .field("database_url", &redact_url(&self.database_url))
+            .field("db_pool_size", &self.db_pool_size)
+            .field("limits", &self.limits)
+            .field("introspection", &self.introspection)
+            .field("shutdown_grace_secs", &self.shutdown_grace_secs)
+            .field("jwt", &self.jwt)
+            .field("cors_origins", &self.cors_origins)
+            .field("ws_init_timeout", &self.ws_init_timeout)
+            .field("ws_keepalive", &self.ws_keepalive)
+            .field("hub_expiry_interval", &self.hub_expiry_interval)
+            .finish()
+    }
+}
+
+/// A database URL fit to print: the password, if any, replaced by `***`.
+pub fn redact_url(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    let authority_end = rest.find(['/', '?']).unwrap_or(rest.len());
+    let (authority, path) = rest.split_at(authority_end);
+    match authority.rsplit_once('@') {
+        Some((credentials, host)) => {
+            let user = credentials.split_once(':').map_or(credentials, |(user, _)| user);
+            format!("{scheme}://{user}:***@{host}{path}")
+        }
+        None => url.to_owned(),
+    }
+}
+
+/// Checks that a database URL names a backend hubgraph runs on, without
+/// repeating the URL (it may hold a password).
+pub fn check_database_url(url: &str) -> Result<(), String> {
+    let scheme = url.split_once(':').map_or("", |(scheme, _)| scheme);
+    match scheme {
+        "sqlite" | "postgres" | "postgresql" => Ok(()),
+        "" => Err("DATABASE_URL (--database-url) has no scheme: use sqlite://FILE?mode=rwc or postgres://...".into()),
+        other => Err(format!(
+            "DATABASE_URL (--database-url) has the unknown scheme `{}`: use sqlite://FILE?mode=rwc or postgres://...",
+            other.chars().take(20).collect::<String>()
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_output_hides_secrets() {
+        let mut config = Config::new("postgres://hub:s3cr3t-pw@db.internal:5432/hubgraph?sslmode=require");
+        config.jwt.secret = Some("a-very-secret-shared-secret-of-40-bytes!".into());
+        config.jwt.private_key_pem = Some("-----BEGIN PRIVATE KEY-----\nMC4CAQ".into());
+        let shown = format!("{config:?} {config:#?}");
+        for secret in ["s3cr3t-pw", "a-very-secret", "BEGIN PRIVATE KEY"] {
+            assert!(!shown.contains(secret), "{secret} shown in {shown}");
+        }
+        assert!(
+            shown.contains("postgres://hub:***@db.internal:5432/hubgraph?sslmode=require"),
+            "{shown}"
+        );
+        assert!(shown.contains("secret: \"<set>\""), "{shown}");
+    }
+
+    #[test]
+    fn urls_without_a_password_are_shown_as_they_are() {
+        assert_eq!(
+            redact_url("sqlite://hubgraph.db?mode=rwc"),
+            "sqlite://hubgraph.db?mode=rwc"
+        );
+        assert_eq!(redact_url("postgres://db/hubgraph"), "postgres://db/hubgraph");
+        assert_eq!(redact_url("postgres://u@db/x"), "postgres://u:***@db/x");
+    }
+
+    #[test]
+    fn database_url_schemes() {
+        assert!(check_database_url("sqlite::memory:").is_ok());
+        assert!(check_database_url("sqlite://x.db?mode=rwc").is_ok());
+        assert!(check_database_url("postgresql://u:p@h/d").is_ok());
+        let error = check_database_url("mysql://root:hunter2@h/d").unwrap_err();
+        assert!(error.contains("`mysql`") && !error.contains("hunter2"), "{error}");
+        assert!(check_database_url("hubgraph.db").is_err());
     }
 }

@@ -32,30 +32,45 @@ pub const STATEMENT_TIMEOUT: &str = "60s";
 /// request hangs.
 pub const DEFAULT_ACQUIRE_TIMEOUT: Duration = Duration::from_secs(2);
 
-/// Opens a pool with the default acquire timeout (see `connect_with`).
+/// Connections a pool opens at most unless configured: SQLite serialises
+/// writers anyway, and a few readers share the file via WAL.
+pub const DEFAULT_SQLITE_POOL_SIZE: u32 = 8;
+pub const DEFAULT_POSTGRES_POOL_SIZE: u32 = 16;
+
+/// Opens a pool of the default size and acquire timeout for the backend.
 pub async fn connect(url: &str) -> Result<(DatabaseConnection, StatementCounter), DbErr> {
-    connect_with(url, DEFAULT_ACQUIRE_TIMEOUT).await
+    connect_with(url, None, DEFAULT_ACQUIRE_TIMEOUT).await
 }
 
-/// Opens a pool whose requests wait at most `acquire_timeout` for a
-/// connection (including opening a new one).
+/// Opens a pool of at most `pool_size` connections (`None`: the backend's
+/// default) whose requests wait at most `acquire_timeout` for a connection
+/// (including opening a new one).
 ///
 /// SQLite runs in WAL mode with foreign keys on, a busy timeout and
 /// `synchronous=FULL`: every commit waits for the WAL to reach the disk, so
 /// a write acknowledged to a client survives a crash of the process and a
 /// power loss too (`NORMAL` would already survive the former, not the
 /// latter). Writes cost an fsync each; SQLite serialises writers anyway.
+///
+/// Every statement runs in a `sea_orm` tracing span naming its kind
+/// (`db.operation`: SELECT, INSERT, ...) but never its text or parameter
+/// values, which may be personal data; the span sits inside the request's.
 pub async fn connect_with(
     url: &str,
+    pool_size: Option<u32>,
     acquire_timeout: Duration,
 ) -> Result<(DatabaseConnection, StatementCounter), DbErr> {
+    // sea-orm's own message for an unknown scheme repeats the URL, password and all.
+    crate::config::check_database_url(url).map_err(DbErr::Custom)?;
     let mut options = ConnectOptions::new(url.to_owned());
     // sea-orm's connect timeout is sqlx's acquire timeout too: set only the latter.
-    options.sqlx_logging(false).acquire_timeout(acquire_timeout);
+    options
+        .sqlx_logging(false)
+        .record_stmt_in_spans(false)
+        .acquire_timeout(acquire_timeout);
     if url.starts_with("sqlite:") {
-        // SQLite serialises writers anyway; a few readers share the file via WAL.
         options
-            .max_connections(8)
+            .max_connections(pool_size.unwrap_or(DEFAULT_SQLITE_POOL_SIZE))
             .min_connections(1)
             .map_sqlx_sqlite_opts(|opts| {
                 opts.journal_mode(SqliteJournalMode::Wal)
@@ -68,7 +83,7 @@ pub async fn connect_with(
         // timeout (see `http::graphql`), so the database bounds them. Generous,
         // so bulk loads and migrations of large sets still fit.
         options
-            .max_connections(16)
+            .max_connections(pool_size.unwrap_or(DEFAULT_POSTGRES_POOL_SIZE))
             .min_connections(1)
             .map_sqlx_postgres_opts(|opts| opts.options([("statement_timeout", STATEMENT_TIMEOUT)]));
     }
@@ -76,10 +91,59 @@ pub async fn connect_with(
     let counter = StatementCounter::default();
     let inner = counter.0.clone();
     db.set_metric_callback(move |info| {
-        tracing::trace!(target: "hubgraph::sql", sql = %info.statement.sql, elapsed_us = info.elapsed.as_micros() as u64, failed = info.failed);
+        // Runs inside the statement's span, after it: the kind and time at
+        // debug level, the text (placeholders, no values) only at trace.
+        let kind = statement_kind(&info.statement.sql);
+        let elapsed_us = info.elapsed.as_micros() as u64;
+        tracing::debug!(target: "hubgraph::sql", kind, elapsed_us, failed = info.failed, "sql");
+        tracing::trace!(target: "hubgraph::sql", sql = %info.statement.sql, "sql text");
         inner.fetch_add(1, Ordering::SeqCst);
     });
     Ok((db, counter))
+}
+
+/// The statement's first keyword, upper case (`SELECT`, `INSERT`, ...), or `OTHER`.
+fn statement_kind(sql: &str) -> &'static str {
+    let first = sql.split_whitespace().next().unwrap_or("");
+    [
+        "SELECT", "INSERT", "UPDATE", "DELETE", "WITH", "BEGIN", "COMMIT", "ROLLBACK",
+    ]
+    .into_iter()
+    .find(|kind| first.eq_ignore_ascii_case(kind))
+    .unwrap_or("OTHER")
+}
+
+/// Connections of a pool, for `/metrics`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PoolStats {
+    /// Connections checked out by a query or transaction.
+    pub in_use: u32,
+    /// Open connections waiting for work.
+    pub idle: u32,
+    /// The most the pool opens.
+    pub max: u32,
+}
+
+/// The pool's connections; `None` for a connection without a pool.
+pub fn pool_stats(db: &DatabaseConnection) -> Option<PoolStats> {
+    // The pool getters panic on another backend: ask which it is first.
+    let (size, idle, max) = match db.get_database_backend() {
+        DatabaseBackend::Sqlite => {
+            let pool = db.get_sqlite_connection_pool();
+            (pool.size(), pool.num_idle(), pool.options().get_max_connections())
+        }
+        DatabaseBackend::Postgres => {
+            let pool = db.get_postgres_connection_pool();
+            (pool.size(), pool.num_idle(), pool.options().get_max_connections())
+        }
+        _ => return None,
+    };
+    let idle = u32::try_from(idle).unwrap_or(u32::MAX).min(size);
+    Some(PoolStats {
+        in_use: size - idle,
+        idle,
+        max,
+    })
 }
 
 /// Applies every pending migration.

@@ -13,6 +13,7 @@ pub mod graphql;
 pub mod http;
 pub mod hubs;
 pub mod interchange;
+pub mod metrics;
 pub mod page;
 pub mod partners;
 pub mod pathways;
@@ -49,6 +50,8 @@ pub struct AppState {
     pub shutdown: CancellationToken,
     /// Open WebSocket connections and operations, for `/metrics`.
     pub ws: Arc<http::ws::Gauges>,
+    /// Requests by operation and outcome, latencies and rate-limit refusals, for `/metrics`.
+    pub metrics: Arc<metrics::Metrics>,
 }
 
 impl AppState {
@@ -63,7 +66,8 @@ impl AppState {
                  any Authorization header is refused"
             ),
         }
-        let (db, statements) = db::connect_with(&config.database_url, config.db_acquire_timeout).await?;
+        let (db, statements) =
+            db::connect_with(&config.database_url, config.db_pool_size, config.db_acquire_timeout).await?;
         db::migrate(&db).await?;
         let schema = build_schema(db.clone(), &config.limits, config.introspection);
         let events = events::EventBus::start(&db).await?;
@@ -76,6 +80,7 @@ impl AppState {
             events,
             shutdown: CancellationToken::new(),
             ws: Arc::default(),
+            metrics: Arc::default(),
         })
     }
 }

@@ -10,8 +10,9 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
-    hubgraph::telemetry::init();
+    // Arguments first: the log format is one of them (clap reports its own errors).
     let cli = hubgraph::cli::Cli::parse();
+    hubgraph::telemetry::init_with(cli.log_format);
     match hubgraph::cli::run(cli).await {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(error) => {

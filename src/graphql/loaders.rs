@@ -26,7 +26,10 @@ pub struct DirectoryLoader {
 pub type Loaders = DataLoader<DirectoryLoader, HashMapCache>;
 
 pub fn loaders(db: DatabaseConnection) -> Loaders {
-    DataLoader::with_cache(DirectoryLoader { db }, tokio::spawn, HashMapCache::default())
+    // Batches run on tasks of their own: they keep the span of the request
+    // that started them, so their SQL is logged with its request id.
+    let spawn = |batch| tokio::spawn(tracing::Instrument::in_current_span(batch));
+    DataLoader::with_cache(DirectoryLoader { db }, spawn, HashMapCache::default())
 }
 
 /// Loads, in one batch per relation, the relations of `services` that the

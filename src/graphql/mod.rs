@@ -14,6 +14,7 @@ pub mod limits;
 pub mod loaders;
 pub mod location_writes;
 pub mod node;
+pub mod operation;
 pub mod organization_writes;
 pub mod partners;
 pub mod pathways;
@@ -64,6 +65,8 @@ pub fn build_schema(db: DatabaseConnection, limits: &Limits, introspection: bool
         .limit_depth(limits.max_depth)
         // Complexity is checked by `limits`, which also reports the cost.
         .extension(limits::QueryLimits::new(limits))
+        // Names the operation for /metrics and the access log.
+        .extension(operation::RecordOperationName)
         // "Did you mean" hints map the schema for whoever probes it.
         .disable_suggestions();
     if !introspection {

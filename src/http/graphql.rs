@@ -20,10 +20,11 @@ use poem::{Body, IntoResponse, Response, handler};
 use serde::Deserialize;
 use tracing::Instrument;
 
-use crate::AppState;
 use crate::graphql::loaders::loaders;
+use crate::graphql::operation::OperationName;
 use crate::partners::Viewer;
 use crate::partners::audit::RequestId;
+use crate::{AppState, metrics};
 
 const GRAPHQL_RESPONSE: &str = "application/graphql-response+json";
 const JSON: &str = "application/json";
@@ -159,21 +160,30 @@ async fn execute_operation(
     media: MediaType,
     request_id: &RequestId,
 ) -> Response {
+    let partner = viewer
+        .as_ref()
+        .map_or_else(|| "anonymous".to_owned(), |v| v.partner.id.clone());
     // Log lines of the request name the partner (never the token), the
-    // operation and the request id.
+    // operation and the request id. A name only in the document is filled
+    // in once the document is parsed.
+    let given_name = request.operation_name.clone();
     let span = tracing::info_span!(
         "graphql",
-        partner = viewer.as_ref().map_or("anonymous", |v| v.partner.id.as_str()),
-        operation = request.operation_name.as_deref().unwrap_or("-"),
+        partner = %partner,
+        operation = tracing::field::Empty,
         request_id = %request_id.0
     );
+    if let Some(name) = &given_name {
+        span.record("operation", log_name(Some(name)));
+    }
     // Reads are cut off at the request timeout. A mutation runs to its end:
     // cut off mid-commit, its write could be made yet reported as failed.
     // Writes are bounded by the database instead (SQLite's busy timeout,
     // PostgreSQL's statement timeout).
     let read_only =
         !request.query.contains("mutation") || is_read_only(&request.query, request.operation_name.as_deref());
-    let request = operation_data(state, request, viewer, request_id);
+    let named = OperationName::default();
+    let request = operation_data(state, request, viewer, request_id).data(named.clone());
     let timeout = state.config.limits.request_timeout;
     let started = std::time::Instant::now();
     let execution = state.schema.execute(request).instrument(span.clone());
@@ -182,9 +192,23 @@ async fn execute_operation(
     } else {
         Ok(execution.await)
     };
+    let took = started.elapsed();
+    let name = given_name.as_deref().or(named.get());
+    if given_name.is_none() {
+        span.record("operation", log_name(name));
+    }
     let mut response = match outcome {
         Ok(response) => response,
         Err(_) => {
+            let access = Access {
+                request_id,
+                partner: &partner,
+                name,
+                outcome: "TIMEOUT",
+                took,
+                errors: 1,
+            };
+            access_log(state, &span, access);
             return request_error(
                 StatusCode::SERVICE_UNAVAILABLE,
                 media,
@@ -194,13 +218,16 @@ async fn execute_operation(
         }
     };
     with_codes(&mut response.errors);
-    // One access-log line per operation, in the request's span (partner, operation, request id).
-    tracing::info!(
-        parent: &span,
-        errors = response.errors.len(),
-        elapsed_ms = started.elapsed().as_millis() as u64,
-        "graphql request"
-    );
+    let outcome = outcome_of(&response.errors);
+    let access = Access {
+        request_id,
+        partner: &partner,
+        name,
+        outcome: &outcome,
+        took,
+        errors: response.errors.len(),
+    };
+    access_log(state, &span, access);
     // Errors without a path happened before execution: the request itself was bad.
     let failed_before_execution = response.data == Value::Null
         && !response.errors.is_empty()
@@ -261,6 +288,56 @@ pub(super) fn app_error(media: MediaType, error: &crate::error::AppError, contex
     }
     tracing::error!(?error, "{context}");
     request_error(StatusCode::INTERNAL_SERVER_ERROR, media, code, &error.message())
+}
+
+/// An operation name as logs show it: client text only when it is a plain
+/// GraphQL name (no line breaks or markup can reach a log line).
+fn log_name(name: Option<&str>) -> &str {
+    match name {
+        None => metrics::ANONYMOUS,
+        Some(name) if metrics::is_plain_name(name) => name,
+        Some(_) => metrics::OTHER,
+    }
+}
+
+/// `ok`, or the code of the first error (every error has one, see `with_codes`).
+fn outcome_of(errors: &[ServerError]) -> String {
+    let Some(first) = errors.first() else {
+        return "ok".to_owned();
+    };
+    match first.extensions.as_ref().and_then(|e| e.get("code")) {
+        Some(Value::String(code)) if metrics::is_plain_name(code) => code.clone(),
+        _ => "INTERNAL".to_owned(),
+    }
+}
+
+/// What the access log says of one operation.
+struct Access<'a> {
+    request_id: &'a RequestId,
+    partner: &'a str,
+    name: Option<&'a str>,
+    outcome: &'a str,
+    took: std::time::Duration,
+    errors: usize,
+}
+
+/// Counts the operation in `/metrics` and writes its access-log line: one
+/// line per operation carrying every field a reader filters on itself (not
+/// only through its span), in the request's span.
+fn access_log(state: &AppState, span: &tracing::Span, access: Access<'_>) {
+    state
+        .metrics
+        .record_request(&state.metrics.operation_label(access.name), access.outcome, access.took);
+    tracing::info!(
+        parent: span,
+        request_id = %access.request_id.0,
+        partner = access.partner,
+        operation = log_name(access.name),
+        outcome = access.outcome,
+        errors = access.errors,
+        duration_ms = access.took.as_secs_f64() * 1000.0,
+        "graphql request"
+    );
 }
 
 /// Checks what every request must satisfy before parsing: the query's size.

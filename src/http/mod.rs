@@ -39,6 +39,7 @@ pub fn routes(state: AppState) -> impl Endpoint {
     let limits = ratelimit::RateLimits::new(
         state.config.limits.rate_per_token_per_minute,
         state.config.limits.rate_per_ip_per_minute,
+        state.metrics.clone(),
     );
     let graphql_limits = limits.clone();
     let graphql = get(graphql::get)

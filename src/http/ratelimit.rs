@@ -17,6 +17,7 @@ use poem::http::{HeaderValue, StatusCode, header};
 use poem::{Endpoint, IntoResponse, Request, Response};
 
 use super::graphql::{MediaType, request_error};
+use crate::metrics::Metrics;
 
 /// Who is asking, for rate limiting.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -30,6 +31,8 @@ enum Caller {
 pub struct RateLimits {
     tokens: Option<Arc<DefaultKeyedRateLimiter<Caller>>>,
     anonymous: Option<Arc<DefaultKeyedRateLimiter<Caller>>>,
+    /// Where refusals are counted.
+    metrics: Arc<Metrics>,
 }
 
 /// Requests a minute, with a burst of ten seconds' worth.
@@ -42,20 +45,21 @@ fn limiter(per_minute: Option<u32>) -> Option<Arc<DefaultKeyedRateLimiter<Caller
 }
 
 impl RateLimits {
-    pub fn new(per_token_per_minute: Option<u32>, per_ip_per_minute: Option<u32>) -> Self {
+    pub fn new(per_token_per_minute: Option<u32>, per_ip_per_minute: Option<u32>, metrics: Arc<Metrics>) -> Self {
         RateLimits {
             tokens: limiter(per_token_per_minute),
             anonymous: limiter(per_ip_per_minute),
+            metrics,
         }
     }
 
     /// `Some(seconds to wait)` when the caller is over its budget.
     fn check(&self, request: &Request) -> Option<u64> {
-        let (limiter, caller) = match request.headers().get(header::AUTHORIZATION) {
+        let (limiter, caller, kind) = match request.headers().get(header::AUTHORIZATION) {
             Some(value) => {
                 let mut hasher = DefaultHasher::new();
                 value.as_bytes().hash(&mut hasher);
-                (self.tokens.as_ref()?, Caller::Token(hasher.finish()))
+                (self.tokens.as_ref()?, Caller::Token(hasher.finish()), "token")
             }
             None => {
                 let address = request
@@ -63,10 +67,11 @@ impl RateLimits {
                     .as_socket_addr()
                     .map(|a| a.ip().to_string())
                     .unwrap_or_default();
-                (self.anonymous.as_ref()?, Caller::Address(address))
+                (self.anonymous.as_ref()?, Caller::Address(address), "ip")
             }
         };
         limiter.check_key(&caller).err().map(|not_until| {
+            self.metrics.record_rate_limited(kind);
             let wait = not_until.wait_time_from(DefaultClock::default().now());
             wait.as_secs() + u64::from(wait.subsec_nanos() > 0)
         })
