@@ -22,6 +22,9 @@ impl StatementCounter {
     }
 }
 
+/// How much of a SQLite file is read through a memory map.
+const SQLITE_MMAP_BYTES: u64 = 256 * 1024 * 1024;
+
 /// PostgreSQL's `statement_timeout` for every connection.
 pub const STATEMENT_TIMEOUT: &str = "60s";
 
@@ -77,6 +80,12 @@ pub async fn connect_with(
                     .synchronous(SqliteSynchronous::Full)
                     .foreign_keys(true)
                     .busy_timeout(Duration::from_secs(5))
+                    // Reads through a memory map instead of copying every page
+                    // into each connection's own 2 MiB cache: a profile of the
+                    // partner search spent a fifth of its time in pread copies.
+                    // The mapped pages are the OS page cache, shared by all
+                    // connections. Writes still go through the WAL.
+                    .pragma("mmap_size", SQLITE_MMAP_BYTES.to_string())
             });
     } else {
         // No statement runs for ever: writes are not cut off by the request
