@@ -24,6 +24,8 @@ pub struct Config {
     /// How long a request waits for a database connection before it gets
     /// `SERVICE_UNAVAILABLE` (pool busy, or database out of reach).
     pub db_acquire_timeout: Duration,
+    /// SQLite only: bytes of the file read through a memory map (0: none).
+    pub sqlite_mmap_bytes: u64,
     /// Bearer token keys; with none set, tokens are off (anonymous reads only).
     pub jwt: JwtSettings,
     /// Origins browsers may call the API from; empty means any origin (the
@@ -129,6 +131,7 @@ impl Config {
             introspection: true,
             shutdown_grace_secs: 20,
             db_acquire_timeout: crate::db::DEFAULT_ACQUIRE_TIMEOUT,
+            sqlite_mmap_bytes: crate::db::DEFAULT_SQLITE_MMAP_BYTES,
             jwt: JwtSettings::default(),
             cors_origins: Vec::new(),
             ws_init_timeout: Duration::from_secs(3),
@@ -143,6 +146,8 @@ impl std::fmt::Debug for Config {
         f.debug_struct("Config")
             .field("database_url", &redact_url(&self.database_url))
             .field("db_pool_size", &self.db_pool_size)
+            .field("db_acquire_timeout", &self.db_acquire_timeout)
+            .field("sqlite_mmap_bytes", &self.sqlite_mmap_bytes)
             .field("limits", &self.limits)
             .field("introspection", &self.introspection)
             .field("shutdown_grace_secs", &self.shutdown_grace_secs)

@@ -22,8 +22,8 @@ impl StatementCounter {
     }
 }
 
-/// How much of a SQLite file is read through a memory map.
-const SQLITE_MMAP_BYTES: u64 = 256 * 1024 * 1024;
+/// How much of a SQLite file is read through a memory map unless configured.
+pub const DEFAULT_SQLITE_MMAP_BYTES: u64 = 256 * 1024 * 1024;
 
 /// PostgreSQL's `statement_timeout` for every connection.
 pub const STATEMENT_TIMEOUT: &str = "60s";
@@ -40,14 +40,33 @@ pub const DEFAULT_ACQUIRE_TIMEOUT: Duration = Duration::from_secs(2);
 pub const DEFAULT_SQLITE_POOL_SIZE: u32 = 8;
 pub const DEFAULT_POSTGRES_POOL_SIZE: u32 = 16;
 
-/// Opens a pool of the default size and acquire timeout for the backend.
-pub async fn connect(url: &str) -> Result<(DatabaseConnection, StatementCounter), DbErr> {
-    connect_with(url, None, DEFAULT_ACQUIRE_TIMEOUT).await
+/// How a pool is opened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PoolSettings {
+    /// Connections at most; `None`: the backend's default.
+    pub size: Option<u32>,
+    /// How long a request waits for a connection (including opening a new one).
+    pub acquire_timeout: Duration,
+    /// SQLite only: how much of the file is read through a memory map (0: none).
+    pub sqlite_mmap_bytes: u64,
 }
 
-/// Opens a pool of at most `pool_size` connections (`None`: the backend's
-/// default) whose requests wait at most `acquire_timeout` for a connection
-/// (including opening a new one).
+impl Default for PoolSettings {
+    fn default() -> Self {
+        PoolSettings {
+            size: None,
+            acquire_timeout: DEFAULT_ACQUIRE_TIMEOUT,
+            sqlite_mmap_bytes: DEFAULT_SQLITE_MMAP_BYTES,
+        }
+    }
+}
+
+/// Opens a pool with the default settings for the backend.
+pub async fn connect(url: &str) -> Result<(DatabaseConnection, StatementCounter), DbErr> {
+    connect_with(url, PoolSettings::default()).await
+}
+
+/// Opens a pool as `settings` say.
 ///
 /// SQLite runs in WAL mode with foreign keys on, a busy timeout and
 /// `synchronous=FULL`: every commit waits for the WAL to reach the disk, so
@@ -58,11 +77,7 @@ pub async fn connect(url: &str) -> Result<(DatabaseConnection, StatementCounter)
 /// Every statement runs in a `sea_orm` tracing span naming its kind
 /// (`db.operation`: SELECT, INSERT, ...) but never its text or parameter
 /// values, which may be personal data; the span sits inside the request's.
-pub async fn connect_with(
-    url: &str,
-    pool_size: Option<u32>,
-    acquire_timeout: Duration,
-) -> Result<(DatabaseConnection, StatementCounter), DbErr> {
+pub async fn connect_with(url: &str, settings: PoolSettings) -> Result<(DatabaseConnection, StatementCounter), DbErr> {
     // sea-orm's own message for an unknown scheme repeats the URL, password and all.
     crate::config::check_database_url(url).map_err(DbErr::Custom)?;
     let mut options = ConnectOptions::new(url.to_owned());
@@ -70,12 +85,12 @@ pub async fn connect_with(
     options
         .sqlx_logging(false)
         .record_stmt_in_spans(false)
-        .acquire_timeout(acquire_timeout);
+        .acquire_timeout(settings.acquire_timeout);
     if url.starts_with("sqlite:") {
         options
-            .max_connections(pool_size.unwrap_or(DEFAULT_SQLITE_POOL_SIZE))
+            .max_connections(settings.size.unwrap_or(DEFAULT_SQLITE_POOL_SIZE))
             .min_connections(1)
-            .map_sqlx_sqlite_opts(|opts| {
+            .map_sqlx_sqlite_opts(move |opts| {
                 opts.journal_mode(SqliteJournalMode::Wal)
                     .synchronous(SqliteSynchronous::Full)
                     .foreign_keys(true)
@@ -84,15 +99,16 @@ pub async fn connect_with(
                     // into each connection's own 2 MiB cache: a profile of the
                     // partner search spent a fifth of its time in pread copies.
                     // The mapped pages are the OS page cache, shared by all
-                    // connections. Writes still go through the WAL.
-                    .pragma("mmap_size", SQLITE_MMAP_BYTES.to_string())
+                    // connections (though RSS counts them once per connection
+                    // that touched them). Writes still go through the WAL.
+                    .pragma("mmap_size", settings.sqlite_mmap_bytes.to_string())
             });
     } else {
         // No statement runs for ever: writes are not cut off by the request
         // timeout (see `http::graphql`), so the database bounds them. Generous,
         // so bulk loads and migrations of large sets still fit.
         options
-            .max_connections(pool_size.unwrap_or(DEFAULT_POSTGRES_POOL_SIZE))
+            .max_connections(settings.size.unwrap_or(DEFAULT_POSTGRES_POOL_SIZE))
             .min_connections(1)
             .map_sqlx_postgres_opts(|opts| opts.options([("statement_timeout", STATEMENT_TIMEOUT)]));
     }

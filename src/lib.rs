@@ -66,8 +66,12 @@ impl AppState {
                  any Authorization header is refused"
             ),
         }
-        let (db, statements) =
-            db::connect_with(&config.database_url, config.db_pool_size, config.db_acquire_timeout).await?;
+        let pool = db::PoolSettings {
+            size: config.db_pool_size,
+            acquire_timeout: config.db_acquire_timeout,
+            sqlite_mmap_bytes: config.sqlite_mmap_bytes,
+        };
+        let (db, statements) = db::connect_with(&config.database_url, pool).await?;
         db::migrate(&db).await?;
         let schema = build_schema(db.clone(), &config.limits, config.introspection);
         let events = events::EventBus::start(&db).await?;

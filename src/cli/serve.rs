@@ -26,6 +26,9 @@ pub struct ServeArgs {
     /// How long a request waits for a database connection before a 503 SERVICE_UNAVAILABLE (e.g. 2s).
     #[arg(long, env = "HUBGRAPH_DB_ACQUIRE_TIMEOUT", default_value = "2s", value_parser = positive_duration)]
     pub db_acquire_timeout: Duration,
+    /// SQLite only: bytes of the database file read through a memory map (0: none).
+    #[arg(long, env = "HUBGRAPH_SQLITE_MMAP_BYTES", default_value_t = crate::db::DEFAULT_SQLITE_MMAP_BYTES)]
+    pub sqlite_mmap_bytes: u64,
     /// Introspection on or off (the playground needs it on).
     #[arg(long, env = "HUBGRAPH_INTROSPECTION", default_value = "on", value_parser = ["on", "off"])]
     pub introspection: String,
@@ -82,6 +85,7 @@ impl ServeArgs {
         let mut config = Config::new(database_url);
         config.db_pool_size = self.db_pool_size;
         config.db_acquire_timeout = self.db_acquire_timeout;
+        config.sqlite_mmap_bytes = self.sqlite_mmap_bytes;
         config.introspection = self.introspection == "on";
         config.limits = Limits {
             max_depth: self.max_depth,
