@@ -3,8 +3,9 @@
 # readers, hub status writes by an admin, and WebSocket subscribers that
 # reconnect every 30 s. The server's RSS and open sockets (from /proc) and
 # its database pool and WebSockets (from /metrics) are sampled every 5 s;
-# after the warm-up (a fifth of the run, at most 2 minutes) each must stay
-# within 10% (max over min), or the script exits 1.
+# after the warm-up (a fifth of the run, at most 2 minutes) each is averaged
+# a minute at a time, and the minute means must stay within 10% (max over
+# min), or the script exits 1.
 #
 #   bench/soak.sh [MINUTES]
 #
