@@ -29,6 +29,11 @@ use serde_json::json;
 
 use subscriptions::SubscriptionOutcome;
 
+/// The server this binary starts (`--serve`) allocates as `hubgraph serve`
+/// does, so the figures are those of the real binary.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Serialize)]
 #[serde(rename_all = "lowercase")]
 enum Db {

@@ -173,7 +173,26 @@ fn in_areas(area_codes: &[String]) -> Condition {
         .add(service::Column::Id.in_subquery(covering))
 }
 
-/// Services linked through HSDS `attribute` to any of `terms`, as `link_entity` rows.
+/// Whether the service is linked through HSDS `attribute` to any of
+/// `terms`. Correlated, so it is checked per service the rest of the query
+/// reaches (a few nearby, or a page by name) instead of first gathering
+/// every service under a broad category.
+fn service_linked_to(terms: Vec<String>) -> SimpleExpr {
+    Expr::exists(
+        Query::select()
+            .expr(Expr::val(1))
+            .from(attribute::Entity)
+            .and_where(
+                Expr::col((attribute::Entity, attribute::Column::LinkId))
+                    .equals((service::Entity, service::Column::Id)),
+            )
+            .and_where(attribute::Column::LinkEntity.eq("service"))
+            .and_where(attribute::Column::TaxonomyTermId.is_in(terms))
+            .to_owned(),
+    )
+}
+
+/// Rows of `link_entity` linked through HSDS `attribute` to any of `terms`.
 fn linked_to(link_entity: &str, terms: Vec<String>) -> SelectStatement {
     Query::select()
         .column(attribute::Column::LinkId)
@@ -210,11 +229,11 @@ async fn condition(db: &impl ConnectionTrait, filter: &ServiceFilter) -> AppResu
     }
     if !filter.taxonomy_term_ids.is_empty() {
         let terms = taxonomy::with_descendants(db, &filter.taxonomy_term_ids).await?;
-        condition = condition.add(service::Column::Id.in_subquery(linked_to("service", terms)));
+        condition = condition.add(service_linked_to(terms));
     }
     for term in &filter.all_taxonomy_term_ids {
         let terms = taxonomy::with_descendants(db, std::slice::from_ref(term)).await?;
-        condition = condition.add(service::Column::Id.in_subquery(linked_to("service", terms)));
+        condition = condition.add(service_linked_to(terms));
     }
     if let Some(age) = filter.age {
         condition = condition
@@ -416,56 +435,47 @@ struct Candidate {
 async fn candidates(
     db: &impl ConnectionTrait,
     filter: &ServiceFilter,
-    mut condition: Condition,
+    condition: Condition,
 ) -> AppResult<Vec<Candidate>> {
-    // Radius: the locations in the bounding box (indexed), then the exact distance.
-    let distances = match filter.near {
-        Some(centre) => {
-            let nearest = nearest_location_per_service(db, centre, filter.radius()).await?;
-            if nearest.is_empty() {
-                return Ok(Vec::new());
-            }
-            let ids: Vec<String> = nearest.keys().cloned().collect();
-            let mut within = Condition::any();
-            for chunk in ids.chunks(IN_CHUNK) {
-                within = within.add(service::Column::Id.is_in(chunk.to_vec()));
-            }
-            condition = condition.add(within);
-            Some(nearest)
+    let rows = match filter.near {
+        Some(centre) => nearest_matches(db, centre, filter.radius(), condition).await?,
+        None => {
+            let rows: Vec<(String, String, Option<NaiveDate>, DateTime<Utc>)> = service::Entity::find()
+                .select_only()
+                .columns(CANDIDATE_COLUMNS)
+                .filter(condition)
+                .into_tuple()
+                .all(db)
+                .await?;
+            rows.into_iter()
+                .map(|(id, name, assured, created)| CandidateRow {
+                    id,
+                    name,
+                    reviewed: assured.unwrap_or_else(|| created.date_naive()),
+                    distance_km: None,
+                })
+                .collect()
         }
-        None => None,
     };
-    let rows: Vec<(String, String, Option<NaiveDate>, DateTime<Utc>)> = service::Entity::find()
-        .select_only()
-        .columns([
-            service::Column::Id,
-            service::Column::Name,
-            service::Column::AssuredDate,
-            service::Column::CreatedAt,
-        ])
-        .filter(condition)
-        .into_tuple()
-        .all(db)
-        .await?;
     let relevance = match text_of(filter) {
         Some(words) => {
-            let ids: Vec<String> = rows.iter().map(|r| r.0.clone()).collect();
+            let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
             text::relevance(db, words, &ids).await?
         }
         None => HashMap::new(),
     };
     let mut found: Vec<Candidate> = rows
         .into_iter()
-        .filter(|(id, ..)| text_of(filter).is_none() || relevance.contains_key(id))
-        .map(|(id, name, assured, created)| {
-            let matched = relevance.get(&id);
+        .filter(|row| text_of(filter).is_none() || relevance.contains_key(&row.id))
+        .map(|row| {
+            let matched = relevance.get(&row.id);
             Candidate {
-                distance_km: distances.as_ref().and_then(|d| d.get(&id).copied()),
+                distance_km: row.distance_km,
                 name_matches: matched.is_some_and(|r| r.in_name),
                 score: matched.map_or(0.0, |r| r.score),
-                reviewed: assured.unwrap_or_else(|| created.date_naive()),
-                id,
-                name,
+                reviewed: row.reviewed,
+                id: row.id,
+                name: row.name,
                 key: SortKey::default(),
             }
         })
@@ -478,53 +488,99 @@ async fn candidates(
     Ok(found)
 }
 
-/// Services with a location inside a bounding box, with that location's
-/// coordinates: the radius search's prefilter, answered by the location
-/// `(latitude, longitude)` index (a test reads the query plan).
-pub fn locations_in_box(bbox: &BoundingBox) -> SelectStatement {
+/// The service columns ranking needs.
+const CANDIDATE_COLUMNS: [service::Column; 4] = [
+    service::Column::Id,
+    service::Column::Name,
+    service::Column::AssuredDate,
+    service::Column::CreatedAt,
+];
+
+/// A matching service as read, before text scoring.
+struct CandidateRow {
+    id: String,
+    name: String,
+    reviewed: NaiveDate,
+    distance_km: Option<f64>,
+}
+
+/// The services matching `condition` that have a location inside a bounding
+/// box, one row per (service, location), with the location's coordinates:
+/// the radius search's one candidate statement. It starts from the location
+/// `(latitude, longitude)` index (a test reads the query plan), so the other
+/// filters are checked only for the few services nearby rather than matched
+/// across the whole directory first.
+///
+/// The tables are `CROSS JOIN`ed with the join conditions in `WHERE`: the
+/// same inner join to PostgreSQL, whose planner orders it by cost, while
+/// SQLite keeps a cross join's order as written. Left to itself, SQLite
+/// would start from the service status index and visit every listed service.
+pub fn matches_in_box(bbox: &BoundingBox, condition: Condition) -> SelectStatement {
     Query::select()
-        .column((service_at_location::Entity, service_at_location::Column::ServiceId))
+        .columns(CANDIDATE_COLUMNS.map(|c| (service::Entity, c)))
         .column((location::Entity, location::Column::Latitude))
         .column((location::Entity, location::Column::Longitude))
         .from(location::Entity)
-        .inner_join(
-            service_at_location::Entity,
-            Expr::col((service_at_location::Entity, service_at_location::Column::LocationId))
-                .equals((location::Entity, location::Column::Id)),
-        )
+        .cross_join(service_at_location::Entity)
+        .cross_join(service::Entity)
         .and_where(
             Expr::col((location::Entity, location::Column::Latitude)).between(bbox.min_latitude, bbox.max_latitude),
         )
         .and_where(
             Expr::col((location::Entity, location::Column::Longitude)).between(bbox.min_longitude, bbox.max_longitude),
         )
+        .and_where(
+            Expr::col((service_at_location::Entity, service_at_location::Column::LocationId))
+                .equals((location::Entity, location::Column::Id)),
+        )
+        .and_where(
+            Expr::col((service::Entity, service::Column::Id))
+                .equals((service_at_location::Entity, service_at_location::Column::ServiceId)),
+        )
+        .cond_where(condition)
         .to_owned()
 }
 
-/// For each service with a location within `radius_km` of `centre`, the distance to its nearest such location.
-async fn nearest_location_per_service(
+/// The services matching `condition` with a location within `radius_km` of
+/// `centre`, each with the distance to its nearest such location.
+async fn nearest_matches(
     db: &impl ConnectionTrait,
     centre: GeoPoint,
     radius_km: f64,
-) -> AppResult<HashMap<String, f64>> {
-    let mut nearest: HashMap<String, f64> = HashMap::new();
-    for row in db.query_all(&locations_in_box(&centre.bounding_box(radius_km))).await? {
-        let service_id: String = row.try_get_by_index(0)?;
+    condition: Condition,
+) -> AppResult<Vec<CandidateRow>> {
+    let statement = matches_in_box(&centre.bounding_box(radius_km), condition);
+    let mut nearest: HashMap<String, CandidateRow> = HashMap::new();
+    for row in db.query_all(&statement).await? {
         let (Some(latitude), Some(longitude)) = (
-            row.try_get_by_index::<Option<f64>>(1)?,
-            row.try_get_by_index::<Option<f64>>(2)?,
+            row.try_get_by_index::<Option<f64>>(4)?,
+            row.try_get_by_index::<Option<f64>>(5)?,
         ) else {
             continue;
         };
         let distance = centre.distance_km(&GeoPoint { latitude, longitude });
-        if distance <= radius_km {
-            nearest
-                .entry(service_id)
-                .and_modify(|d| *d = d.min(distance))
-                .or_insert(distance);
+        if distance > radius_km {
+            continue;
         }
+        let id: String = row.try_get_by_index(0)?;
+        if let Some(seen) = nearest.get_mut(&id) {
+            seen.distance_km = seen.distance_km.map(|d| d.min(distance));
+            continue;
+        }
+        let assured: Option<NaiveDate> = row.try_get_by_index(2)?;
+        let created: DateTime<Utc> = row.try_get_by_index(3)?;
+        let name: String = row.try_get_by_index(1)?;
+        nearest.insert(
+            id.clone(),
+            CandidateRow {
+                id,
+                name,
+                reviewed: assured.unwrap_or_else(|| created.date_naive()),
+                distance_km: Some(distance),
+            },
+        );
     }
-    Ok(nearest)
+    Ok(nearest.into_values().collect())
 }
 
 /// Every schedule row of each service.

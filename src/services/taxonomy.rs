@@ -4,7 +4,10 @@ use std::collections::HashSet;
 
 use entity::{taxonomy, taxonomy_term};
 use sea_orm::sea_query::ExprTrait;
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseBackend, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Statement,
+    Value,
+};
 
 use crate::error::AppResult;
 use crate::page::{Page, PageRequest};
@@ -71,22 +74,33 @@ pub async fn terms_of_taxonomy(db: &impl ConnectionTrait, taxonomy: &str) -> App
     Ok(filtered(&filter).all(db).await?)
 }
 
-/// The given terms and all their descendants, walking the tree one level per
-/// statement (taxonomies are a few levels deep).
+/// The given terms and all their descendants, in one statement however deep
+/// the tree (a recursive query; `UNION` drops repeats, so even a cycle in
+/// imported data ends).
 pub async fn with_descendants(db: &impl ConnectionTrait, ids: &[String]) -> AppResult<Vec<String>> {
     let mut all: HashSet<String> = ids.iter().cloned().collect();
-    let mut frontier: Vec<String> = ids.to_vec();
-    while !frontier.is_empty() {
-        let children: Vec<String> = taxonomy_term::Entity::find()
-            .filter(taxonomy_term::Column::ParentId.is_in(frontier.clone()))
-            .all(db)
-            .await?
-            .into_iter()
-            .map(|t| t.id)
-            .filter(|id| !all.contains(id))
-            .collect();
-        all.extend(children.iter().cloned());
-        frontier = children;
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let backend = db.get_database_backend();
+    let placeholders: Vec<String> = match backend {
+        DatabaseBackend::Postgres => (1..=ids.len()).map(|n| format!("${n}")).collect(),
+        _ => vec!["?".to_owned(); ids.len()],
+    };
+    let statement = Statement::from_sql_and_values(
+        backend,
+        format!(
+            "WITH RECURSIVE subtree(id) AS ( \
+                 SELECT id FROM taxonomy_term WHERE id IN ({}) \
+                 UNION \
+                 SELECT term.id FROM taxonomy_term AS term JOIN subtree ON term.parent_id = subtree.id \
+             ) SELECT id FROM subtree",
+            placeholders.join(", ")
+        ),
+        ids.iter().map(|id| Value::from(id.clone())),
+    );
+    for row in db.query_all_raw(statement).await? {
+        all.insert(row.try_get_by_index(0)?);
     }
     let mut all: Vec<String> = all.into_iter().collect();
     all.sort();

@@ -349,13 +349,14 @@ on_both! {
 }
 
 on_both! {
-    /// The radius prefilter is answered by the location index on both databases.
+    /// The radius search's candidate statement starts from the location index on both databases.
     async fn radius_prefilter_uses_the_location_index(app) {
-        use sea_orm::{ConnectionTrait, DatabaseBackend, Statement};
+        use sea_orm::{ColumnTrait, Condition, ConnectionTrait, DatabaseBackend, Statement};
         let bbox = hubgraph::services::geo::GeoPoint { latitude: 55.95, longitude: -3.19 }.bounding_box(10.0);
         let db = &app.state.db;
         let backend = db.get_database_backend();
-        let query = backend.build(&hubgraph::services::search::locations_in_box(&bbox));
+        let listed = Condition::all().add(entity::service::Column::Status.is_in(["active", "temporarily closed"]));
+        let query = backend.build(&hubgraph::services::search::matches_in_box(&bbox, listed));
         let plan: Vec<String> = match backend {
             DatabaseBackend::Sqlite => {
                 let explain = Statement::from_sql_and_values(backend, format!("EXPLAIN QUERY PLAN {}", query.sql), query.values.unwrap().0);

@@ -115,3 +115,95 @@ on_both! {
         assert!(large <= 12, "{large} statements for one page");
     }
 }
+
+/// The benchmark's read workloads (`bench/src/main.rs`), word for word, and
+/// the statements each costs on SQLite and on PostgreSQL. The counts are the
+/// cost model the benchmark's figures rest on: a change that adds a
+/// statement to a hot path shows here first.
+mod workloads {
+    use super::*;
+
+    const W1_PARTNER_SEARCH: &str = "query($p: String, $t: [ID!]) { services(first: 20, filter: {
+        near: { postcode: $p }, radiusKm: 10, taxonomyTermIds: $t, text: \"support\", age: 30 }) {
+        totalCount edges { distanceKm node { name organization { name } locations { name latitude longitude }
+        schedules { byDay opensAt closesAt } phones { number } taxonomyTerms { name } } } } }";
+    const W2_LIST: &str =
+        "{ services(orderBy: NAME, first: 20) { nodes { name organization { name } taxonomyTerms { name } } } }";
+    const W3_DASHBOARD: &str = "{
+        hubs(first: 100) { totalCount nodes { id name status capacity occupancy serviceCount
+            location { id name latitude longitude } organization { id name } } }
+        hubSummary { total byStatus { status count } byArea { areaCode total open limited closed } } }";
+    const W4_BY_ID: &str =
+        "query($id: ID!) { service(id: $id) { name organization { name } locations { name latitude longitude } } }";
+
+    async fn cost(app: &TestApp, query: &str, variables: serde_json::Value) -> (u64, serde_json::Value) {
+        let before = app.statements();
+        let data = app.data(query, variables).await;
+        (app.statements() - before, data)
+    }
+
+    /// (SQLite, PostgreSQL): SQLite scores text in two FTS5 statements
+    /// (relevance, then name matches), PostgreSQL in one.
+    fn expected(app: &TestApp, sqlite: u64, postgres: u64) -> u64 {
+        use sea_orm::DatabaseBackend;
+        match app.state.db.get_database_backend() {
+            DatabaseBackend::Sqlite => sqlite,
+            _ => postgres,
+        }
+    }
+
+    on_both! {
+        /// W1-W4 each cost a fixed number of statements: W1 the postcode, the
+        /// category's subtree (one recursive statement), one candidate
+        /// statement from the bounding box, text scoring, the page's rows and
+        /// five relations; W2 the page and two
+        /// relations; W3 the hubs, their three relations and the summary's two
+        /// grouped counts; W4 the service and two relations.
+        async fn benchmark_workloads_cost_fixed_statements(app) {
+            // A top-level category, as the benchmark picks: its subtree is looked up too.
+            let terms = app
+                .data("{ taxonomyTerms(taxonomy: \"service-category\", first: 100) { nodes { id parent { id } } } }", json!({}))
+                .await;
+            let category = terms["taxonomyTerms"]["nodes"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|t| t["parent"].is_null())
+                .expect("a top-level category")["id"]
+                .clone();
+            let (w1, data) = cost(&app, W1_PARTNER_SEARCH, json!({ "p": "EH6 4AE", "t": [category] })).await;
+            assert!(data["services"]["totalCount"].as_i64().unwrap() > 0, "W1 finds nothing to fetch: {data}");
+            assert_eq!(w1, expected(&app, 11, 10), "W1 partner search");
+
+            let (w2, data) = cost(&app, W2_LIST, json!({})).await;
+            assert_eq!(data["services"]["nodes"].as_array().unwrap().len(), 20);
+            assert_eq!(w2, 3, "W2 list by name");
+
+            let (w3, data) = cost(&app, W3_DASHBOARD, json!({})).await;
+            assert!(!data["hubs"]["nodes"].as_array().unwrap().is_empty());
+            assert_eq!(w3, 7, "W3 hub dashboard");
+
+            let id = data_id(&app).await;
+            let (w4, data) = cost(&app, W4_BY_ID, json!({ "id": id })).await;
+            assert!(!data["service"]["locations"].as_array().unwrap().is_empty());
+            assert_eq!(w4, 3, "W4 service by id");
+        }
+    }
+
+    /// A service with a location, as W4 asks for.
+    async fn data_id(app: &TestApp) -> serde_json::Value {
+        let data = app
+            .data(
+                "{ services(orderBy: NAME, first: 50) { nodes { id locations { id } } } }",
+                json!({}),
+            )
+            .await;
+        data["services"]["nodes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| !s["locations"].as_array().unwrap().is_empty())
+            .expect("a service with a location")["id"]
+            .clone()
+    }
+}
