@@ -13,6 +13,7 @@ mod m20261123_000011_audit;
 mod m20261123_000012_idempotency;
 mod m20261130_000020_hubs;
 mod m20261130_000030_pathways;
+mod m20261130_000040_covering_indexes;
 
 pub struct Migrator;
 
@@ -30,6 +31,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000012_idempotency::Migration),
             Box::new(m20261130_000020_hubs::Migration),
             Box::new(m20261130_000030_pathways::Migration),
+            Box::new(m20261130_000040_covering_indexes::Migration),
         ]
     }
 }
