@@ -474,17 +474,23 @@ impl HubQuery {
     /// Counts of hubs by status, area and facility, in some council areas
     /// (all areas when none are given).
     async fn hub_summary(&self, ctx: &Context<'_>, area_codes: Option<Vec<String>>) -> GqlResult<HubSummary> {
-        let summary = reads::summary(db(ctx)?, area_codes.as_deref()).await?;
+        // The facility counts cost a statement of their own (and one for the
+        // terms' names): only when the query asks for them.
+        let with_facilities = ctx.look_ahead().field("byFacility").exists();
+        let summary = reads::summary(db(ctx)?, area_codes.as_deref(), with_facilities).await?;
         let ids: Vec<String> = summary.by_facility.iter().map(|(id, _)| id.clone()).collect();
         // Read directly, not through the request's loaders: beside a page of
         // hubs (which loads terms too) a shared batch would form or not by
         // timing, and the statements a dashboard costs would vary.
-        let found: Vec<TaxonomyTerm> =
+        let found: Vec<TaxonomyTerm> = if ids.is_empty() {
+            Vec::new()
+        } else {
             related::by_ids::<taxonomy_term::Entity>(db(ctx)?, taxonomy_term::Column::Id, &ids)
                 .await?
                 .into_iter()
                 .map(TaxonomyTerm)
-                .collect();
+                .collect()
+        };
         let by_facility = summary
             .by_facility
             .iter()

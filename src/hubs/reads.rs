@@ -188,10 +188,15 @@ pub struct AreaCounts {
 /// Sums up the hubs of `area_codes` (every area when `None`). Areas asked
 /// for that have no hubs are listed with zeros, so a dashboard can show them.
 ///
-/// The database does the counting (two grouped statements, a few dozen
-/// rows back), so the cost does not grow with the number of hubs: a
-/// dashboard asks for this on every refresh.
-pub async fn summary(db: &impl ConnectionTrait, area_codes: Option<&[String]>) -> AppResult<Summary> {
+/// The database does the counting (a grouped statement, a few dozen rows
+/// back, and one more for the facilities when `with_facilities`), so the
+/// cost does not grow with the number of hubs: a dashboard asks for this on
+/// every refresh. Without `with_facilities`, `by_facility` is empty.
+pub async fn summary(
+    db: &impl ConnectionTrait,
+    area_codes: Option<&[String]>,
+    with_facilities: bool,
+) -> AppResult<Summary> {
     let mut by_area_and_status = hub::Entity::find()
         .select_only()
         .column(hub::Column::AreaCode)
@@ -214,7 +219,11 @@ pub async fn summary(db: &impl ConnectionTrait, area_codes: Option<&[String]>) -
         by_facility = by_facility.filter(hub_facility::Column::HubId.in_subquery(hubs_in_areas));
     }
     let counts: Vec<(String, String, i64)> = by_area_and_status.into_tuple().all(db).await?;
-    let held: Vec<(String, i64)> = by_facility.into_tuple().all(db).await?;
+    let held: Vec<(String, i64)> = if with_facilities {
+        by_facility.into_tuple().all(db).await?
+    } else {
+        Vec::new()
+    };
 
     let mut areas: BTreeMap<String, AreaCounts> = BTreeMap::new();
     for code in area_codes.unwrap_or_default() {
