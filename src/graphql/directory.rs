@@ -1057,8 +1057,23 @@ impl DirectoryQuery {
     /// One service.
     async fn service(&self, ctx: &Context<'_>, id: ID) -> GqlResult<Option<Service>> {
         let id = ids::decode(&id, Kind::Service, &["id"])?;
-        match search::find_service(db(ctx)?, &id).await? {
-            Some(service) => Ok(Some(Service(service))),
+        if !ctx.look_ahead().field("organization").exists() {
+            return match search::find_service(db(ctx)?, &id).await? {
+                Some(service) => Ok(Some(Service(service))),
+                None => Err(not_found(Kind::Service)),
+            };
+        }
+        // Asked for with its organisation: both in one statement, the
+        // organisation handed to the loader its resolver reads.
+        match search::find_service_with_organization(db(ctx)?, &id).await? {
+            Some((service, organization)) => {
+                if let Some(organization) = organization {
+                    ctx.data::<Loaders>()?
+                        .feed_one(OrganizationById(organization.id.clone()), organization)
+                        .await;
+                }
+                Ok(Some(Service(service)))
+            }
             None => Err(not_found(Kind::Service)),
         }
     }

@@ -8,7 +8,7 @@ use super::connection::{PageInfo, wants_total};
 use super::directory::{Service, ServiceStatus, TaxonomyTerm, db, prefix_field};
 use super::errors::GqlResult;
 use super::ids::{self, Kind};
-use super::loaders::{Loaders, prefetch_services};
+use super::loaders::{Loaders, OrganizationById, prefetch_services};
 use crate::error::{AppError, AppResult};
 use crate::page::PageRequest;
 use crate::services::areas::SCOTLAND;
@@ -178,11 +178,25 @@ pub async fn service_connection(
     after: Option<String>,
 ) -> GqlResult<ServiceConnection> {
     let page = PageRequest::new(first, after.as_deref())?;
-    let found = search::search_services(db(ctx)?, filter, order, &page, wants_total(ctx), Utc::now()).await?;
-    let services: Vec<_> = found.page.rows.iter().map(|hit| hit.service.clone()).collect();
     let look = ctx.look_ahead();
     let selection = [look.field("nodes"), look.field("edges").field("node")];
-    prefetch_services(ctx.data::<Loaders>()?, &selection, &services).await?;
+    let extras = search::Extras {
+        total: wants_total(ctx),
+        organizations: selection.iter().any(|s| s.field("organization").exists()),
+    };
+    let found = search::search_services(db(ctx)?, filter, order, &page, extras, Utc::now()).await?;
+    let services: Vec<_> = found.page.rows.iter().map(|hit| hit.service.clone()).collect();
+    let loaders = ctx.data::<Loaders>()?;
+    // Read with the page: in the loader, they cost the prefetch no statement.
+    loaders
+        .feed_many(
+            found
+                .organizations
+                .into_iter()
+                .map(|o| (OrganizationById(o.id.clone()), o)),
+        )
+        .await;
+    prefetch_services(loaders, &selection, &services).await?;
     let cursors: Vec<String> = found.cursors.iter().map(|c| c.encode()).collect();
     let edges: Vec<ServiceEdge> = found
         .page

@@ -12,9 +12,12 @@
 use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Months, NaiveDate, Utc};
-use entity::{attribute, language, location, schedule, service, service_area, service_at_location};
+use entity::{attribute, language, location, organization, schedule, service, service_area, service_at_location};
 use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr, Query, SelectStatement, SimpleExpr};
-use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QuerySelect, Select};
+use sea_orm::{
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, JoinType, PaginatorTrait, QueryFilter, QuerySelect,
+    RelationDef, Select,
+};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{AppError, AppResult};
@@ -119,10 +122,62 @@ pub struct SearchPage {
     pub cursors: Vec<Cursor>,
     /// All matches across pages, when asked for.
     pub total: Option<u64>,
+    /// The organisations of the page's services, when asked for (read in
+    /// the same statement as the page).
+    pub organizations: Vec<organization::Model>,
 }
 
 pub async fn find_service(db: &impl ConnectionTrait, id: &str) -> AppResult<Option<service::Model>> {
     Ok(service::Entity::find_by_id(id.to_owned()).one(db).await?)
+}
+
+/// A service and its organisation, in one statement.
+pub async fn find_service_with_organization(
+    db: &impl ConnectionTrait,
+    id: &str,
+) -> AppResult<Option<(service::Model, Option<organization::Model>)>> {
+    Ok(service::Entity::find_by_id(id.to_owned())
+        .select_also(organization::Entity)
+        .join(JoinType::LeftJoin, organization_of_service())
+        .one(db)
+        .await?)
+}
+
+/// `service.organization_id = organization.id`, for joins (the entities
+/// declare no relations: loaders read relations in batches).
+fn organization_of_service() -> RelationDef {
+    service::Entity::belongs_to(organization::Entity)
+        .from(service::Column::OrganizationId)
+        .to(organization::Column::Id)
+        .into()
+}
+
+/// The rows of `select`, with their organisations when `with_organizations`
+/// (joined: a page that shows organisations costs no statement more).
+async fn services_of(
+    db: &impl ConnectionTrait,
+    select: Select<service::Entity>,
+    with_organizations: bool,
+) -> AppResult<(Vec<service::Model>, Vec<organization::Model>)> {
+    if !with_organizations {
+        return Ok((select.all(db).await?, Vec::new()));
+    }
+    let rows = select
+        .select_also(organization::Entity)
+        .join(JoinType::LeftJoin, organization_of_service())
+        .all(db)
+        .await?;
+    let mut organizations: Vec<organization::Model> = Vec::new();
+    let mut services = Vec::with_capacity(rows.len());
+    for (service, organization) in rows {
+        if let Some(organization) = organization
+            && !organizations.iter().any(|o| o.id == organization.id)
+        {
+            organizations.push(organization);
+        }
+        services.push(service);
+    }
+    Ok((services, organizations))
 }
 
 /// A `LIKE` pattern that matches `text` literally anywhere, lower-cased.
@@ -281,13 +336,22 @@ fn keyset_answers(filter: &ServiceFilter, order: ServiceOrder) -> bool {
     filter.near.is_none() && filter.open_at.is_none() && (order == ServiceOrder::Name)
 }
 
-/// Finds services. `want_total` adds the count of all matches.
+/// What a search returns besides the page's services.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Extras {
+    /// The count of all matches.
+    pub total: bool,
+    /// The organisations of the page's services.
+    pub organizations: bool,
+}
+
+/// Finds services, with the `extras` asked for.
 pub async fn search_services(
     db: &impl ConnectionTrait,
     filter: &ServiceFilter,
     order: ServiceOrder,
     page: &PageRequest,
-    want_total: bool,
+    extras: Extras,
     now: DateTime<Utc>,
 ) -> AppResult<SearchPage> {
     filter.validate()?;
@@ -296,7 +360,7 @@ pub async fn search_services(
     }
     let condition = condition(db, filter).await?;
     if keyset_answers(filter, order) {
-        return keyset_page(db, condition, page, want_total).await;
+        return keyset_page(db, condition, page, extras).await;
     }
     let candidates = candidates(db, filter, condition).await?;
     let total = candidates.len() as u64;
@@ -309,7 +373,7 @@ pub async fn search_services(
         }
     };
     let taken: Vec<Candidate> = ranked.drain(start..).take(page.fetch_limit() as usize).collect();
-    let rows = fetch_in_order(db, &taken).await?;
+    let (rows, organizations) = fetch_in_order(db, &taken, extras.organizations).await?;
     let hits: Vec<(ServiceHit, Cursor)> = rows
         .into_iter()
         .zip(&taken)
@@ -335,7 +399,8 @@ pub async fn search_services(
             has_previous_page: page.has_previous_page,
         },
         cursors,
-        total: want_total.then_some(total),
+        total: extras.total.then_some(total),
+        organizations,
     })
 }
 
@@ -360,7 +425,7 @@ pub async fn search_numbered_page(
         .skip(usize::try_from(offset).unwrap_or(usize::MAX))
         .take(usize::try_from(limit).unwrap_or(usize::MAX))
         .collect();
-    let rows = fetch_in_order(db, &taken).await?;
+    let (rows, _) = fetch_in_order(db, &taken, false).await?;
     let hits = rows
         .into_iter()
         .zip(&taken)
@@ -387,10 +452,10 @@ async fn keyset_page(
     db: &impl ConnectionTrait,
     condition: Condition,
     page: &PageRequest,
-    want_total: bool,
+    extras: Extras,
 ) -> AppResult<SearchPage> {
     let filtered: Select<service::Entity> = service::Entity::find().filter(condition);
-    let total = if want_total {
+    let total = if extras.total {
         Some(filtered.clone().count(db).await?)
     } else {
         None
@@ -401,7 +466,8 @@ async fn keyset_page(
         service::Column::Id.into_expr(),
         page,
     );
-    let fetched = Page::from_fetched(select.all(db).await?, page);
+    let (rows, organizations) = services_of(db, select, extras.organizations).await?;
+    let fetched = Page::from_fetched(rows, page);
     // The keyset path's cursor key is the name itself, compared in SQL.
     let cursors = fetched.rows.iter().map(|s| Cursor {
         key: s.name.clone(),
@@ -414,6 +480,7 @@ async fn keyset_page(
             distance_km: None,
         }),
         total,
+        organizations,
     })
 }
 
@@ -600,18 +667,19 @@ async fn schedules_of(db: &impl ConnectionTrait, ids: &[String]) -> AppResult<Ha
     Ok(by_service)
 }
 
-/// Fetches the candidates' rows in one statement, in the candidates' order.
-async fn fetch_in_order(db: &impl ConnectionTrait, taken: &[Candidate]) -> AppResult<Vec<service::Model>> {
+/// Fetches the candidates' rows (with their organisations when
+/// `with_organizations`) in one statement, in the candidates' order.
+async fn fetch_in_order(
+    db: &impl ConnectionTrait,
+    taken: &[Candidate],
+    with_organizations: bool,
+) -> AppResult<(Vec<service::Model>, Vec<organization::Model>)> {
     let ids: Vec<String> = taken.iter().map(|c| c.id.clone()).collect();
-    let mut rows: HashMap<String, service::Model> = service::Entity::find()
-        .filter(service::Column::Id.is_in(ids.clone()))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|s| (s.id.clone(), s))
-        .collect();
+    let select = service::Entity::find().filter(service::Column::Id.is_in(ids.clone()));
+    let (rows, organizations) = services_of(db, select, with_organizations).await?;
+    let mut rows: HashMap<String, service::Model> = rows.into_iter().map(|s| (s.id.clone(), s)).collect();
     // A row deleted between the two reads drops out of the page.
-    Ok(ids.iter().filter_map(|id| rows.remove(id)).collect())
+    Ok((ids.iter().filter_map(|id| rows.remove(id)).collect(), organizations))
 }
 
 /// Whether a listing is due for review: not assured (or, failing that,
