@@ -95,10 +95,16 @@ fn respond(result: Result<Value, Refusal>) -> Response {
             (refusal.status, body)
         }
     };
-    Response::builder()
+    let response = Response::builder()
         .status(status)
         .content_type("application/json; charset=utf-8")
-        .body(body.to_string())
+        .body(body.to_string());
+    // As over GraphQL: the database is out of reach or busy; try again soon.
+    if status == StatusCode::SERVICE_UNAVAILABLE {
+        super::graphql::retry_soon(response)
+    } else {
+        response
+    }
 }
 
 /// The query string, with typed readers that name the parameter on error.

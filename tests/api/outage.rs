@@ -208,6 +208,18 @@ async fn postgres_down_then_back_without_a_restart() {
         let (status, body) = query(&app).await;
         assert_unavailable(status, &body);
     }
+    // The HSDS REST API too: 503 with Retry-After, in its own error shape.
+    let hsds = app
+        .client
+        .get(app.url("/hsds/services"))
+        .timeout(HANG)
+        .send()
+        .await
+        .expect("an answer, not a hang");
+    assert_eq!(hsds.status().as_u16(), 503);
+    assert!(hsds.headers().get("retry-after").is_some(), "a 503 says when to retry");
+    let body: Value = hsds.json().await.expect("JSON");
+    assert_eq!(body["status"], 503, "{body:#}");
 
     proxy.up().await;
     until_status(&app, "/readyz", 200).await;
