@@ -671,7 +671,7 @@ impl HubWrites {
             valid_until: input.valid_until,
         };
         let txn = begin_write(db(ctx)?).await?;
-        let existing = domain::find_hub(&txn, &hub_id)
+        let existing = domain::find_hub_for_update(&txn, &hub_id)
             .await?
             .ok_or_else(|| AppError::NotFound("no such hub".into()))?;
         access::must_keep_organization(viewer, &existing.organization_id, "the hub")?;

@@ -9,7 +9,7 @@
 
 use chrono::{DateTime, Utc};
 use entity::{hub, hub_facility, hub_status_event, location, schedule};
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
 use super::model::{HubKind, HubStatus, Reason, split_ids};
 use crate::error::{AppError, AppResult};
@@ -74,6 +74,17 @@ impl StatusChange {
 /// A hub by raw id.
 pub async fn find_hub(db: &impl ConnectionTrait, id: &str) -> AppResult<Option<hub::Model>> {
     Ok(hub::Entity::find_by_id(id.to_owned()).one(db).await?)
+}
+
+/// Reads hub `id` to change it, in a write transaction: on PostgreSQL the
+/// row stays locked (`FOR UPDATE`) until the transaction ends, so a second
+/// writer waits and then reads the first one's version. Without the lock,
+/// two unversioned updates reading the same version would meet in
+/// `save_new_version` and one would be refused with `CONFLICT` though
+/// neither asked for a version. SQLite needs no lock: its write
+/// transactions (`BEGIN IMMEDIATE`) already run one at a time.
+pub async fn find_hub_for_update(txn: &impl ConnectionTrait, id: &str) -> AppResult<Option<hub::Model>> {
+    Ok(hub::Entity::find_by_id(id.to_owned()).lock_exclusive().one(txn).await?)
 }
 
 /// The facility term ids of a hub, sorted.

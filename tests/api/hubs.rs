@@ -507,3 +507,37 @@ on_both! {
         assert!(expected > 0, "demo libraries host services");
     }
 }
+
+on_both! {
+    /// Updates without `expectedVersion` are "last write wins": several at
+    /// once on the same hub all succeed, one version each, none refused with
+    /// CONFLICT (on PostgreSQL the second writer waits for the first's row
+    /// lock and reads its version).
+    async fn concurrent_unversioned_updates_all_land(app) {
+        let target = hub_in(&app, EDINBURGH).await;
+        let id = hub_id(&target.id);
+        let before = events_of(&app, &target.id).await.len();
+        let owner = token(&app, PartnerKind::Library, Some(&demo_library(EDINBURGH)), &[], &["hubs:write"]).await;
+        const WRITERS: i32 = 8;
+        let calls = (0..WRITERS).map(|n| {
+            let status = ["OPEN", "LIMITED", "CLOSED"][n as usize % 3];
+            let input = json!({ "input": { "hubId": id, "status": status, "occupancy": n } });
+            let (app, owner) = (&app, &owner);
+            async move { call(app, owner, UPDATE, input).await }
+        });
+        let answers = futures_util::future::join_all(calls).await;
+        for answer in &answers {
+            assert!(answer.get("errors").is_none(), "{answer:#}");
+            assert_eq!(answer["data"]["updateHubStatus"]["userErrors"], json!([]), "{answer:#}");
+        }
+        let mut versions: Vec<i64> = answers
+            .iter()
+            .map(|a| a["data"]["updateHubStatus"]["hub"]["version"].as_i64().unwrap())
+            .collect();
+        versions.sort();
+        let first = i64::from(target.version) + 1;
+        assert_eq!(versions, (first..first + i64::from(WRITERS)).collect::<Vec<_>>(), "one version each");
+        assert_eq!(reload(&app, &target.id).await.version, target.version + WRITERS);
+        assert_eq!(events_of(&app, &target.id).await.len(), before + WRITERS as usize);
+    }
+}
