@@ -38,6 +38,12 @@ struct OperationLabels {
 }
 
 #[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct ResponseLabels {
+    route: &'static str,
+    status: String,
+}
+
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct LimitLabels {
     limit: &'static str,
 }
@@ -55,6 +61,7 @@ pub struct Metrics {
     requests: Family<RequestLabels, Counter>,
     durations: Durations,
     rate_limited: Family<LimitLabels, Counter>,
+    responses: Family<ResponseLabels, Counter>,
     names: OperationNames,
 }
 
@@ -85,11 +92,19 @@ impl Default for Metrics {
             "Requests refused with 429 by the per-token or per-IP rate limit",
             rate_limited.clone(),
         );
+        let responses = Family::<ResponseLabels, Counter>::default();
+        registry.register(
+            "hubgraph_http_responses",
+            "HTTP responses by route and status, including requests refused before any GraphQL operation ran \
+             (media type, body size, authentication, rate limit)",
+            responses.clone(),
+        );
         Metrics {
             registry,
             requests,
             durations,
             rate_limited,
+            responses,
             names: OperationNames::default(),
         }
     }
@@ -119,6 +134,17 @@ impl Metrics {
     /// Counts a refusal by the per-token (`token`) or per-IP (`ip`) limit.
     pub fn record_rate_limited(&self, limit: &'static str) {
         self.rate_limited.get_or_create(&LimitLabels { limit }).inc();
+    }
+
+    /// Counts one HTTP response of `route` (one of a fixed few, see
+    /// `http::route_label`) with its status code.
+    pub fn record_response(&self, route: &'static str, status: u16) {
+        self.responses
+            .get_or_create(&ResponseLabels {
+                route,
+                status: status.to_string(),
+            })
+            .inc();
     }
 
     /// Appends the registry in the Prometheus text format.

@@ -10,9 +10,11 @@ pub mod metrics;
 pub mod ratelimit;
 pub mod ws;
 
+use std::sync::Arc;
+
 use poem::http::Method;
 use poem::middleware::Cors;
-use poem::{Endpoint, EndpointExt, Route, get};
+use poem::{Endpoint, EndpointExt, IntoResponse, Request, Response, Route, get};
 
 use crate::AppState;
 
@@ -33,8 +35,40 @@ fn cors(origins: &[String]) -> Cors {
         .max_age(3600)
 }
 
+/// The route label of a path for `/metrics`: a fixed few, whatever clients ask for.
+pub fn route_label(path: &str) -> &'static str {
+    let path = path.trim_end_matches('/');
+    match path {
+        "/graphql" => "graphql",
+        "/graphql/ws" => "graphql_ws",
+        "/schema.graphql" => "schema",
+        "/healthz" | "/readyz" => "health",
+        "/metrics" => "metrics",
+        _ if path == "/hsds" || path.starts_with("/hsds/") => "hsds",
+        _ if path == "/examples" || path.starts_with("/examples/") => "examples",
+        _ => "other",
+    }
+}
+
+/// Counts every response by route and status, refusals before execution
+/// included (they never reach the GraphQL operation counter).
+async fn count_response<E: Endpoint>(
+    endpoint: E,
+    request: Request,
+    metrics: Arc<crate::metrics::Metrics>,
+) -> poem::Result<Response> {
+    let route = route_label(request.uri().path());
+    let response = match endpoint.call(request).await {
+        Ok(response) => response.into_response(),
+        Err(error) => error.into_response(),
+    };
+    metrics.record_response(route, response.status().as_u16());
+    Ok(response)
+}
+
 /// Every route hubgraph serves.
 pub fn routes(state: AppState) -> impl Endpoint {
+    let counted = state.metrics.clone();
     let cors = cors(&state.config.cors_origins);
     let limits = ratelimit::RateLimits::new(
         state.config.limits.rate_per_token_per_minute,
@@ -82,4 +116,5 @@ pub fn routes(state: AppState) -> impl Endpoint {
         .at("/examples", get(examples::root))
         .at("/examples/*path", get(examples::file))
         .nest("/", api)
+        .around(move |endpoint, request| count_response(endpoint, request, counted.clone()))
 }

@@ -122,6 +122,61 @@ on_both! {
 }
 
 #[tokio::test]
+async fn responses_are_counted_by_route_and_status_refusals_included() {
+    let app = crate::helpers::spawn_app(Backend::Sqlite).await.unwrap();
+    let graphql = app.url("/graphql");
+    // Refused before any operation runs: wrong media type, a bad token.
+    let wrong_type = app
+        .client
+        .post(&graphql)
+        .header("content-type", "text/plain")
+        .body("{}")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(wrong_type.status(), 415);
+    let bad_token = app
+        .client
+        .post(&graphql)
+        .bearer_auth("not-a-token")
+        .json(&json!({ "query": "{ __typename }" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad_token.status(), 401);
+    app.data("{ __typename }", json!({})).await;
+    let missing = app
+        .client
+        .get(app.url("/hsds/services/not-there"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(missing.status(), 404);
+    let nowhere = app.client.get(app.url("/no/such/path")).send().await.unwrap();
+    assert_eq!(nowhere.status(), 404);
+
+    let samples = scrape(&app).await;
+    let count = |route: &str, status: u16| {
+        sample(
+            &samples,
+            &format!("hubgraph_http_responses_total{{route=\"{route}\",status=\"{status}\"}}"),
+        )
+    };
+    assert_eq!(count("graphql", 415), 1.0);
+    assert_eq!(count("graphql", 401), 1.0);
+    assert_eq!(count("graphql", 200), 1.0);
+    assert_eq!(count("hsds", 404), 1.0);
+    assert_eq!(count("other", 404), 1.0, "unknown paths share one label");
+    // The refusals never became operations.
+    let operations: f64 = samples
+        .iter()
+        .filter(|(series, _)| series.starts_with("hubgraph_graphql_requests_total{"))
+        .map(|(_, value)| value)
+        .sum();
+    assert_eq!(operations, 1.0, "{samples:#?}");
+}
+
+#[tokio::test]
 async fn the_pool_size_is_configurable_and_shown() {
     let app = crate::helpers::spawn_app_configured(Backend::Sqlite, false, |config| {
         config.db_pool_size = Some(3);
