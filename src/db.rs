@@ -228,6 +228,19 @@ pub async fn is_ready(db: &DatabaseConnection) -> bool {
     matches!(tokio::time::timeout(Duration::from_secs(2), check).await, Ok(Ok(_)))
 }
 
+/// `count` bind placeholders for hand-written SQL, comma-separated: `?` on
+/// SQLite, `$first`, `$first + 1`, ... on PostgreSQL (where `first` is the
+/// position of the first of them among the statement's values).
+pub fn placeholders(backend: DatabaseBackend, first: usize, count: usize) -> String {
+    match backend {
+        DatabaseBackend::Postgres => (first..first + count)
+            .map(|n| format!("${n}"))
+            .collect::<Vec<_>>()
+            .join(", "),
+        _ => vec!["?"; count].join(", "),
+    }
+}
+
 pub fn is_sqlite(db: &impl ConnectionTrait) -> bool {
     db.get_database_backend() == DatabaseBackend::Sqlite
 }

@@ -40,7 +40,7 @@ struct OperationLabels {
 #[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct ResponseLabels {
     route: &'static str,
-    status: String,
+    status: u16,
 }
 
 #[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -139,12 +139,7 @@ impl Metrics {
     /// Counts one HTTP response of `route` (one of a fixed few, see
     /// `http::route_label`) with its status code.
     pub fn record_response(&self, route: &'static str, status: u16) {
-        self.responses
-            .get_or_create(&ResponseLabels {
-                route,
-                status: status.to_string(),
-            })
-            .inc();
+        self.responses.get_or_create(&ResponseLabels { route, status }).inc();
     }
 
     /// Appends the registry in the Prometheus text format.

@@ -5,7 +5,7 @@ use async_graphql::dataloader::Loader;
 use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 use entity::*;
-use sea_orm::DatabaseConnection;
+use sea_orm::{DatabaseConnection, EntityTrait};
 
 use super::connection::{connection, wants_total};
 use super::errors::GqlResult;
@@ -1057,23 +1057,14 @@ impl DirectoryQuery {
     /// One service.
     async fn service(&self, ctx: &Context<'_>, id: ID) -> GqlResult<Option<Service>> {
         let id = ids::decode(&id, Kind::Service, &["id"])?;
-        if !ctx.look_ahead().field("organization").exists() {
-            return match search::find_service(db(ctx)?, &id).await? {
-                Some(service) => Ok(Some(Service(service))),
-                None => Err(not_found(Kind::Service)),
-            };
-        }
-        // Asked for with its organisation: both in one statement, the
+        // With its organisation when asked for: both in one statement, the
         // organisation handed to the loader its resolver reads.
-        match search::find_service_with_organization(db(ctx)?, &id).await? {
-            Some((service, organization)) => {
-                if let Some(organization) = organization {
-                    ctx.data::<Loaders>()?
-                        .feed_one(OrganizationById(organization.id.clone()), organization)
-                        .await;
-                }
-                Ok(Some(Service(service)))
-            }
+        let with_organization = ctx.look_ahead().field("organization").exists();
+        let (services, organizations) =
+            search::services_of(db(ctx)?, service::Entity::find_by_id(id), with_organization).await?;
+        feed_organizations(ctx.data::<Loaders>()?, organizations).await;
+        match services.into_iter().next() {
+            Some(service) => Ok(Some(Service(service))),
             None => Err(not_found(Kind::Service)),
         }
     }

@@ -482,15 +482,12 @@ impl HubQuery {
         // Read directly, not through the request's loaders: beside a page of
         // hubs (which loads terms too) a shared batch would form or not by
         // timing, and the statements a dashboard costs would vary.
-        let found: Vec<TaxonomyTerm> = if ids.is_empty() {
-            Vec::new()
-        } else {
+        let found: Vec<TaxonomyTerm> =
             related::by_ids::<taxonomy_term::Entity>(db(ctx)?, taxonomy_term::Column::Id, &ids)
                 .await?
                 .into_iter()
                 .map(TaxonomyTerm)
-                .collect()
-        };
+                .collect();
         let by_facility = summary
             .by_facility
             .iter()

@@ -32,6 +32,14 @@ pub fn loaders(db: DatabaseConnection) -> Loaders {
     DataLoader::with_cache(DirectoryLoader { db }, spawn, HashMapCache::default())
 }
 
+/// Puts organisations read together with their services (joined to the
+/// services' rows) into the loader, so resolving them runs no SQL.
+pub async fn feed_organizations(loaders: &Loaders, organizations: Vec<organization::Model>) {
+    loaders
+        .feed_many(organizations.into_iter().map(|o| (OrganizationById(o.id.clone()), o)))
+        .await;
+}
+
 /// Loads, in one batch per relation, the relations of `services` that the
 /// query selects under `selection` (the service objects' fields), so that
 /// resolving each service's fields afterwards runs no SQL.

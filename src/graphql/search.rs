@@ -8,7 +8,7 @@ use super::connection::{PageInfo, wants_total};
 use super::directory::{Service, ServiceStatus, TaxonomyTerm, db, prefix_field};
 use super::errors::GqlResult;
 use super::ids::{self, Kind};
-use super::loaders::{Loaders, OrganizationById, prefetch_services};
+use super::loaders::{Loaders, feed_organizations, prefetch_services};
 use crate::error::{AppError, AppResult};
 use crate::page::PageRequest;
 use crate::services::areas::SCOTLAND;
@@ -188,14 +188,7 @@ pub async fn service_connection(
     let services: Vec<_> = found.page.rows.iter().map(|hit| hit.service.clone()).collect();
     let loaders = ctx.data::<Loaders>()?;
     // Read with the page: in the loader, they cost the prefetch no statement.
-    loaders
-        .feed_many(
-            found
-                .organizations
-                .into_iter()
-                .map(|o| (OrganizationById(o.id.clone()), o)),
-        )
-        .await;
+    feed_organizations(loaders, found.organizations).await;
     prefetch_services(loaders, &selection, &services).await?;
     let cursors: Vec<String> = found.cursors.iter().map(|c| c.encode()).collect();
     let edges: Vec<ServiceEdge> = found

@@ -11,12 +11,15 @@ use crate::error::AppResult;
 /// Column alias carrying the owner id in joined reads.
 const OWNER: &str = "owner_id";
 
-/// Rows of `E` by primary key.
+/// Rows of `E` by primary key; no statement for no ids.
 pub async fn by_ids<E>(db: &impl ConnectionTrait, id: E::Column, ids: &[String]) -> AppResult<Vec<E::Model>>
 where
     E: EntityTrait,
     E::Model: FromQueryResult + Send + Sync,
 {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
     Ok(E::find().filter(id.is_in(ids.to_vec())).all(db).await?)
 }
 

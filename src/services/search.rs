@@ -131,18 +131,6 @@ pub async fn find_service(db: &impl ConnectionTrait, id: &str) -> AppResult<Opti
     Ok(service::Entity::find_by_id(id.to_owned()).one(db).await?)
 }
 
-/// A service and its organisation, in one statement.
-pub async fn find_service_with_organization(
-    db: &impl ConnectionTrait,
-    id: &str,
-) -> AppResult<Option<(service::Model, Option<organization::Model>)>> {
-    Ok(service::Entity::find_by_id(id.to_owned())
-        .select_also(organization::Entity)
-        .join(JoinType::LeftJoin, organization_of_service())
-        .one(db)
-        .await?)
-}
-
 /// `service.organization_id = organization.id`, for joins (the entities
 /// declare no relations: loaders read relations in batches).
 fn organization_of_service() -> RelationDef {
@@ -154,7 +142,7 @@ fn organization_of_service() -> RelationDef {
 
 /// The rows of `select`, with their organisations when `with_organizations`
 /// (joined: a page that shows organisations costs no statement more).
-async fn services_of(
+pub async fn services_of(
     db: &impl ConnectionTrait,
     select: Select<service::Entity>,
     with_organizations: bool,

@@ -4,10 +4,7 @@ use std::collections::HashSet;
 
 use entity::{taxonomy, taxonomy_term};
 use sea_orm::sea_query::ExprTrait;
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseBackend, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Statement,
-    Value,
-};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Statement, Value};
 
 use crate::error::AppResult;
 use crate::page::{Page, PageRequest};
@@ -78,15 +75,10 @@ pub async fn terms_of_taxonomy(db: &impl ConnectionTrait, taxonomy: &str) -> App
 /// the tree (a recursive query; `UNION` drops repeats, so even a cycle in
 /// imported data ends).
 pub async fn with_descendants(db: &impl ConnectionTrait, ids: &[String]) -> AppResult<Vec<String>> {
-    let mut all: HashSet<String> = ids.iter().cloned().collect();
     if ids.is_empty() {
         return Ok(Vec::new());
     }
     let backend = db.get_database_backend();
-    let placeholders: Vec<String> = match backend {
-        DatabaseBackend::Postgres => (1..=ids.len()).map(|n| format!("${n}")).collect(),
-        _ => vec!["?".to_owned(); ids.len()],
-    };
     let statement = Statement::from_sql_and_values(
         backend,
         format!(
@@ -95,10 +87,11 @@ pub async fn with_descendants(db: &impl ConnectionTrait, ids: &[String]) -> AppR
                  UNION \
                  SELECT term.id FROM taxonomy_term AS term JOIN subtree ON term.parent_id = subtree.id \
              ) SELECT id FROM subtree",
-            placeholders.join(", ")
+            crate::db::placeholders(backend, 1, ids.len())
         ),
         ids.iter().map(|id| Value::from(id.clone())),
     );
+    let mut all: HashSet<String> = ids.iter().cloned().collect();
     for row in db.query_all_raw(statement).await? {
         all.insert(row.try_get_by_index(0)?);
     }

@@ -233,7 +233,7 @@ async fn relevance_of(
     match backend {
         DatabaseBackend::Sqlite => {
             // bm25 is lower-is-better; weights favour the name, then terms and organization.
-            let among = vec!["?"; ids.len()].join(", ");
+            let among = crate::db::placeholders(backend, 1, ids.len());
             let all = Statement::from_sql_and_values(
                 backend,
                 format!(
@@ -264,15 +264,14 @@ async fn relevance_of(
             }
         }
         _ => {
-            let among: Vec<String> = (2..ids.len() + 2).map(|n| format!("${n}")).collect();
+            let among = crate::db::placeholders(backend, 2, ids.len());
             let statement = Statement::from_sql_and_values(
                 backend,
                 format!(
                     "SELECT service_id, ts_rank(document, q)::float8 AS score, \
                             (ts_filter(document, '{{a}}') @@ q) AS in_name \
                      FROM service_search, plainto_tsquery('english', $1) AS q \
-                     WHERE document @@ q AND service_id IN ({})",
-                    among.join(", ")
+                     WHERE document @@ q AND service_id IN ({among})"
                 ),
                 std::iter::once(Value::from(words.join(" ")))
                     .chain(ids)
@@ -361,7 +360,7 @@ async fn write(db: &impl ConnectionTrait, ids: &[String], documents: &[Document]
     let backend = db.get_database_backend();
     match backend {
         DatabaseBackend::Sqlite => {
-            let placeholders = vec!["?"; ids.len()].join(", ");
+            let placeholders = crate::db::placeholders(backend, 1, ids.len());
             let values: Vec<Value> = ids.iter().map(|id| id.clone().into()).collect();
             db.execute_raw(Statement::from_sql_and_values(
                 backend,
@@ -384,16 +383,13 @@ async fn write(db: &impl ConnectionTrait, ids: &[String], documents: &[Document]
             .await?;
         }
         _ => {
-            let placeholders: Vec<String> = (1..=ids.len()).map(|n| format!("${n}")).collect();
+            let placeholders = crate::db::placeholders(backend, 1, ids.len());
             let values: Vec<Value> = ids.iter().map(|id| id.clone().into()).collect();
             let present: std::collections::HashSet<&str> = documents.iter().map(|d| d.id.as_str()).collect();
             if present.len() < ids.len() {
                 db.execute_raw(Statement::from_sql_and_values(
                     backend,
-                    format!(
-                        "DELETE FROM service_search WHERE service_id IN ({})",
-                        placeholders.join(", ")
-                    ),
+                    format!("DELETE FROM service_search WHERE service_id IN ({placeholders})"),
                     values,
                 ))
                 .await?;
