@@ -463,13 +463,12 @@ async fn hub_targets(db: &sea_orm::DatabaseConnection, secret: &str) -> anyhow::
     Ok(targets)
 }
 
-const W3_DASHBOARD: &str = "{
-    hubs(first: 100) { totalCount nodes { id name status capacity occupancy serviceCount
-        location { id name latitude longitude } organization { id name } } }
-    hubSummary { total byStatus { status count } byArea { areaCode total open limited closed } } }";
-
-const W2_LIST: &str =
-    "{ services(orderBy: NAME, first: 20) { nodes { name organization { name } taxonomyTerms { name } } } }";
+// The read workloads' documents, shared with the test that pins the
+// statements each costs (tests/api/statements.rs).
+const W1_PARTNER_SEARCH: &str = include_str!("../queries/w1-partner-search.graphql");
+const W2_LIST: &str = include_str!("../queries/w2-list.graphql");
+const W3_DASHBOARD: &str = include_str!("../queries/w3-dashboard.graphql");
+const W4_BY_ID: &str = include_str!("../queries/w4-by-id.graphql");
 
 const UPDATE_HUB_STATUS: &str = "mutation($input: UpdateHubStatusInput!) {
     updateHubStatus(input: $input) { hub { id version } userErrors { code message } } }";
@@ -506,16 +505,13 @@ fn request<'a>(workload: Workload, inputs: &'a Inputs, rng: &mut impl Rng) -> Ca
     };
     match workload {
         Workload::W1 => read(json!({
-            "query": "query($p: String, $t: [ID!]) { services(first: 20, filter: {
-                near: { postcode: $p }, radiusKm: 10, taxonomyTermIds: $t, text: \"support\", age: 30 }) {
-                totalCount edges { distanceKm node { name organization { name } locations { name latitude longitude }
-                schedules { byDay opensAt closesAt } phones { number } taxonomyTerms { name } } } } }",
+            "query": W1_PARTNER_SEARCH,
             "variables": { "p": inputs.postcodes.choose(rng), "t": [inputs.categories.choose(rng)] }
         })),
         Workload::W2 => read(json!({ "query": W2_LIST })),
         Workload::W3 => read(json!({ "query": W3_DASHBOARD })),
         Workload::W4 => read(json!({
-            "query": "query($id: ID!) { service(id: $id) { name organization { name } locations { name latitude longitude } } }",
+            "query": W4_BY_ID,
             "variables": { "id": inputs.service_ids.choose(rng) }
         })),
         Workload::W5 if rng.random_bool(WRITE_SHARE) => {

@@ -116,25 +116,17 @@ on_both! {
     }
 }
 
-/// The benchmark's read workloads (`bench/src/main.rs`), word for word, and
-/// the statements each costs on SQLite and on PostgreSQL. The counts are the
-/// cost model the benchmark's figures rest on: a change that adds a
-/// statement to a hot path shows here first.
+/// The benchmark's read workloads (the documents in `bench/queries/`,
+/// which the benchmark sends) and the statements each costs on SQLite and
+/// on PostgreSQL. The counts are the cost model the benchmark's figures rest
+/// on: a change that adds a statement to a hot path shows here first.
 mod workloads {
     use super::*;
 
-    const W1_PARTNER_SEARCH: &str = "query($p: String, $t: [ID!]) { services(first: 20, filter: {
-        near: { postcode: $p }, radiusKm: 10, taxonomyTermIds: $t, text: \"support\", age: 30 }) {
-        totalCount edges { distanceKm node { name organization { name } locations { name latitude longitude }
-        schedules { byDay opensAt closesAt } phones { number } taxonomyTerms { name } } } } }";
-    const W2_LIST: &str =
-        "{ services(orderBy: NAME, first: 20) { nodes { name organization { name } taxonomyTerms { name } } } }";
-    const W3_DASHBOARD: &str = "{
-        hubs(first: 100) { totalCount nodes { id name status capacity occupancy serviceCount
-            location { id name latitude longitude } organization { id name } } }
-        hubSummary { total byStatus { status count } byArea { areaCode total open limited closed } } }";
-    const W4_BY_ID: &str =
-        "query($id: ID!) { service(id: $id) { name organization { name } locations { name latitude longitude } } }";
+    const W1_PARTNER_SEARCH: &str = include_str!("../../bench/queries/w1-partner-search.graphql");
+    const W2_LIST: &str = include_str!("../../bench/queries/w2-list.graphql");
+    const W3_DASHBOARD: &str = include_str!("../../bench/queries/w3-dashboard.graphql");
+    const W4_BY_ID: &str = include_str!("../../bench/queries/w4-by-id.graphql");
 
     async fn cost(app: &TestApp, query: &str, variables: serde_json::Value) -> (u64, serde_json::Value) {
         let before = app.statements();
