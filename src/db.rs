@@ -87,6 +87,7 @@ pub async fn connect_with(url: &str, settings: PoolSettings) -> Result<(Database
         .record_stmt_in_spans(false)
         .acquire_timeout(settings.acquire_timeout);
     if url.starts_with("sqlite:") {
+        crate::sqlite_alloc::install();
         options
             .max_connections(settings.size.unwrap_or(DEFAULT_SQLITE_POOL_SIZE))
             .min_connections(1)

@@ -19,6 +19,7 @@ pub mod partners;
 pub mod pathways;
 pub mod seed;
 pub mod services;
+pub mod sqlite_alloc;
 pub mod telemetry;
 
 use std::future::Future;
