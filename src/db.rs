@@ -321,6 +321,49 @@ mod tests {
         )))));
     }
 
+    /// `.cargo/config.toml` builds SQLite without STAT4, so that statements
+    /// keep their plans across executions after ANALYZE (with STAT4, any
+    /// parameter compared to an indexed column makes SQLite re-prepare the
+    /// statement every time it is bound anew).
+    #[tokio::test]
+    async fn sqlite_is_built_without_stat4() {
+        use sea_orm::{ConnectionTrait, Statement};
+        let (db, _) = super::connect("sqlite::memory:").await.unwrap();
+        let used = |option: &'static str| {
+            let db = db.clone();
+            async move {
+                let statement = Statement::from_sql_and_values(
+                    db.get_database_backend(),
+                    "SELECT sqlite_compileoption_used(?) AS used",
+                    [option.into()],
+                );
+                let row = db.query_one_raw(statement).await.unwrap().unwrap();
+                row.try_get::<i64>("", "used").unwrap()
+            }
+        };
+        assert_eq!(used("ENABLE_STAT4").await, 0, "SQLite was built with STAT4");
+        // The query itself works: an option the bundled build does set.
+        assert_eq!(used("ENABLE_FTS5").await, 1);
+        db.execute_unprepared(
+            "CREATE TABLE t (k TEXT); CREATE INDEX t_k ON t (k); INSERT INTO t VALUES ('a'), ('b'); ANALYZE",
+        )
+        .await
+        .unwrap();
+        let stat4 = db
+            .query_one_raw(Statement::from_string(
+                db.get_database_backend(),
+                "SELECT count(*) AS n FROM sqlite_schema WHERE name = 'sqlite_stat4'",
+            ))
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            stat4.try_get::<i64>("", "n").unwrap(),
+            0,
+            "ANALYZE gathered STAT4 samples"
+        );
+    }
+
     #[tokio::test]
     async fn a_write_lock_not_granted_in_time_is_unavailable_and_a_constraint_is_not() {
         use sea_orm::{ConnectionTrait, TransactionTrait};
