@@ -16,7 +16,8 @@ use super::errors::GqlResult;
 use super::guards::{Reports, Scope, caller};
 use super::ids::{self, Kind};
 use super::loaders::{
-    FacilitiesOfHub, HubById, Loaders, LocationById, OrganizationById, ServiceCountAtLocation, TermById, prefetch_hubs,
+    FacilitiesOfHub, HubById, Loaders, LocationById, OrganizationById, ServiceCountAtLocation, TermById,
+    feed_hub_relations, prefetch_hubs,
 };
 use super::search::GeoPointInput;
 use super::writes::{UserError, begin_write};
@@ -436,11 +437,21 @@ impl HubQuery {
     ) -> GqlResult<HubConnection> {
         let request = PageRequest::new(first, after.as_deref())?;
         let filter = filter.unwrap_or_default().into_domain(ctx).await?;
-        let found = reads::find_hubs(db(ctx)?, &filter, &request).await?;
-        let rows: Vec<hub::Model> = found.page.rows.iter().map(|hit| hit.hub.clone()).collect();
         let look = ctx.look_ahead();
         let selection = [look.field("nodes"), look.field("edges").field("node")];
-        prefetch_hubs(ctx.data::<Loaders>()?, &selection, &rows).await?;
+        let selects = |field: &str| selection.iter().any(|s| s.field(field).exists());
+        // Location, organisation and service count come with the page's
+        // rows, into the request's loaders: resolving them runs no SQL.
+        let joins = reads::HubJoins {
+            location: selects("location"),
+            organization: selects("organization"),
+            service_count: selects("serviceCount"),
+        };
+        let found = reads::find_hubs(db(ctx)?, &filter, &request, joins).await?;
+        let loaders = ctx.data::<Loaders>()?;
+        feed_hub_relations(loaders, &found).await;
+        let rows: Vec<hub::Model> = found.page.rows.iter().map(|hit| hit.hub.clone()).collect();
+        prefetch_hubs(loaders, &selection, &rows).await?;
         let edges: Vec<HubEdge> = found
             .page
             .rows

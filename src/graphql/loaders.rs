@@ -40,6 +40,30 @@ pub async fn feed_organizations(loaders: &Loaders, organizations: Vec<organizati
         .await;
 }
 
+/// Puts what a page of hubs read along with its rows (locations,
+/// organisations, service counts) into the loader.
+pub async fn feed_hub_relations(loaders: &Loaders, found: &crate::hubs::reads::HubPage) {
+    loaders
+        .feed_many(found.locations.iter().map(|l| (LocationById(l.id.clone()), l.clone())))
+        .await;
+    loaders
+        .feed_many(
+            found
+                .organizations
+                .iter()
+                .map(|o| (OrganizationById(o.id.clone()), o.clone())),
+        )
+        .await;
+    loaders
+        .feed_many(
+            found
+                .service_counts
+                .iter()
+                .map(|(location_id, count)| (ServiceCountAtLocation(location_id.clone()), *count)),
+        )
+        .await;
+}
+
 /// Loads, in one batch per relation, the relations of `services` that the
 /// query selects under `selection` (the service objects' fields), so that
 /// resolving each service's fields afterwards runs no SQL.

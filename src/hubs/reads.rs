@@ -1,24 +1,25 @@
 //! Finding hubs, summing them up and walking a hub's history.
 //!
 //! Hubs number in the hundreds (one per library or venue), so a search
-//! narrows in SQL by area, status, organisation and facilities, then sorts
-//! and pages the few rows left in memory: by name, or by distance when a
-//! point is given. The history is keyset-paged in SQL, newest first.
+//! narrows in SQL by area, status, organisation and facilities, sorts the
+//! matches' keys in memory (by name, or by distance when a point is given),
+//! then reads the rows of one page. The history is keyset-paged in SQL,
+//! newest first.
 
 use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, Utc};
-use entity::{hub, hub_facility, hub_status_event, location};
-use sea_orm::sea_query::{Expr, ExprTrait, Query};
+use entity::{hub, hub_facility, hub_status_event, location, organization, service_at_location};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query, QueryStatementBuilder, SelectStatement, SimpleExpr};
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, FromQueryResult, IdenStatic, Iterable, JoinType,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait, RelationDef,
 };
 
 use super::model::{HubKind, HubStatus};
 use crate::error::AppResult;
 use crate::page::{Cursor, Page, PageRequest};
 use crate::services::geo::GeoPoint;
-use crate::services::related;
 
 /// Which hubs to find. Every filter given must hold (AND); within a list,
 /// any value matches, except facilities: a hub must offer all of them.
@@ -41,28 +42,45 @@ pub struct FoundHub {
     pub distance_km: Option<f64>,
 }
 
-/// A page of hubs and how many match in all.
+/// What a page of hubs reads along with the hubs, in the same statement
+/// (whatever the query selects of each hub).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct HubJoins {
+    pub location: bool,
+    pub organization: bool,
+    pub service_count: bool,
+}
+
+/// A page of hubs, how many match in all, and what was read along.
 #[derive(Debug, Clone)]
 pub struct HubPage {
     pub page: Page<FoundHub>,
     pub total: u64,
+    /// The page's locations, when joined.
+    pub locations: Vec<location::Model>,
+    /// The page's organisations (each once), when joined.
+    pub organizations: Vec<organization::Model>,
+    /// Services delivered at each of the page's locations, when joined.
+    pub service_counts: Vec<(String, i64)>,
 }
 
 impl FoundHub {
     /// The cursor of this row: the sort key and the id.
     pub fn cursor(&self) -> Cursor {
         Cursor {
-            key: self.sort_key(),
+            key: sort_key(&self.hub.name, self.distance_km),
             id: self.hub.id.clone(),
         }
     }
+}
 
-    fn sort_key(&self) -> String {
-        match self.distance_km {
-            // Zero-padded metres sort as text in distance order.
-            Some(km) => format!("{:012.0}", km * 1000.0),
-            None => self.hub.name.to_lowercase(),
-        }
+/// What hubs sort by: distance, or the name lower-cased (Unicode-aware,
+/// which SQLite's `lower()` is not; hence the sort in Rust).
+fn sort_key(name: &str, distance_km: Option<f64>) -> String {
+    match distance_km {
+        // Zero-padded metres sort as text in distance order.
+        Some(km) => format!("{:012.0}", km * 1000.0),
+        None => name.to_lowercase(),
     }
 }
 
@@ -99,69 +117,207 @@ fn narrowed(filter: &HubFilter) -> sea_orm::Select<hub::Entity> {
     select
 }
 
-/// The hubs matching `filter`, a page at a time.
-pub async fn find_hubs(db: &impl ConnectionTrait, filter: &HubFilter, request: &PageRequest) -> AppResult<HubPage> {
-    let rows = narrowed(filter).all(db).await?;
-    let rows: Vec<hub::Model> = match &filter.kinds {
-        Some(kinds) => rows
-            .into_iter()
-            .filter(|row| HubKind::parse_list(&row.kinds).iter().any(|k| kinds.contains(k)))
-            .collect(),
-        None => rows,
-    };
-    let mut found = match &filter.near {
-        Some((centre, radius_km)) => within(db, rows, centre, *radius_km).await?,
-        None => rows
-            .into_iter()
-            .map(|hub| FoundHub { hub, distance_km: None })
-            .collect(),
-    };
-    found.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()).then_with(|| a.hub.id.cmp(&b.hub.id)));
-    let total = found.len() as u64;
+/// One matching hub as the search sorts it: only what sorting and the
+/// filters SQL cannot apply need.
+struct HubKey {
+    id: String,
+    key: String,
+    distance_km: Option<f64>,
+}
+
+/// The hubs matching `filter`, a page at a time, with what `joins` asks for.
+///
+/// Two statements: the keys of every matching hub (id, name, kinds, and
+/// coordinates for a distance search), sorted and paged here; then the
+/// page's rows, joined to their locations, organisations and service
+/// counts as asked. Hubs number in the hundreds, so the keys are a few
+/// hundred short rows; the wide rows are read for one page only.
+pub async fn find_hubs(
+    db: &impl ConnectionTrait,
+    filter: &HubFilter,
+    request: &PageRequest,
+    joins: HubJoins,
+) -> AppResult<HubPage> {
+    let mut keys = matching_keys(db, filter).await?;
+    keys.sort_by(|a, b| a.key.cmp(&b.key).then_with(|| a.id.cmp(&b.id)));
+    let total = keys.len() as u64;
     let start = match &request.after {
-        Some(after) => found
+        Some(after) => keys
             .iter()
-            .position(|f| (f.sort_key(), &f.hub.id) > (after.key.clone(), &after.id))
-            .unwrap_or(found.len()),
+            .position(|k| (&k.key, &k.id) > (&after.key, &after.id))
+            .unwrap_or(keys.len()),
         None => 0,
     };
-    let fetched: Vec<FoundHub> = found
+    let fetched: Vec<HubKey> = keys
         .into_iter()
         .skip(start)
         .take(request.fetch_limit() as usize)
         .collect();
-    Ok(HubPage {
-        page: Page::from_fetched(fetched, request),
-        total,
-    })
+    let page = Page::from_fetched(fetched, request);
+    let mut found = page_rows(db, &page.rows, joins).await?;
+    found.page.has_next_page = page.has_next_page;
+    found.page.has_previous_page = page.has_previous_page;
+    found.total = total;
+    Ok(found)
 }
 
-/// The hubs whose location lies within `radius_km` of `centre`.
-async fn within(
-    db: &impl ConnectionTrait,
-    rows: Vec<hub::Model>,
-    centre: &GeoPoint,
-    radius_km: f64,
-) -> AppResult<Vec<FoundHub>> {
-    let ids: Vec<String> = rows.iter().map(|row| row.location_id.clone()).collect();
-    let mut points: HashMap<String, GeoPoint> = HashMap::new();
-    for place in related::by_ids::<location::Entity>(db, location::Column::Id, &ids).await? {
-        if let (Some(latitude), Some(longitude)) = (place.latitude, place.longitude)
-            && let Ok(point) = GeoPoint::new(latitude, longitude, &[])
-        {
-            points.insert(place.id, point);
-        }
-    }
+/// Sort keys of every hub matching `filter`, unsorted.
+async fn matching_keys(db: &impl ConnectionTrait, filter: &HubFilter) -> AppResult<Vec<HubKey>> {
+    let wanted_kind = |kinds: &str| match &filter.kinds {
+        Some(wanted) => HubKind::parse_list(kinds).iter().any(|k| wanted.contains(k)),
+        None => true,
+    };
+    let select = narrowed(filter)
+        .select_only()
+        .column(hub::Column::Id)
+        .column(hub::Column::Name)
+        .column(hub::Column::Kinds);
+    let Some((centre, radius_km)) = &filter.near else {
+        let rows: Vec<(String, String, String)> =
+            crate::db::rows_as_json(db, select.into_query(), &["id", "name", "kinds"]).await?;
+        return Ok(rows
+            .into_iter()
+            .filter(|(_, _, kinds)| wanted_kind(kinds))
+            .map(|(id, name, _)| HubKey {
+                key: sort_key(&name, None),
+                id,
+                distance_km: None,
+            })
+            .collect());
+    };
+    // A hub whose location has no coordinates is nowhere near anything.
+    let select = select
+        .join(JoinType::InnerJoin, location_of_hub())
+        .column(location::Column::Latitude)
+        .column(location::Column::Longitude);
+    // id, name, kinds, latitude, longitude
+    type Row = (String, String, String, Option<f64>, Option<f64>);
+    let rows: Vec<Row> = crate::db::rows_as_json(
+        db,
+        select.into_query(),
+        &["id", "name", "kinds", "latitude", "longitude"],
+    )
+    .await?;
     Ok(rows
         .into_iter()
-        .filter_map(|hub| {
-            let distance = centre.distance_km(points.get(&hub.location_id)?);
-            (distance <= radius_km).then_some(FoundHub {
-                hub,
+        .filter(|(_, _, kinds, _, _)| wanted_kind(kinds))
+        .filter_map(|(id, name, _, latitude, longitude)| {
+            let point = GeoPoint::new(latitude?, longitude?, &[]).ok()?;
+            let distance = centre.distance_km(&point);
+            (distance <= *radius_km).then(|| HubKey {
+                key: sort_key(&name, Some(distance)),
+                id,
                 distance_km: Some(distance),
             })
         })
         .collect())
+}
+
+fn location_of_hub() -> RelationDef {
+    hub::Entity::belongs_to(location::Entity)
+        .from(hub::Column::LocationId)
+        .to(location::Column::Id)
+        .into()
+}
+
+/// Column aliases of the page statement: one prefix per table, as
+/// sea-orm's own joined selects use them.
+const HUB: &str = "A_";
+const LOCATION: &str = "B_";
+const ORGANIZATION: &str = "C_";
+const SERVICE_COUNT: &str = "service_count";
+
+/// `table.column AS prefix_column` for every column of `E`.
+fn prefixed_columns<E: EntityTrait>(query: &mut SelectStatement, prefix: &str) {
+    for column in E::Column::iter() {
+        query.expr_as(
+            Expr::col((E::default(), column)),
+            Alias::new(format!("{prefix}{}", column.as_str())),
+        );
+    }
+}
+
+/// The rows of the hubs `keys` name, in that order, joined as `joins` asks.
+async fn page_rows(db: &impl ConnectionTrait, keys: &[HubKey], joins: HubJoins) -> AppResult<HubPage> {
+    let mut found = HubPage {
+        page: Page {
+            rows: Vec::new(),
+            has_next_page: false,
+            has_previous_page: false,
+        },
+        total: 0,
+        locations: Vec::new(),
+        organizations: Vec::new(),
+        service_counts: Vec::new(),
+    };
+    if keys.is_empty() {
+        return Ok(found);
+    }
+    let mut query = Query::select();
+    query.from(hub::Entity);
+    prefixed_columns::<hub::Entity>(&mut query, HUB);
+    if joins.location {
+        prefixed_columns::<location::Entity>(&mut query, LOCATION);
+        query.left_join(
+            location::Entity,
+            Expr::col((location::Entity, location::Column::Id)).equals((hub::Entity, hub::Column::LocationId)),
+        );
+    }
+    if joins.organization {
+        prefixed_columns::<organization::Entity>(&mut query, ORGANIZATION);
+        query.left_join(
+            organization::Entity,
+            Expr::col((organization::Entity, organization::Column::Id))
+                .equals((hub::Entity, hub::Column::OrganizationId)),
+        );
+    }
+    if joins.service_count {
+        let count = Query::select()
+            .expr(Expr::col(service_at_location::Column::ServiceId).count())
+            .from(service_at_location::Entity)
+            .and_where(
+                Expr::col((service_at_location::Entity, service_at_location::Column::LocationId))
+                    .equals((hub::Entity, hub::Column::LocationId)),
+            )
+            .to_owned();
+        query.expr_as(
+            SimpleExpr::SubQuery(None, Box::new(count.into_sub_query_statement())),
+            Alias::new(SERVICE_COUNT),
+        );
+    }
+    query.and_where(Expr::col((hub::Entity, hub::Column::Id)).is_in(keys.iter().map(|k| k.id.clone())));
+
+    let mut rows: HashMap<String, hub::Model> = HashMap::with_capacity(keys.len());
+    for row in db.query_all(&query).await? {
+        let hub = hub::Model::from_query_result(&row, HUB)?;
+        if joins.location
+            && let Some(place) = location::Model::from_query_result_optional(&row, LOCATION)?
+        {
+            found.locations.push(place);
+        }
+        if joins.organization
+            && let Some(organization) = organization::Model::from_query_result_optional(&row, ORGANIZATION)?
+            && !found.organizations.iter().any(|o| o.id == organization.id)
+        {
+            found.organizations.push(organization);
+        }
+        if joins.service_count {
+            let count: i64 = row.try_get("", SERVICE_COUNT)?;
+            found.service_counts.push((hub.location_id.clone(), count));
+        }
+        rows.insert(hub.id.clone(), hub);
+    }
+    // A hub deleted between the two statements is left out of the page.
+    found.page.rows = keys
+        .iter()
+        .filter_map(|key| {
+            rows.remove(&key.id).map(|hub| FoundHub {
+                hub,
+                distance_km: key.distance_km,
+            })
+        })
+        .collect();
+    Ok(found)
 }
 
 /// Counts of hubs in some areas (all, when none given).

@@ -118,7 +118,60 @@ pub async fn terms_of(
         owner_ids,
     );
     select.and_where(Expr::col((attribute::Entity, attribute::Column::LinkEntity)).eq(link_entity));
-    owned_rows::<taxonomy_term::Entity>(db, &select).await
+    // A page's terms are many short rows (three or so per service): read
+    // as one aggregated row, they cross from sqlx-sqlite's worker thread
+    // once instead of once each (see `db::rows_as_json`).
+    type TermRow = (
+        String,
+        Option<String>,
+        String,
+        String,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        String,
+    );
+    let rows: Vec<TermRow> = crate::db::rows_as_json(
+        db,
+        select,
+        &[
+            "id",
+            "code",
+            "name",
+            "description",
+            "parent_id",
+            "taxonomy",
+            "language",
+            "taxonomy_id",
+            "term_uri",
+            OWNER,
+        ],
+    )
+    .await?;
+    let mut pairs: Vec<(String, taxonomy_term::Model)> = rows
+        .into_iter()
+        .map(
+            |(id, code, name, description, parent_id, taxonomy, language, taxonomy_id, term_uri, owner)| {
+                let term = taxonomy_term::Model {
+                    id,
+                    code,
+                    name,
+                    description,
+                    parent_id,
+                    taxonomy,
+                    language,
+                    taxonomy_id,
+                    term_uri,
+                };
+                (owner, term)
+            },
+        )
+        .collect();
+    // In term id order, as the rows were selected (an aggregate need not keep it).
+    pairs.sort_by(|a, b| a.1.id.cmp(&b.1.id));
+    Ok(pairs)
 }
 
 /// How many services are delivered at each of some locations (the services

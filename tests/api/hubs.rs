@@ -168,6 +168,52 @@ on_both! {
 }
 
 on_both! {
+    /// Pages of a distance search continue in distance order, each hub once.
+    async fn paging_near_a_point_keeps_distance_order(app) {
+        let query = "query($f: HubFilter, $after: String) { hubs(filter: $f, first: 4, after: $after) {
+            totalCount edges { distanceKm node { id } } pageInfo { hasNextPage endCursor } } }";
+        let filter = json!({ "near": { "postcode": "EH6 4AE" }, "radiusKm": 80 });
+        let mut seen = HashSet::new();
+        let mut distances = Vec::new();
+        let mut after: Option<String> = None;
+        let total = loop {
+            let page = app.data(query, json!({ "f": filter, "after": after })).await;
+            for edge in page["hubs"]["edges"].as_array().unwrap() {
+                assert!(seen.insert(edge["node"]["id"].as_str().unwrap().to_owned()), "duplicate");
+                distances.push(edge["distanceKm"].as_f64().unwrap());
+            }
+            if !page["hubs"]["pageInfo"]["hasNextPage"].as_bool().unwrap() {
+                break page["hubs"]["totalCount"].as_u64().unwrap();
+            }
+            after = page["hubs"]["pageInfo"]["endCursor"].as_str().map(str::to_owned);
+        };
+        assert!(total > 4, "more than one page near Edinburgh: {total}");
+        assert_eq!(seen.len() as u64, total);
+        assert!(distances.windows(2).all(|w| w[0] <= w[1]), "{distances:?}");
+    }
+}
+
+on_both! {
+    /// A page reads each hub's location, organisation and service count
+    /// along with its rows; they agree with the hub read on its own.
+    async fn a_page_of_hubs_brings_the_same_relations_as_each_hub(app) {
+        let fields = "id serviceCount location { id name } organization { id name }";
+        let page = app
+            .data(&format!("{{ hubs(first: 30) {{ nodes {{ {fields} }} }} }}"), json!({}))
+            .await;
+        let nodes = page["hubs"]["nodes"].as_array().unwrap();
+        assert!(!nodes.is_empty());
+        assert!(nodes.iter().any(|n| n["serviceCount"].as_i64().unwrap() > 0), "{page}");
+        for node in nodes {
+            let alone = app
+                .data(&format!("query($id: ID!) {{ hub(id: $id) {{ {fields} }} }}"), json!({ "id": node["id"] }))
+                .await;
+            assert_eq!(&alone["hub"], node);
+        }
+    }
+}
+
+on_both! {
     async fn the_summary_counts_agree_with_the_hubs(app) {
         let summary = app
             .data(
