@@ -98,11 +98,20 @@ async fn sigkill_mid_burst(url: &str) {
         }));
     }
     let started = Instant::now();
-    while count.load(Ordering::SeqCst) < ACKED_BEFORE_KILL {
+    // Enough writes, and at least one on each hub: SQLite's write lock is
+    // not fair, so a fast run can reach the count on services alone.
+    let every_hub_written = || {
+        let acked = acked.lock().unwrap();
+        initial_versions
+            .keys()
+            .all(|hub| acked.iter().any(|a| a.entity == "hub" && &a.id == hub))
+    };
+    while count.load(Ordering::SeqCst) < ACKED_BEFORE_KILL || !every_hub_written() {
         assert!(
             started.elapsed() < Duration::from_secs(60),
-            "only {} writes acknowledged in a minute:\n{}",
+            "only {} writes acknowledged in a minute (every hub written: {}):\n{}",
             count.load(Ordering::SeqCst),
+            every_hub_written(),
             server.log()
         );
         tokio::time::sleep(Duration::from_millis(5)).await;
