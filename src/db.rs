@@ -5,14 +5,14 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use migration::{Migrator, MigratorTrait};
-
-use crate::error::{AppError, AppResult};
 use sea_orm::sea_query::{Alias, Expr, Query, SelectStatement};
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{
     ConnectOptions, ConnectionTrait, Database, DatabaseBackend, DatabaseConnection, DatabaseTransaction, DbErr,
     RuntimeErr, SqliteTransactionMode, TransactionOptions, TransactionTrait,
 };
+
+use crate::error::{AppError, AppResult};
 
 /// Counts executed SQL statements; tests read it around a request to guard
 /// against N+1 queries (a count, unlike a timing, does not vary with load).

@@ -17,7 +17,7 @@ use super::guards::{Reports, Scope, caller};
 use super::ids::{self, Kind};
 use super::loaders::{
     FacilitiesOfHub, HubById, Loaders, LocationById, OrganizationById, ServiceCountAtLocation, TermById,
-    feed_hub_relations, prefetch_hubs,
+    feed_hub_relations, prefetch_hub_facilities,
 };
 use super::search::GeoPointInput;
 use super::writes::{UserError, begin_write};
@@ -449,9 +449,11 @@ impl HubQuery {
         };
         let found = reads::find_hubs(db(ctx)?, &filter, &request, joins).await?;
         let loaders = ctx.data::<Loaders>()?;
-        feed_hub_relations(loaders, &found).await;
-        let rows: Vec<hub::Model> = found.page.rows.iter().map(|hit| hit.hub.clone()).collect();
-        prefetch_hubs(loaders, &selection, &rows).await?;
+        feed_hub_relations(loaders, found.relations).await;
+        if selects("facilities") {
+            let rows: Vec<hub::Model> = found.page.rows.iter().map(|hit| hit.hub.clone()).collect();
+            prefetch_hub_facilities(loaders, &rows).await?;
+        }
         let edges: Vec<HubEdge> = found
             .page
             .rows

@@ -42,24 +42,17 @@ pub async fn feed_organizations(loaders: &Loaders, organizations: Vec<organizati
 
 /// Puts what a page of hubs read along with its rows (locations,
 /// organisations, service counts) into the loader.
-pub async fn feed_hub_relations(loaders: &Loaders, found: &crate::hubs::reads::HubPage) {
+pub async fn feed_hub_relations(loaders: &Loaders, relations: crate::hubs::reads::HubRelations) {
     loaders
-        .feed_many(found.locations.iter().map(|l| (LocationById(l.id.clone()), l.clone())))
+        .feed_many(relations.locations.into_iter().map(|l| (LocationById(l.id.clone()), l)))
         .await;
+    feed_organizations(loaders, relations.organizations).await;
     loaders
         .feed_many(
-            found
-                .organizations
-                .iter()
-                .map(|o| (OrganizationById(o.id.clone()), o.clone())),
-        )
-        .await;
-    loaders
-        .feed_many(
-            found
+            relations
                 .service_counts
-                .iter()
-                .map(|(location_id, count)| (ServiceCountAtLocation(location_id.clone()), *count)),
+                .into_iter()
+                .map(|(location_id, count)| (ServiceCountAtLocation(location_id), count)),
         )
         .await;
 }
@@ -122,49 +115,15 @@ pub async fn prefetch_services(
     Ok(())
 }
 
-/// Loads, one batch per relation, what the query selects of `hubs` under
-/// `selection`: location, organisation, facilities and their terms.
-pub async fn prefetch_hubs(
-    loaders: &Loaders,
-    selection: &[async_graphql::Lookahead<'_>],
-    hubs: &[hub::Model],
-) -> async_graphql::Result<()> {
-    let selects = |field: &str| selection.iter().any(|s| s.field(field).exists());
-    let locations = async {
-        if selects("location") {
-            loaders
-                .load_many(hubs.iter().map(|h| LocationById(h.location_id.clone())))
-                .await?;
-        }
-        Ok::<_, async_graphql::Error>(())
-    };
-    let organizations = async {
-        if selects("organization") {
-            loaders
-                .load_many(hubs.iter().map(|h| OrganizationById(h.organization_id.clone())))
-                .await?;
-        }
-        Ok(())
-    };
-    let facilities = async {
-        if selects("facilities") {
-            let held = loaders
-                .load_many(hubs.iter().map(|h| FacilitiesOfHub(h.id.clone())))
-                .await?;
-            let terms: std::collections::HashSet<String> = held.into_values().flatten().collect();
-            loaders.load_many(terms.into_iter().map(TermById)).await?;
-        }
-        Ok(())
-    };
-    let services = async {
-        if selects("serviceCount") {
-            loaders
-                .load_many(hubs.iter().map(|h| ServiceCountAtLocation(h.location_id.clone())))
-                .await?;
-        }
-        Ok(())
-    };
-    futures_util::try_join!(locations, organizations, facilities, services)?;
+/// Loads, in one batch, the facilities of `hubs` and their terms. The
+/// other relations a page of hubs shows come joined to its rows
+/// (`hubs::reads::find_hubs`, fed by `feed_hub_relations`).
+pub async fn prefetch_hub_facilities(loaders: &Loaders, hubs: &[hub::Model]) -> async_graphql::Result<()> {
+    let held = loaders
+        .load_many(hubs.iter().map(|h| FacilitiesOfHub(h.id.clone())))
+        .await?;
+    let terms: std::collections::HashSet<String> = held.into_values().flatten().collect();
+    loaders.load_many(terms.into_iter().map(TermById)).await?;
     Ok(())
 }
 

@@ -51,17 +51,24 @@ pub struct HubJoins {
     pub service_count: bool,
 }
 
+/// What a page of hubs read along with its rows, as `HubJoins` asked
+/// (empty lists for what it did not).
+#[derive(Debug, Clone, Default)]
+pub struct HubRelations {
+    /// The page's locations.
+    pub locations: Vec<location::Model>,
+    /// The page's organisations, each once.
+    pub organizations: Vec<organization::Model>,
+    /// Services delivered at each of the page's locations.
+    pub service_counts: Vec<(String, i64)>,
+}
+
 /// A page of hubs, how many match in all, and what was read along.
 #[derive(Debug, Clone)]
 pub struct HubPage {
     pub page: Page<FoundHub>,
     pub total: u64,
-    /// The page's locations, when joined.
-    pub locations: Vec<location::Model>,
-    /// The page's organisations (each once), when joined.
-    pub organizations: Vec<organization::Model>,
-    /// Services delivered at each of the page's locations, when joined.
-    pub service_counts: Vec<(String, i64)>,
+    pub relations: HubRelations,
 }
 
 impl FoundHub {
@@ -153,12 +160,17 @@ pub async fn find_hubs(
         .skip(start)
         .take(request.fetch_limit() as usize)
         .collect();
-    let page = Page::from_fetched(fetched, request);
-    let mut found = page_rows(db, &page.rows, joins).await?;
-    found.page.has_next_page = page.has_next_page;
-    found.page.has_previous_page = page.has_previous_page;
-    found.total = total;
-    Ok(found)
+    let keys = Page::from_fetched(fetched, request);
+    let (rows, relations) = page_rows(db, &keys.rows, joins).await?;
+    Ok(HubPage {
+        page: Page {
+            rows,
+            has_next_page: keys.has_next_page,
+            has_previous_page: keys.has_previous_page,
+        },
+        total,
+        relations,
+    })
 }
 
 /// Sort keys of every hub matching `filter`, unsorted.
@@ -238,20 +250,14 @@ fn prefixed_columns<E: EntityTrait>(query: &mut SelectStatement, prefix: &str) {
 }
 
 /// The rows of the hubs `keys` name, in that order, joined as `joins` asks.
-async fn page_rows(db: &impl ConnectionTrait, keys: &[HubKey], joins: HubJoins) -> AppResult<HubPage> {
-    let mut found = HubPage {
-        page: Page {
-            rows: Vec::new(),
-            has_next_page: false,
-            has_previous_page: false,
-        },
-        total: 0,
-        locations: Vec::new(),
-        organizations: Vec::new(),
-        service_counts: Vec::new(),
-    };
+async fn page_rows(
+    db: &impl ConnectionTrait,
+    keys: &[HubKey],
+    joins: HubJoins,
+) -> AppResult<(Vec<FoundHub>, HubRelations)> {
+    let mut relations = HubRelations::default();
     if keys.is_empty() {
-        return Ok(found);
+        return Ok((Vec::new(), relations));
     }
     let mut query = Query::select();
     query.from(hub::Entity);
@@ -293,22 +299,22 @@ async fn page_rows(db: &impl ConnectionTrait, keys: &[HubKey], joins: HubJoins) 
         if joins.location
             && let Some(place) = location::Model::from_query_result_optional(&row, LOCATION)?
         {
-            found.locations.push(place);
+            relations.locations.push(place);
         }
         if joins.organization
             && let Some(organization) = organization::Model::from_query_result_optional(&row, ORGANIZATION)?
-            && !found.organizations.iter().any(|o| o.id == organization.id)
+            && !relations.organizations.iter().any(|o| o.id == organization.id)
         {
-            found.organizations.push(organization);
+            relations.organizations.push(organization);
         }
         if joins.service_count {
             let count: i64 = row.try_get("", SERVICE_COUNT)?;
-            found.service_counts.push((hub.location_id.clone(), count));
+            relations.service_counts.push((hub.location_id.clone(), count));
         }
         rows.insert(hub.id.clone(), hub);
     }
     // A hub deleted between the two statements is left out of the page.
-    found.page.rows = keys
+    let found = keys
         .iter()
         .filter_map(|key| {
             rows.remove(&key.id).map(|hub| FoundHub {
@@ -317,7 +323,7 @@ async fn page_rows(db: &impl ConnectionTrait, keys: &[HubKey], joins: HubJoins) 
             })
         })
         .collect();
-    Ok(found)
+    Ok((found, relations))
 }
 
 /// Counts of hubs in some areas (all, when none given).
