@@ -5,11 +5,12 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use migration::{Migrator, MigratorTrait};
-use sea_orm::sea_query::{Alias, Expr, Query, SelectStatement};
+use sea_orm::sea_query::{Alias, Expr, Query, QueryStatementBuilder, SelectStatement, SimpleExpr};
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{
-    ConnectOptions, ConnectionTrait, Database, DatabaseBackend, DatabaseConnection, DatabaseTransaction, DbErr,
-    RuntimeErr, SqliteTransactionMode, TransactionOptions, TransactionTrait,
+    ColumnTrait, ColumnType, ConnectOptions, ConnectionTrait, Database, DatabaseBackend, DatabaseConnection,
+    DatabaseTransaction, DbErr, EntityTrait, Iterable, RuntimeErr, SqliteTransactionMode, TransactionOptions,
+    TransactionTrait,
 };
 
 use crate::error::{AppError, AppResult};
@@ -276,6 +277,46 @@ pub async fn rows_as_json<T: serde::de::DeserializeOwned>(
     };
     let text: String = row.try_get("", "rows")?;
     serde_json::from_str(&text).map_err(|e| AppError::Internal(format!("aggregated rows: {e}")))
+}
+
+/// A scalar subquery over `rows` (a `FROM` and `WHERE` over `E`, usually
+/// correlated with the outer query) giving every row of `E` it finds as one
+/// JSON array of arrays, each in `E`'s column order: the order in which
+/// `E::Model`'s derived `Deserialize` reads a JSON array, and `[]` when
+/// there are none. A page's one-to-many relations read this way come with
+/// the page's rows in the same statement, one value per owner.
+pub fn json_rows_subquery<E: EntityTrait>(backend: DatabaseBackend, mut rows: SelectStatement) -> SimpleExpr {
+    let table = E::default().table_name().to_owned();
+    let values = E::Column::iter()
+        .map(|column| json_value(backend, &table, column))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let aggregate = match backend {
+        DatabaseBackend::Postgres => format!("COALESCE(json_agg(json_build_array({values})), '[]')::text"),
+        _ => format!("json_group_array(json_array({values}))"),
+    };
+    rows.expr(Expr::cust(aggregate));
+    SimpleExpr::SubQuery(None, Box::new(rows.into_sub_query_statement()))
+}
+
+/// One column as a JSON value that deserialises to the model's field.
+/// PostgreSQL's JSON keeps every type as it is. SQLite's writes a double
+/// with 15 digits (55.89064815477352 would come back as 55.8906481547735)
+/// and a boolean as 0 or 1, so those are spelled out.
+fn json_value<C: ColumnTrait>(backend: DatabaseBackend, table: &str, column: C) -> String {
+    let name = format!("\"{table}\".\"{}\"", column.as_str());
+    if backend == DatabaseBackend::Postgres {
+        return name;
+    }
+    match column.def().get_column_type() {
+        ColumnType::Double | ColumnType::Float => {
+            format!("CASE WHEN {name} IS NULL THEN NULL ELSE json(printf('%!.17g', {name})) END")
+        }
+        ColumnType::Boolean => {
+            format!("CASE WHEN {name} IS NULL THEN NULL WHEN {name} THEN json('true') ELSE json('false') END")
+        }
+        _ => name,
+    }
 }
 
 pub fn is_sqlite(db: &impl ConnectionTrait) -> bool {

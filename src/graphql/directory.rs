@@ -16,7 +16,7 @@ use super::search::{ServiceConnection, service_connection};
 use crate::error::AppError;
 use crate::page::PageRequest;
 use crate::services::taxonomy as terms;
-use crate::services::{areas, locations, opening, organizations, search, status};
+use crate::services::{areas, locations, opening, organizations, search, status, with_relations};
 
 /// Loads one key through the request's loaders.
 pub(crate) async fn load<K, V>(ctx: &Context<'_>, key: K) -> GqlResult<Option<V>>
@@ -1057,12 +1057,12 @@ impl DirectoryQuery {
     /// One service.
     async fn service(&self, ctx: &Context<'_>, id: ID) -> GqlResult<Option<Service>> {
         let id = ids::decode(&id, Kind::Service, &["id"])?;
-        // With its organisation when asked for: both in one statement, the
-        // organisation handed to the loader its resolver reads.
-        let with_organization = ctx.look_ahead().field("organization").exists();
-        let (services, organizations) =
-            search::services_of(db(ctx)?, service::Entity::find_by_id(id), with_organization).await?;
-        feed_organizations(ctx.data::<Loaders>()?, organizations).await;
+        // With the relations the query shows, in one statement, handed to
+        // the loader their resolvers read.
+        let joins = service_joins(&[ctx.look_ahead()]);
+        let (services, relations) =
+            with_relations::services_of(db(ctx)?, service::Entity::find_by_id(id), joins).await?;
+        feed_service_relations(ctx.data::<Loaders>()?, relations).await;
         match services.into_iter().next() {
             Some(service) => Ok(Some(Service(service))),
             None => Err(not_found(Kind::Service)),

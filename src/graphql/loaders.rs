@@ -17,6 +17,7 @@ use entity::*;
 use sea_orm::DatabaseConnection;
 
 use crate::services::related;
+use crate::services::with_relations::{ServiceJoins, ServiceRelations};
 
 /// Loads directory rows for the GraphQL objects of one request.
 pub struct DirectoryLoader {
@@ -37,6 +38,58 @@ pub fn loaders(db: DatabaseConnection) -> Loaders {
 pub async fn feed_organizations(loaders: &Loaders, organizations: Vec<organization::Model>) {
     loaders
         .feed_many(organizations.into_iter().map(|o| (OrganizationById(o.id.clone()), o)))
+        .await;
+}
+
+/// The relations of services that the query selects under `selection`
+/// (the service objects' fields), to be read with the services' rows.
+pub fn service_joins(selection: &[async_graphql::Lookahead<'_>]) -> ServiceJoins {
+    let selects = |field: &str| selection.iter().any(|s| s.field(field).exists());
+    ServiceJoins {
+        organization: selects("organization"),
+        locations: selects("locations"),
+        taxonomy_terms: selects("taxonomyTerms"),
+        phones: selects("phones"),
+        // `isOpen` reads the schedules too.
+        schedules: selects("schedules") || selects("isOpen"),
+    }
+}
+
+/// Puts the relations read with a page of services into the loader, so
+/// resolving them (and `prefetch_services`) runs no SQL.
+pub async fn feed_service_relations(loaders: &Loaders, relations: ServiceRelations) {
+    feed_organizations(loaders, relations.organizations).await;
+    loaders
+        .feed_many(
+            relations
+                .locations
+                .into_iter()
+                .map(|(id, rows)| (LocationsOfService(id), rows)),
+        )
+        .await;
+    loaders
+        .feed_many(
+            relations
+                .taxonomy_terms
+                .into_iter()
+                .map(|(id, rows)| (TermsOfService(id), rows)),
+        )
+        .await;
+    loaders
+        .feed_many(
+            relations
+                .phones
+                .into_iter()
+                .map(|(id, rows)| (PhonesOfService(id), rows)),
+        )
+        .await;
+    loaders
+        .feed_many(
+            relations
+                .schedules
+                .into_iter()
+                .map(|(id, rows)| (SchedulesOfService(id), rows)),
+        )
         .await;
 }
 
@@ -82,7 +135,7 @@ pub async fn prefetch_services(
         Ok(())
     };
     let schedules = async {
-        if selects("schedules") {
+        if selects("schedules") || selects("isOpen") {
             loaders.load_many(ids().map(SchedulesOfService)).await?;
         }
         Ok(())

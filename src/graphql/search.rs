@@ -8,7 +8,7 @@ use super::connection::{PageInfo, wants_total};
 use super::directory::{Service, ServiceStatus, TaxonomyTerm, db, prefix_field};
 use super::errors::GqlResult;
 use super::ids::{self, Kind};
-use super::loaders::{Loaders, feed_organizations, prefetch_services};
+use super::loaders::{Loaders, feed_service_relations, prefetch_services, service_joins};
 use crate::error::{AppError, AppResult};
 use crate::page::PageRequest;
 use crate::services::areas::SCOTLAND;
@@ -182,13 +182,13 @@ pub async fn service_connection(
     let selection = [look.field("nodes"), look.field("edges").field("node")];
     let extras = search::Extras {
         total: wants_total(ctx),
-        organizations: selection.iter().any(|s| s.field("organization").exists()),
+        joins: service_joins(&selection),
     };
     let found = search::search_services(db(ctx)?, filter, order, &page, extras, Utc::now()).await?;
     let services: Vec<_> = found.page.rows.iter().map(|hit| hit.service.clone()).collect();
     let loaders = ctx.data::<Loaders>()?;
     // Read with the page: in the loader, they cost the prefetch no statement.
-    feed_organizations(loaders, found.organizations).await;
+    feed_service_relations(loaders, found.relations).await;
     prefetch_services(loaders, &selection, &services).await?;
     let cursors: Vec<String> = found.cursors.iter().map(|c| c.encode()).collect();
     let edges: Vec<ServiceEdge> = found

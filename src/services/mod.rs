@@ -17,4 +17,5 @@ pub mod search;
 pub mod status;
 pub mod taxonomy;
 pub mod text;
+pub mod with_relations;
 pub mod writes;

@@ -4,7 +4,10 @@
 
 use entity::*;
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, SelectStatement};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter, QueryOrder, QueryTrait};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, Iterable, PrimaryKeyToColumn, QueryFilter, QueryOrder,
+    QueryTrait,
+};
 
 use crate::error::AppResult;
 
@@ -23,7 +26,8 @@ where
     Ok(E::find().filter(id.is_in(ids.to_vec())).all(db).await?)
 }
 
-/// Child rows of `E` whose `owner` column is among `owners`, in `order`.
+/// Child rows of `E` whose `owner` column is among `owners`, in `order`
+/// (ties by primary key, so that equal positions keep one order).
 pub async fn children<E>(
     db: &impl ConnectionTrait,
     owner: E::Column,
@@ -34,11 +38,11 @@ where
     E: EntityTrait,
     E::Model: FromQueryResult + Send + Sync,
 {
-    Ok(E::find()
-        .filter(owner.is_in(owners.to_vec()))
-        .order_by_asc(order)
-        .all(db)
-        .await?)
+    let mut select = E::find().filter(owner.is_in(owners.to_vec())).order_by_asc(order);
+    for key in E::PrimaryKey::iter() {
+        select = select.order_by_asc(key.into_column());
+    }
+    Ok(select.all(db).await?)
 }
 
 /// Runs `select` (rows of `E` plus an `owner_id` column) and pairs each row with its owner.

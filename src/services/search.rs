@@ -12,17 +12,15 @@
 use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Months, NaiveDate, Utc};
-use entity::{attribute, language, location, organization, schedule, service, service_area, service_at_location};
+use entity::{attribute, language, location, schedule, service, service_area, service_at_location};
 use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr, Query, SelectStatement, SimpleExpr};
-use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, EntityTrait, JoinType, PaginatorTrait, QueryFilter, QuerySelect,
-    RelationDef, Select,
-};
+use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QuerySelect, Select};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{AppError, AppResult};
 use crate::page::{Cursor, Page, PageRequest};
 use crate::services::geo::{BoundingBox, GeoPoint};
+use crate::services::with_relations::{ServiceJoins, ServiceRelations, services_of};
 use crate::services::{keyset, opening, status, taxonomy, text};
 
 /// Largest radius a search may ask for, kilometres.
@@ -122,50 +120,13 @@ pub struct SearchPage {
     pub cursors: Vec<Cursor>,
     /// All matches across pages, when asked for.
     pub total: Option<u64>,
-    /// The organisations of the page's services, when asked for (read in
-    /// the same statement as the page).
-    pub organizations: Vec<organization::Model>,
+    /// The relations of the page's services that `Extras::joins` asked
+    /// for (read in the same statement as the page).
+    pub relations: ServiceRelations,
 }
 
 pub async fn find_service(db: &impl ConnectionTrait, id: &str) -> AppResult<Option<service::Model>> {
     Ok(service::Entity::find_by_id(id.to_owned()).one(db).await?)
-}
-
-/// `service.organization_id = organization.id`, for joins (the entities
-/// declare no relations: loaders read relations in batches).
-fn organization_of_service() -> RelationDef {
-    service::Entity::belongs_to(organization::Entity)
-        .from(service::Column::OrganizationId)
-        .to(organization::Column::Id)
-        .into()
-}
-
-/// The rows of `select`, with their organisations when `with_organizations`
-/// (joined: a page that shows organisations costs no statement more).
-pub async fn services_of(
-    db: &impl ConnectionTrait,
-    select: Select<service::Entity>,
-    with_organizations: bool,
-) -> AppResult<(Vec<service::Model>, Vec<organization::Model>)> {
-    if !with_organizations {
-        return Ok((select.all(db).await?, Vec::new()));
-    }
-    let rows = select
-        .select_also(organization::Entity)
-        .join(JoinType::LeftJoin, organization_of_service())
-        .all(db)
-        .await?;
-    let mut organizations: Vec<organization::Model> = Vec::new();
-    let mut services = Vec::with_capacity(rows.len());
-    for (service, organization) in rows {
-        if let Some(organization) = organization
-            && !organizations.iter().any(|o| o.id == organization.id)
-        {
-            organizations.push(organization);
-        }
-        services.push(service);
-    }
-    Ok((services, organizations))
 }
 
 /// A `LIKE` pattern that matches `text` literally anywhere, lower-cased.
@@ -329,8 +290,8 @@ fn keyset_answers(filter: &ServiceFilter, order: ServiceOrder) -> bool {
 pub struct Extras {
     /// The count of all matches.
     pub total: bool,
-    /// The organisations of the page's services.
-    pub organizations: bool,
+    /// The relations of the page's services to read with them.
+    pub joins: ServiceJoins,
 }
 
 /// Finds services, with the `extras` asked for.
@@ -361,7 +322,7 @@ pub async fn search_services(
         }
     };
     let taken: Vec<Candidate> = ranked.drain(start..).take(page.fetch_limit() as usize).collect();
-    let (rows, organizations) = fetch_in_order(db, &taken, extras.organizations).await?;
+    let (rows, relations) = fetch_in_order(db, &taken, extras.joins).await?;
     let hits: Vec<(ServiceHit, Cursor)> = rows
         .into_iter()
         .zip(&taken)
@@ -388,7 +349,7 @@ pub async fn search_services(
         },
         cursors,
         total: extras.total.then_some(total),
-        organizations,
+        relations,
     })
 }
 
@@ -413,7 +374,7 @@ pub async fn search_numbered_page(
         .skip(usize::try_from(offset).unwrap_or(usize::MAX))
         .take(usize::try_from(limit).unwrap_or(usize::MAX))
         .collect();
-    let (rows, _) = fetch_in_order(db, &taken, false).await?;
+    let (rows, _) = fetch_in_order(db, &taken, ServiceJoins::default()).await?;
     let hits = rows
         .into_iter()
         .zip(&taken)
@@ -454,7 +415,7 @@ async fn keyset_page(
         service::Column::Id.into_expr(),
         page,
     );
-    let (rows, organizations) = services_of(db, select, extras.organizations).await?;
+    let (rows, relations) = services_of(db, select, extras.joins).await?;
     let fetched = Page::from_fetched(rows, page);
     // The keyset path's cursor key is the name itself, compared in SQL.
     let cursors = fetched.rows.iter().map(|s| Cursor {
@@ -468,7 +429,7 @@ async fn keyset_page(
             distance_km: None,
         }),
         total,
-        organizations,
+        relations,
     })
 }
 
@@ -655,19 +616,19 @@ async fn schedules_of(db: &impl ConnectionTrait, ids: &[String]) -> AppResult<Ha
     Ok(by_service)
 }
 
-/// Fetches the candidates' rows (with their organisations when
-/// `with_organizations`) in one statement, in the candidates' order.
+/// Fetches the candidates' rows (with the relations `joins` asks for) in
+/// one statement, in the candidates' order.
 async fn fetch_in_order(
     db: &impl ConnectionTrait,
     taken: &[Candidate],
-    with_organizations: bool,
-) -> AppResult<(Vec<service::Model>, Vec<organization::Model>)> {
+    joins: ServiceJoins,
+) -> AppResult<(Vec<service::Model>, ServiceRelations)> {
     let ids: Vec<String> = taken.iter().map(|c| c.id.clone()).collect();
     let select = service::Entity::find().filter(service::Column::Id.is_in(ids.clone()));
-    let (rows, organizations) = services_of(db, select, with_organizations).await?;
+    let (rows, relations) = services_of(db, select, joins).await?;
     let mut rows: HashMap<String, service::Model> = rows.into_iter().map(|s| (s.id.clone(), s)).collect();
     // A row deleted between the two reads drops out of the page.
-    Ok((ids.iter().filter_map(|id| rows.remove(id)).collect(), organizations))
+    Ok((ids.iter().filter_map(|id| rows.remove(id)).collect(), relations))
 }
 
 /// Whether a listing is due for review: not assured (or, failing that,

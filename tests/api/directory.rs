@@ -285,3 +285,157 @@ fn base64_id(kind: &str, raw: &str) -> String {
     use base64::Engine;
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("{kind}:{raw}"))
 }
+
+on_both! {
+    /// The locations, terms, phones and schedules of services read in the
+    /// services' own statement (aggregated as JSON, `with_relations`) are the
+    /// rows the loaders read one relation at a time: the same rows, in the
+    /// same order, down to the last digit of a coordinate, a missing one, a
+    /// closure's flag and text that needs escaping.
+    async fn relations_read_with_services_are_the_loaders_rows(app) {
+        use std::collections::BTreeMap;
+
+        use entity::{location, phone, schedule, service, service_at_location};
+        use hubgraph::services::related;
+        use hubgraph::services::with_relations::{ServiceJoins, services_of};
+        use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, QuerySelect};
+
+        let db = &app.state.db;
+        let ids: Vec<String> = service::Entity::find()
+            .order_by_asc(service::Column::Id)
+            .limit(200)
+            .all(db)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|s| s.id)
+            .collect();
+        let owner = ids[0].clone();
+        let now = chrono::Utc::now();
+        let place = |id: &str, latitude: Option<f64>, longitude: Option<f64>| location::Model {
+            id: id.into(),
+            location_type: "physical".into(),
+            url: None,
+            organization_id: None,
+            name: Some("Caf\u{e9} \"Corner\" \\ back room\nupstairs".into()),
+            alternate_name: None,
+            description: Some("{\"not\": \"json\"}".into()),
+            transportation: None,
+            latitude,
+            longitude,
+            external_identifier: None,
+            external_identifier_type: None,
+            area_code: None,
+            version: 7,
+            created_at: now,
+            last_modified: now,
+        };
+        for model in [
+            place("test-place-precise", Some(55.89064815477352), Some(-3.1234567890123457)),
+            place("test-place-unmapped", None, None),
+        ] {
+            let id = model.id.clone();
+            model.into_active_model().insert(db).await.unwrap();
+            service_at_location::Model {
+                id: format!("{id}-link"),
+                service_id: owner.clone(),
+                location_id: id,
+                description: None,
+            }
+            .into_active_model()
+            .insert(db)
+            .await
+            .unwrap();
+        }
+        let closure = schedule::Model {
+            id: "test-closure".into(),
+            service_id: Some(owner.clone()),
+            location_id: None,
+            service_at_location_id: None,
+            valid_from: Some(now.date_naive()),
+            valid_to: Some(now.date_naive()),
+            dtstart: None,
+            timezone: Some(5.5),
+            until: None,
+            count: Some(3),
+            wkst: None,
+            freq: None,
+            interval: None,
+            byday: None,
+            byweekno: None,
+            bymonthday: None,
+            byyearday: None,
+            description: Some("Closed for the holiday".into()),
+            opens_at: None,
+            closes_at: None,
+            schedule_link: None,
+            attending_type: None,
+            notes: None,
+            closed: true,
+        };
+        closure.into_active_model().insert(db).await.unwrap();
+        for (id, position) in [("test-phone-b", 0), ("test-phone-a", 0)] {
+            phone::Model {
+                id: id.into(),
+                location_id: None,
+                service_id: Some(owner.clone()),
+                organization_id: None,
+                contact_id: None,
+                service_at_location_id: None,
+                number: "0131 000 0000".into(),
+                extension: None,
+                phone_type: Some("voice".into()),
+                description: None,
+                position,
+            }
+            .into_active_model()
+            .insert(db)
+            .await
+            .unwrap();
+        }
+
+        let joins = ServiceJoins { organization: true, locations: true, taxonomy_terms: true, phones: true, schedules: true };
+        let select = service::Entity::find().filter(service::Column::Id.is_in(ids.clone()));
+        let (services, joined) = services_of(db, select, joins).await.unwrap();
+        assert_eq!(services.len(), ids.len());
+        assert_eq!(joined.locations.len(), ids.len(), "a list for every service, empty or not");
+
+        /// Owners with at least one row, and their rows in order.
+        fn non_empty<M>(lists: Vec<(String, Vec<M>)>) -> BTreeMap<String, Vec<M>> {
+            lists.into_iter().filter(|(_, rows)| !rows.is_empty()).collect()
+        }
+        fn grouped<M>(pairs: Vec<(String, M)>) -> BTreeMap<String, Vec<M>> {
+            let mut map: BTreeMap<String, Vec<M>> = BTreeMap::new();
+            for (owner, row) in pairs {
+                map.entry(owner).or_default().push(row);
+            }
+            map
+        }
+        fn by_service<M>(rows: Vec<(Option<String>, M)>) -> BTreeMap<String, Vec<M>> {
+            grouped(rows.into_iter().map(|(owner, row)| (owner.expect("a service's row"), row)).collect())
+        }
+
+        let locations = grouped(related::locations_of_services(db, &ids).await.unwrap());
+        assert_eq!(non_empty(joined.locations), locations);
+        let precise = locations[&owner].iter().find(|l| l.id == "test-place-precise").unwrap();
+        assert_eq!(precise.latitude, Some(55.89064815477352));
+        assert_eq!(precise.longitude, Some(-3.1234567890123457));
+
+        let terms = grouped(related::terms_of(db, "service", &ids).await.unwrap());
+        assert!(!terms.is_empty());
+        assert_eq!(non_empty(joined.taxonomy_terms), terms);
+
+        let phones = related::children::<phone::Entity>(db, phone::Column::ServiceId, &ids, phone::Column::Position)
+            .await
+            .unwrap();
+        let phones = by_service(phones.into_iter().map(|p| (p.service_id.clone(), p)).collect());
+        assert_eq!(non_empty(joined.phones), phones);
+
+        let schedules = related::children::<schedule::Entity>(db, schedule::Column::ServiceId, &ids, schedule::Column::Id)
+            .await
+            .unwrap();
+        let schedules = by_service(schedules.into_iter().map(|s| (s.service_id.clone(), s)).collect());
+        assert!(schedules[&owner].iter().any(|s| s.closed && s.timezone == Some(5.5)));
+        assert_eq!(non_empty(joined.schedules), schedules);
+    }
+}
