@@ -183,9 +183,17 @@ pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
 
 /// Refreshes the query planner's statistics after a bulk load: without them
 /// SQLite takes the unselective status index over the name index and sorts
-/// the whole table for a page of 20.
+/// the whole table for a page of 20. On PostgreSQL it also vacuums, which
+/// marks the freshly written pages all-visible: until autovacuum gets there,
+/// an index-only scan (the radius search's covering indexes) would still
+/// visit the table for every row, and the planner prices it so and hashes
+/// whole tables instead. Runs outside any transaction (VACUUM must).
 pub async fn analyze(db: &impl ConnectionTrait) -> Result<(), DbErr> {
-    db.execute_unprepared("ANALYZE").await.map(|_| ())
+    let statement = match db.get_database_backend() {
+        DatabaseBackend::Postgres => "VACUUM ANALYZE",
+        _ => "ANALYZE",
+    };
+    db.execute_unprepared(statement).await.map(|_| ())
 }
 
 /// Whether an error means the database cannot be reached or has no

@@ -378,6 +378,27 @@ on_both! {
 }
 
 on_both! {
+    /// A bulk load leaves the planner its statistics and, on PostgreSQL,
+    /// every page of the radius search's link table marked all-visible, so
+    /// its covering index answers without visiting the table.
+    async fn a_bulk_load_leaves_statistics_and_visible_pages(app) {
+        use sea_orm::{ConnectionTrait, DatabaseBackend, Statement};
+        let db = &app.state.db;
+        let backend = db.get_database_backend();
+        let sql = match backend {
+            DatabaseBackend::Sqlite => "SELECT count(*) AS n, 0 AS hidden FROM sqlite_stat1 WHERE tbl = 'service_at_location'",
+            _ => "SELECT count(*) AS n, sum(relpages - relallvisible)::int8 AS hidden FROM pg_class \
+                  WHERE relname = 'service_at_location' AND reltuples > 0 AND relpages > 0",
+        };
+        let row = db.query_one_raw(Statement::from_string(backend, sql)).await.unwrap().unwrap();
+        let found: i64 = row.try_get("", "n").unwrap();
+        let hidden: i64 = row.try_get("", "hidden").unwrap();
+        assert!(found > 0, "no statistics for service_at_location");
+        assert_eq!(hidden, 0, "pages not marked all-visible after the load");
+    }
+}
+
+on_both! {
     /// The covering-index migration undoes and redoes on a loaded database,
     /// and the radius search answers the same either way.
     async fn covering_index_migration_rolls_back_and_forward(app) {
