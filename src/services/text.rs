@@ -232,34 +232,46 @@ async fn relevance_of(
     let ids: Vec<Value> = service_ids.iter().map(|id| id.clone().into()).collect();
     match backend {
         DatabaseBackend::Sqlite => {
-            // bm25 is lower-is-better; weights favour the name, then terms and organization.
+            // bm25 is lower-is-better; weights favour the name, then terms
+            // and organization. The name matches are looked up once (an
+            // uncorrelated `IN` is built once per statement), and the rows
+            // come aggregated as one JSON row: a few hundred rows would
+            // otherwise each cross from sqlx-sqlite's worker thread on
+            // their own (see `db::rows_as_json`). The score is printed with
+            // 17 digits, as JSON's 15 could make unequal scores tie.
+            // MATERIALIZED keeps SQLite from flattening the scoring into the
+            // aggregate, where bm25() cannot run.
             let among = crate::db::placeholders(backend, 1, ids.len());
-            let all = Statement::from_sql_and_values(
+            let statement = Statement::from_sql_and_values(
                 backend,
                 format!(
-                    "SELECT service_id, -bm25(service_fts, 0.0, 10.0, 1.0, 2.0, 4.0) AS score \
-                     FROM service_fts WHERE service_fts MATCH ? AND service_id IN ({among})"
+                    "WITH scored AS MATERIALIZED (\
+                         SELECT service_id, -bm25(service_fts, 0.0, 10.0, 1.0, 2.0, 4.0) AS score, \
+                                rowid IN (SELECT rowid FROM service_fts WHERE service_fts MATCH ?) AS in_name \
+                         FROM service_fts WHERE service_fts MATCH ? AND service_id IN ({among})) \
+                     SELECT json_group_array(json_array(service_id, json(printf('%!.17g', score)), in_name)) AS found \
+                     FROM scored"
                 ),
-                std::iter::once(Value::from(fts5_query(&words, None)))
-                    .chain(ids.iter().cloned())
-                    .collect::<Vec<_>>(),
+                [
+                    Value::from(fts5_query(&words, Some("name"))),
+                    Value::from(fts5_query(&words, None)),
+                ]
+                .into_iter()
+                .chain(ids)
+                .collect::<Vec<_>>(),
             );
-            for row in db.query_all_raw(all).await? {
-                let id: String = row.try_get("", "service_id")?;
-                let score: f64 = row.try_get("", "score")?;
-                found.insert(id, Relevance { in_name: false, score });
-            }
-            let in_name = Statement::from_sql_and_values(
-                backend,
-                format!("SELECT service_id FROM service_fts WHERE service_fts MATCH ? AND service_id IN ({among})"),
-                std::iter::once(Value::from(fts5_query(&words, Some("name"))))
-                    .chain(ids)
-                    .collect::<Vec<_>>(),
-            );
-            for row in db.query_all_raw(in_name).await? {
-                let id: String = row.try_get("", "service_id")?;
-                if let Some(relevance) = found.get_mut(&id) {
-                    relevance.in_name = true;
+            if let Some(row) = db.query_one_raw(statement).await? {
+                let text: String = row.try_get("", "found")?;
+                let rows: Vec<(String, f64, i64)> = serde_json::from_str(&text)
+                    .map_err(|e| crate::error::AppError::Internal(format!("text relevance: {e}")))?;
+                for (id, score, in_name) in rows {
+                    found.insert(
+                        id,
+                        Relevance {
+                            in_name: in_name != 0,
+                            score,
+                        },
+                    );
                 }
             }
         }
