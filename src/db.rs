@@ -9,8 +9,8 @@ use sea_orm::sea_query::{Alias, Expr, Query, QueryStatementBuilder, SelectStatem
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{
     ColumnTrait, ColumnType, ConnectOptions, ConnectionTrait, Database, DatabaseBackend, DatabaseConnection,
-    DatabaseTransaction, DbErr, EntityTrait, Iterable, RuntimeErr, SqliteTransactionMode, TransactionOptions,
-    TransactionTrait,
+    DatabaseTransaction, DbErr, EntityTrait, IdenStatic, Iterable, PrimaryKeyToColumn, RuntimeErr,
+    SqliteTransactionMode, Statement, TransactionOptions, TransactionTrait, Value,
 };
 
 use crate::error::{AppError, AppResult};
@@ -307,6 +307,65 @@ pub fn json_rows_subquery<E: EntityTrait>(backend: DatabaseBackend, mut rows: Se
     SimpleExpr::SubQuery(None, Box::new(rows.into_sub_query_statement()))
 }
 
+/// As `json_rows_subquery`, for the rows of `E` that link rows name, on
+/// PostgreSQL: `links` is a `FROM` and `WHERE` over the link table `L` and
+/// `key` the link column holding a row of `E`'s primary key, looked up for
+/// each link row. A row the key does not find (none, while the foreign key
+/// holds) comes as `null`.
+///
+/// PostgreSQL plans the join of a small table (a taxonomy of a few dozen
+/// terms) with the link rows as a hash join: for every outer row it hashes
+/// the links and scans the whole table. One lookup per link row costs a
+/// third less of W2's page statement. (SQLite already looks each row up by
+/// key for the join; this form would make it parse every row's JSON again.)
+pub fn json_linked_rows_subquery<E: EntityTrait, L: EntityTrait>(
+    mut links: SelectStatement,
+    key: L::Column,
+) -> SimpleExpr {
+    let table = E::default().table_name().to_owned();
+    let values = E::Column::iter()
+        .map(|column| json_value(DatabaseBackend::Postgres, &table, column))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let id = E::PrimaryKey::iter()
+        .next()
+        .map(|key| key.into_column().as_str().to_owned())
+        .unwrap_or_else(|| "id".to_owned());
+    let link = format!("\"{}\".\"{}\"", L::default().table_name(), key.as_str());
+    links.expr(Expr::cust(format!(
+        "COALESCE(json_agg((SELECT json_build_array({values}) FROM \"{table}\" WHERE \"{table}\".\"{id}\" = {link})), '[]')::text"
+    )));
+    SimpleExpr::SubQuery(None, Box::new(links.into_sub_query_statement()))
+}
+
+/// `query` built for `backend` with its `LIMIT` written as a number rather
+/// than bound as a parameter.
+///
+/// PostgreSQL keeps one plan for every execution of a prepared statement (a
+/// generic plan) only when it costs that plan no higher than those it makes
+/// for each execution's values. With the row count a parameter it must
+/// assume that a tenth of the table is wanted, so a page statement was
+/// planned again on every execution: 0.3-0.4 ms of the 1 ms PostgreSQL
+/// spent on W2's page of 20 services. With a literal limit the sixth
+/// execution on a connection switches to the generic plan. Page sizes are
+/// few (`first` is at most 100), so the statement caches hold few texts.
+pub fn with_literal_limit(backend: DatabaseBackend, query: &SelectStatement) -> Statement {
+    let mut statement = backend.build(query);
+    if let Some(values) = statement.values.as_mut()
+        && let Some(Value::BigUnsigned(Some(limit))) = values.0.last()
+    {
+        let placeholder = match backend {
+            DatabaseBackend::Postgres => format!(" LIMIT ${}", values.0.len()),
+            _ => " LIMIT ?".to_owned(),
+        };
+        if let Some(head) = statement.sql.strip_suffix(&placeholder) {
+            statement.sql = format!("{head} LIMIT {limit}");
+            values.0.pop();
+        }
+    }
+    statement
+}
+
 /// One column as a JSON value that deserialises to the model's field.
 /// PostgreSQL's JSON keeps every type as it is. SQLite's writes a double
 /// with 15 digits (55.89064815477352 would come back as 55.8906481547735)
@@ -379,6 +438,44 @@ mod tests {
     use sea_orm::{ConnAcquireErr, DbErr, RuntimeErr};
 
     use super::is_unavailable;
+
+    /// The limit is written into the SQL, and only the limit: a bound
+    /// value that happens to be a number stays bound.
+    #[test]
+    fn a_page_limit_is_written_as_a_number() {
+        use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
+        use sea_orm::{DatabaseBackend, Value};
+
+        let query = Query::select()
+            .column(Alias::new("id"))
+            .from(Alias::new("service"))
+            .and_where(Expr::col(Alias::new("minimum_age")).lte(18u64))
+            .limit(21)
+            .to_owned();
+        for (backend, sql) in [
+            (
+                DatabaseBackend::Postgres,
+                r#"SELECT "id" FROM "service" WHERE "minimum_age" <= $1 LIMIT 21"#,
+            ),
+            (
+                DatabaseBackend::Sqlite,
+                r#"SELECT "id" FROM "service" WHERE "minimum_age" <= ? LIMIT 21"#,
+            ),
+        ] {
+            let statement = super::with_literal_limit(backend, &query);
+            assert_eq!(statement.sql, sql);
+            assert_eq!(statement.values.unwrap().0, vec![Value::BigUnsigned(Some(18))]);
+        }
+
+        let unlimited = Query::select()
+            .column(Alias::new("id"))
+            .from(Alias::new("service"))
+            .and_where(Expr::col(Alias::new("minimum_age")).lte(18u64))
+            .to_owned();
+        let statement = super::with_literal_limit(DatabaseBackend::Postgres, &unlimited);
+        assert_eq!(statement.sql, r#"SELECT "id" FROM "service" WHERE "minimum_age" <= $1"#);
+        assert_eq!(statement.values.unwrap().0.len(), 1);
+    }
 
     fn io(kind: std::io::ErrorKind) -> RuntimeErr {
         RuntimeErr::SqlxError(Arc::new(sqlx::Error::Io(std::io::Error::from(kind))))

@@ -17,7 +17,7 @@ use sea_orm::{
 };
 use serde::de::DeserializeOwned;
 
-use crate::db::json_rows_subquery;
+use crate::db::{json_linked_rows_subquery, json_rows_subquery, with_literal_limit};
 use crate::error::{AppError, AppResult};
 
 /// Which relations to read along with the services.
@@ -97,7 +97,7 @@ pub async fn services_of(
         }
     }
 
-    let rows = db.query_all(&query).await?;
+    let rows = db.query_all_raw(with_literal_limit(backend, &query)).await?;
     let mut services = Vec::with_capacity(rows.len());
     let mut relations = ServiceRelations::default();
     for row in rows {
@@ -115,7 +115,9 @@ pub async fn services_of(
             relations.locations.push((id.clone(), locations));
         }
         if joins.taxonomy_terms {
-            let mut terms: Vec<taxonomy_term::Model> = decode(&row, TERMS)?;
+            // A term looked up by a link row could be missing (`null`).
+            let terms: Vec<Option<taxonomy_term::Model>> = decode(&row, TERMS)?;
+            let mut terms: Vec<taxonomy_term::Model> = terms.into_iter().flatten().collect();
             terms.sort_by(|a, b| a.id.cmp(&b.id));
             relations.taxonomy_terms.push((id.clone(), terms));
         }
@@ -162,8 +164,22 @@ fn locations_json(backend: DatabaseBackend) -> SimpleExpr {
     json_rows_subquery::<location::Entity>(backend, rows)
 }
 
-/// The service's taxonomy terms (through HSDS `attribute`).
+/// The service's taxonomy terms (through HSDS `attribute`): on PostgreSQL
+/// each looked up by its link row (`db::json_linked_rows_subquery` says
+/// why), on SQLite joined.
 fn terms_json(backend: DatabaseBackend) -> SimpleExpr {
+    let is_service = Expr::col((attribute::Entity, attribute::Column::LinkEntity)).eq("service");
+    if backend == DatabaseBackend::Postgres {
+        let links = Query::select()
+            .from(attribute::Entity)
+            .and_where(owned_by_service::<attribute::Entity>(attribute::Column::LinkId))
+            .and_where(is_service)
+            .to_owned();
+        return json_linked_rows_subquery::<taxonomy_term::Entity, attribute::Entity>(
+            links,
+            attribute::Column::TaxonomyTermId,
+        );
+    }
     let rows = Query::select()
         .from(taxonomy_term::Entity)
         .inner_join(
@@ -172,7 +188,7 @@ fn terms_json(backend: DatabaseBackend) -> SimpleExpr {
                 .equals((taxonomy_term::Entity, taxonomy_term::Column::Id)),
         )
         .and_where(owned_by_service::<attribute::Entity>(attribute::Column::LinkId))
-        .and_where(Expr::col((attribute::Entity, attribute::Column::LinkEntity)).eq("service"))
+        .and_where(is_service)
         .to_owned();
     json_rows_subquery::<taxonomy_term::Entity>(backend, rows)
 }

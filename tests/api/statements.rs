@@ -122,6 +122,7 @@ on_both! {
 /// on: a change that adds a statement to a hot path shows here first.
 mod workloads {
     use super::*;
+    use crate::helpers::{Backend, spawn_app_configured};
 
     const W1_PARTNER_SEARCH: &str = include_str!("../../bench/queries/w1-partner-search.graphql");
     const W2_LIST: &str = include_str!("../../bench/queries/w2-list.graphql");
@@ -183,6 +184,46 @@ mod workloads {
             assert!(data["service"]["organization"]["name"].is_string(), "{data}");
             assert_eq!(w4, 1, "W4 service by id");
         }
+    }
+
+    /// On PostgreSQL the W2 page statement is planned once per connection,
+    /// not on every execution: after five executions of a prepared
+    /// statement PostgreSQL switches to a generic plan when it costs no more
+    /// than the custom ones, which a bound `LIMIT` prevented (planning was
+    /// a third of the statement's time). Read from PostgreSQL's own
+    /// per-session counts, on a pool of two connections: the event
+    /// listener holds one, so every request runs on the other.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_w2_page_keeps_a_generic_plan_on_postgres() {
+        let Some(app) = spawn_app_configured(Backend::Postgres, false, |config| config.db_pool_size = Some(2)).await
+        else {
+            return;
+        };
+        // Seeding takes more than one connection: it gets a pool of its own.
+        let (seeding, _) = hubgraph::db::connect(&app.state.config.database_url).await.unwrap();
+        hubgraph::seed::seed_demo(&seeding).await.unwrap();
+        seeding.close().await.unwrap();
+        for _ in 0..8 {
+            let data = app.data(W2_LIST, json!({})).await;
+            assert_eq!(data["services"]["nodes"].as_array().unwrap().len(), 20, "{data}");
+        }
+        use sea_orm::{ConnectionTrait, Statement};
+        let rows = app
+            .state
+            .db
+            .query_all_raw(Statement::from_string(
+                app.state.db.get_database_backend(),
+                "SELECT statement, generic_plans, custom_plans FROM pg_prepared_statements \
+                 WHERE statement LIKE '%rel_taxonomy_terms%' AND statement NOT LIKE '%pg_prepared_statements%'",
+            ))
+            .await
+            .unwrap();
+        assert_eq!(rows.len(), 1, "one prepared W2 page statement on the connection");
+        let statement: String = rows[0].try_get("", "statement").unwrap();
+        let generic: i64 = rows[0].try_get("", "generic_plans").unwrap();
+        let custom: i64 = rows[0].try_get("", "custom_plans").unwrap();
+        assert_eq!((custom, generic), (5, 3), "custom and generic plans of 8 executions");
+        assert!(statement.ends_with("LIMIT 21"), "{statement}");
     }
 
     /// A service with a location, as W4 asks for.
