@@ -12,7 +12,7 @@ use entity::{organization, service};
 use sea_orm::sea_query::{Expr, SimpleExpr};
 use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseBackend, EntityTrait, QueryFilter, QuerySelect, Statement, Value};
 
-use crate::error::AppResult;
+use crate::error::{AppError, AppResult};
 use crate::services::related;
 
 /// Words considered per query, and characters per word: enough for any real search.
@@ -276,18 +276,23 @@ async fn relevance_of(
             }
         }
         _ => {
-            let among = crate::db::placeholders(backend, 2, ids.len());
+            // The candidates go as one JSON array, not a parameter each: the
+            // statement's text is then the same whatever their number, so it
+            // is prepared once, and the generic plan PostgreSQL settles on
+            // after five executions joins them by hash. With `IN ($2, ...,
+            // $n)` that plan compared every matching document with every id
+            // in turn: 80-110 ms for 850 candidates, against 4 ms now.
+            let candidates = serde_json::to_string(service_ids)
+                .map_err(|e| AppError::Internal(format!("candidates as JSON: {e}")))?;
             let statement = Statement::from_sql_and_values(
                 backend,
-                format!(
-                    "SELECT service_id, ts_rank(document, q)::float8 AS score, \
-                            (ts_filter(document, '{{a}}') @@ q) AS in_name \
-                     FROM service_search, plainto_tsquery('english', $1) AS q \
-                     WHERE document @@ q AND service_id IN ({among})"
-                ),
-                std::iter::once(Value::from(words.join(" ")))
-                    .chain(ids)
-                    .collect::<Vec<_>>(),
+                "SELECT s.service_id, ts_rank(s.document, q)::float8 AS score, \
+                        (ts_filter(s.document, '{a}') @@ q) AS in_name \
+                 FROM json_array_elements_text($2::json) AS c(id) \
+                 JOIN service_search s ON s.service_id = c.id, \
+                      plainto_tsquery('english', $1) AS q \
+                 WHERE s.document @@ q",
+                [Value::from(words.join(" ")), Value::from(candidates)],
             );
             for row in db.query_all_raw(statement).await? {
                 let id: String = row.try_get("", "service_id")?;
