@@ -2,8 +2,12 @@
 //! then by id, a page starting strictly after the cursor's (key, id).
 
 use sea_orm::sea_query::{Expr, ExprTrait, SimpleExpr};
-use sea_orm::{Condition, EntityTrait, Order, QueryFilter, QueryOrder, QuerySelect, Select};
+use sea_orm::{
+    Condition, ConnectionTrait, EntityTrait, Order, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Select,
+};
 
+use crate::db::with_literal_limit;
+use crate::error::AppResult;
 use crate::page::PageRequest;
 
 /// Orders `select` by (`key`, `id`) and starts it after the page's cursor.
@@ -27,4 +31,11 @@ pub fn apply<E: EntityTrait>(mut select: Select<E>, key: SimpleExpr, id: SimpleE
 /// the same on SQLite and PostgreSQL).
 pub fn text_key(column: impl Into<SimpleExpr>) -> SimpleExpr {
     Expr::expr(column.into()).if_null("")
+}
+
+/// The rows of a page `apply` built, its limit written into the SQL so that
+/// PostgreSQL can keep one plan for the statement (`db::with_literal_limit`).
+pub async fn fetch<E: EntityTrait>(db: &impl ConnectionTrait, select: Select<E>) -> AppResult<Vec<E::Model>> {
+    let statement = with_literal_limit(db.get_database_backend(), &select.into_query());
+    Ok(E::find().from_raw_sql(statement).all(db).await?)
 }

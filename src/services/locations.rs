@@ -48,7 +48,7 @@ pub async fn list_locations(
         location::Column::Id.into_expr(),
         page,
     );
-    Ok(Page::from_fetched(select.all(db).await?, page))
+    Ok(Page::from_fetched(keyset::fetch(db, select).await?, page))
 }
 
 pub async fn count_locations(db: &impl ConnectionTrait, filter: &LocationFilter) -> AppResult<u64> {

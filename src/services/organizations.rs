@@ -65,7 +65,7 @@ pub async fn list_organizations(
         organization::Column::Id.into_expr(),
         page,
     );
-    Ok(Page::from_fetched(select.all(db).await?, page))
+    Ok(Page::from_fetched(keyset::fetch(db, select).await?, page))
 }
 
 pub async fn count_organizations(db: &impl ConnectionTrait, filter: &OrganizationFilter) -> AppResult<u64> {

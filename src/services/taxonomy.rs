@@ -55,7 +55,7 @@ pub async fn list_terms(
         taxonomy_term::Column::Id.into_expr(),
         page,
     );
-    Ok(Page::from_fetched(select.all(db).await?, page))
+    Ok(Page::from_fetched(keyset::fetch(db, select).await?, page))
 }
 
 pub async fn count_terms(db: &impl ConnectionTrait, filter: &TermFilter) -> AppResult<u64> {

@@ -229,9 +229,9 @@ async fn relevance_of(
         return Ok(found);
     }
     let backend = db.get_database_backend();
-    let ids: Vec<Value> = service_ids.iter().map(|id| id.clone().into()).collect();
     match backend {
         DatabaseBackend::Sqlite => {
+            let ids: Vec<Value> = service_ids.iter().map(|id| id.clone().into()).collect();
             // bm25 is lower-is-better; weights favour the name, then terms
             // and organization. The name matches are looked up once (an
             // uncorrelated `IN` is built once per statement), and the rows

@@ -122,7 +122,6 @@ on_both! {
 /// on: a change that adds a statement to a hot path shows here first.
 mod workloads {
     use super::*;
-    use crate::helpers::{Backend, spawn_app_configured};
 
     const W1_PARTNER_SEARCH: &str = include_str!("../../bench/queries/w1-partner-search.graphql");
     const W2_LIST: &str = include_str!("../../bench/queries/w2-list.graphql");
@@ -186,100 +185,6 @@ mod workloads {
         }
     }
 
-    /// On PostgreSQL the W2 page statement is planned once per connection,
-    /// not on every execution: after five executions of a prepared
-    /// statement PostgreSQL switches to a generic plan when it costs no more
-    /// than the custom ones, which a bound `LIMIT` prevented (planning was
-    /// a third of the statement's time). Read from PostgreSQL's own
-    /// per-session counts, on a pool of two connections: the event
-    /// listener holds one, so every request runs on the other.
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn the_w2_page_keeps_a_generic_plan_on_postgres() {
-        let Some(app) = spawn_app_configured(Backend::Postgres, false, |config| config.db_pool_size = Some(2)).await
-        else {
-            return;
-        };
-        // Seeding takes more than one connection: it gets a pool of its own.
-        let (seeding, _) = hubgraph::db::connect(&app.state.config.database_url).await.unwrap();
-        hubgraph::seed::seed_demo(&seeding).await.unwrap();
-        seeding.close().await.unwrap();
-        for _ in 0..8 {
-            let data = app.data(W2_LIST, json!({})).await;
-            assert_eq!(data["services"]["nodes"].as_array().unwrap().len(), 20, "{data}");
-        }
-        use sea_orm::{ConnectionTrait, Statement};
-        let rows = app
-            .state
-            .db
-            .query_all_raw(Statement::from_string(
-                app.state.db.get_database_backend(),
-                "SELECT statement, generic_plans, custom_plans FROM pg_prepared_statements \
-                 WHERE statement LIKE '%rel_taxonomy_terms%' AND statement NOT LIKE '%pg_prepared_statements%'",
-            ))
-            .await
-            .unwrap();
-        assert_eq!(rows.len(), 1, "one prepared W2 page statement on the connection");
-        let statement: String = rows[0].try_get("", "statement").unwrap();
-        let generic: i64 = rows[0].try_get("", "generic_plans").unwrap();
-        let custom: i64 = rows[0].try_get("", "custom_plans").unwrap();
-        assert_eq!((custom, generic), (5, 3), "custom and generic plans of 8 executions");
-        assert!(statement.ends_with("LIMIT 21"), "{statement}");
-    }
-
-    /// On PostgreSQL, W1's text scoring is one prepared statement whatever
-    /// the number of candidates (they go as one JSON array): with a
-    /// parameter per candidate, every count was a statement of its own,
-    /// and the generic plan PostgreSQL moves to after five executions
-    /// compared each matching document with each id, 80-110 ms for 850
-    /// candidates. Read from `pg_prepared_statements`, as above.
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn text_scoring_is_one_statement_whatever_the_candidates_on_postgres() {
-        let Some(app) = spawn_app_configured(Backend::Postgres, false, |config| config.db_pool_size = Some(2)).await
-        else {
-            return;
-        };
-        let (seeding, _) = hubgraph::db::connect(&app.state.config.database_url).await.unwrap();
-        hubgraph::seed::seed_demo(&seeding).await.unwrap();
-        seeding.close().await.unwrap();
-
-        let search = "query($r: Float) { services(first: 5, filter: {
-            near: { postcode: \"EH6 4AE\" }, radiusKm: $r, text: \"support\" }) { totalCount } }";
-        let radii = [0.5, 1.0, 3.0, 10.0, 30.0, 100.0, 200.0];
-        let mut totals = Vec::new();
-        for radius in radii {
-            let data = app.data(search, json!({ "r": radius })).await;
-            totals.push(data["services"]["totalCount"].as_i64().unwrap());
-        }
-        totals.dedup();
-        assert!(
-            totals.len() > 2,
-            "the radii should find different numbers of services: {totals:?}"
-        );
-
-        use sea_orm::{ConnectionTrait, Statement};
-        let rows = app
-            .state
-            .db
-            .query_all_raw(Statement::from_string(
-                app.state.db.get_database_backend(),
-                "SELECT statement, generic_plans + custom_plans AS executions FROM pg_prepared_statements \
-                 WHERE statement LIKE '%ts_rank%' AND statement NOT LIKE '%pg_prepared_statements%'",
-            ))
-            .await
-            .unwrap();
-        let statements: Vec<(String, i64)> = rows
-            .iter()
-            .map(|row| {
-                (
-                    row.try_get("", "statement").unwrap(),
-                    row.try_get("", "executions").unwrap(),
-                )
-            })
-            .collect();
-        assert_eq!(statements.len(), 1, "{statements:#?}");
-        assert_eq!(statements[0].1, radii.len() as i64, "{statements:#?}");
-    }
-
     /// A service with a location, as W4 asks for.
     async fn data_id(app: &TestApp) -> serde_json::Value {
         let data = app
@@ -295,5 +200,140 @@ mod workloads {
             .find(|s| !s["locations"].as_array().unwrap().is_empty())
             .expect("a service with a location")["id"]
             .clone()
+    }
+}
+
+/// PostgreSQL plans a prepared statement for each execution's values for
+/// the first five executions on a connection, then keeps one generic plan
+/// if it costs no more. These tests read how each statement was planned
+/// from PostgreSQL's own per-session counts (`pg_prepared_statements`),
+/// on a pool of two connections: the event listener holds one, so every
+/// request runs on the other.
+mod plans_on_postgres {
+    use super::*;
+    use crate::helpers::{Backend, spawn_app_configured};
+    use sea_orm::{ConnectionTrait, Statement};
+
+    const W2_LIST: &str = include_str!("../../bench/queries/w2-list.graphql");
+
+    /// The app on one connection for requests, with the demo set.
+    async fn app_on_one_connection() -> Option<TestApp> {
+        let app = spawn_app_configured(Backend::Postgres, false, |config| config.db_pool_size = Some(2)).await?;
+        // Seeding takes more than one connection: it gets a pool of its own.
+        let (seeding, _) = hubgraph::db::connect(&app.state.config.database_url).await.unwrap();
+        hubgraph::seed::seed_demo(&seeding).await.unwrap();
+        seeding.close().await.unwrap();
+        Some(app)
+    }
+
+    /// The statements prepared on the requests' connection whose text
+    /// contains `needle`: (text, custom plans, generic plans).
+    async fn prepared(app: &TestApp, needle: &str) -> Vec<(String, i64, i64)> {
+        let rows = app
+            .state
+            .db
+            .query_all_raw(Statement::from_sql_and_values(
+                app.state.db.get_database_backend(),
+                "SELECT statement, custom_plans, generic_plans FROM pg_prepared_statements \
+                 WHERE strpos(statement, $1) > 0 AND strpos(statement, 'pg_prepared_statements') = 0",
+                [needle.into()],
+            ))
+            .await
+            .unwrap();
+        rows.iter()
+            .map(|row| {
+                (
+                    row.try_get("", "statement").unwrap(),
+                    row.try_get("", "custom_plans").unwrap(),
+                    row.try_get("", "generic_plans").unwrap(),
+                )
+            })
+            .collect()
+    }
+
+    /// W2's page statement is planned once per connection, not on every
+    /// execution: a bound `LIMIT` kept PostgreSQL on custom plans (it must
+    /// assume a tenth of the table is wanted), and planning was a third of
+    /// the statement's time.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_w2_page_keeps_a_generic_plan() {
+        let Some(app) = app_on_one_connection().await else {
+            return;
+        };
+        for _ in 0..8 {
+            let data = app.data(W2_LIST, json!({})).await;
+            assert_eq!(data["services"]["nodes"].as_array().unwrap().len(), 20, "{data}");
+        }
+        let statements = prepared(&app, "rel_taxonomy_terms").await;
+        assert_eq!(statements.len(), 1, "{statements:#?}");
+        let (text, custom, generic) = &statements[0];
+        assert_eq!((*custom, *generic), (5, 3), "custom and generic plans of 8 executions");
+        assert!(text.ends_with("LIMIT 21"), "{text}");
+    }
+
+    /// The directory's other listings page the same way.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn listings_keep_a_generic_plan() {
+        let Some(app) = app_on_one_connection().await else {
+            return;
+        };
+        for (query, table) in [
+            (
+                "{ organizations(first: 10) { nodes { id name } } }",
+                "FROM \"organization\"",
+            ),
+            ("{ locations(first: 10) { nodes { id name } } }", "FROM \"location\""),
+            (
+                "{ taxonomyTerms(first: 10) { nodes { id name } } }",
+                "FROM \"taxonomy_term\"",
+            ),
+        ] {
+            for _ in 0..8 {
+                app.data(query, json!({})).await;
+            }
+            let statements: Vec<_> = prepared(&app, table)
+                .await
+                .into_iter()
+                .filter(|(text, _, _)| text.contains(" LIMIT "))
+                .collect();
+            assert_eq!(statements.len(), 1, "{query}: {statements:#?}");
+            let (text, custom, generic) = &statements[0];
+            // Without parameters (no filter, no cursor) every plan is generic.
+            assert!(
+                *custom <= 5 && custom + generic == 8,
+                "{query}: {custom} custom, {generic} generic plans: {text}"
+            );
+            assert!(text.ends_with("LIMIT 11"), "{text}");
+        }
+    }
+
+    /// W1's text scoring is one prepared statement whatever the number of
+    /// candidates (they go as one JSON array): with a parameter per
+    /// candidate, every count was a statement of its own, and the generic
+    /// plan PostgreSQL moved to after five executions compared each
+    /// matching document with each id, 80-110 ms for 850 candidates.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn text_scoring_is_one_statement_whatever_the_candidates() {
+        let Some(app) = app_on_one_connection().await else {
+            return;
+        };
+        let search = "query($r: Float) { services(first: 5, filter: {
+            near: { postcode: \"EH6 4AE\" }, radiusKm: $r, text: \"support\" }) { totalCount } }";
+        let radii = [0.5, 1.0, 3.0, 10.0, 30.0, 100.0, 200.0];
+        let mut totals = Vec::new();
+        for radius in radii {
+            let data = app.data(search, json!({ "r": radius })).await;
+            totals.push(data["services"]["totalCount"].as_i64().unwrap());
+        }
+        totals.dedup();
+        assert!(
+            totals.len() > 2,
+            "the radii should find different numbers of services: {totals:?}"
+        );
+
+        let statements = prepared(&app, "ts_rank").await;
+        assert_eq!(statements.len(), 1, "{statements:#?}");
+        let (_, custom, generic) = &statements[0];
+        assert_eq!(custom + generic, radii.len() as i64, "{statements:#?}");
     }
 }
