@@ -56,6 +56,8 @@ pub struct SubscriptionOutcome {
     pub connect_seconds: f64,
     pub updates_sent: u64,
     pub update_errors: u64,
+    /// Why the first failed update failed.
+    pub first_update_error: Option<String>,
     pub updates_per_second: f64,
     /// Committed updates times subscribers.
     pub expected_deliveries: u64,
@@ -85,7 +87,7 @@ impl SubscriptionOutcome {
              | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n\
              | from `at` to receipt | {} | {:.1} | {} of {} | {} | {:.2} | {:.2} | {:.2} | {:.2} | {:.2} / {:.2} |\n\n\
              {} updates sent ({} errors); connecting took {:.1} s; {} subscribers dropped; \
-             {} deliveries beat the mutation's response; {} events lagged on the server\n",
+             {} deliveries beat the mutation's response; {} events lagged on the server\n{}",
             self.subscribers,
             self.updates_per_second,
             self.deliveries,
@@ -103,6 +105,10 @@ impl SubscriptionOutcome {
             self.dropped_subscribers,
             self.before_response,
             self.lagged_on_server,
+            self.first_update_error
+                .as_ref()
+                .map(|error| format!("\nfirst failed update: {error}\n"))
+                .unwrap_or_default(),
         )
     }
 }
@@ -145,7 +151,13 @@ pub async fn run(
         .map(|socket| tokio::spawn(listen(socket, finish_rx.clone())))
         .collect();
 
-    let (committed, updates_sent, update_errors, elapsed) = write(client, base, inputs, settings).await;
+    let Written {
+        committed,
+        sent: updates_sent,
+        failed: update_errors,
+        first_error: first_update_error,
+        elapsed,
+    } = write(client, base, inputs, settings).await;
     let _ = finish_tx.send(Some(Finish {
         expected: committed.len(),
         deadline: Instant::now() + DRAIN,
@@ -180,6 +192,7 @@ pub async fn run(
         connect_seconds,
         updates_sent,
         update_errors,
+        first_update_error,
         updates_per_second: updates_sent as f64 / elapsed.as_secs_f64(),
         expected_deliveries: expected,
         deliveries,
@@ -319,7 +332,15 @@ async fn listen(mut socket: Socket, finish: watch::Receiver<Option<Finish>>) -> 
 
 /// Committed updates by (hub id, version) with when their responses arrived,
 /// updates sent, failed updates, and the time spent.
-type Written = (HashMap<(String, i64), DateTime<Utc>>, u64, u64, Duration);
+/// What the writer sent and what came of it.
+struct Written {
+    /// When the writer read each committed update's response, by (hub, version).
+    committed: HashMap<(String, i64), DateTime<Utc>>,
+    sent: u64,
+    failed: u64,
+    first_error: Option<String>,
+    elapsed: Duration,
+}
 
 /// Sends hub status updates at `settings.rate` a second for `settings.length`.
 async fn write(client: &reqwest::Client, base: &str, inputs: &Arc<Inputs>, settings: &Settings) -> Written {
@@ -335,20 +356,41 @@ async fn write(client: &reqwest::Client, base: &str, inputs: &Arc<Inputs>, setti
         let post = client.post(format!("{base}/graphql")).bearer_auth(token).json(&body);
         let committed = committed.clone();
         updates.push(tokio::spawn(async move {
-            let response: Value = post.send().await.ok()?.json().await.ok()?;
+            let response = post.send().await.map_err(|e| format!("request: {e}"))?;
+            let status = response.status();
+            let response: Value = response
+                .json()
+                .await
+                .map_err(|e| format!("HTTP {status}, body not JSON: {e}"))?;
             let responded = Utc::now();
             let hub = &response["data"]["updateHubStatus"]["hub"];
-            let key = (hub["id"].as_str()?.to_owned(), hub["version"].as_i64()?);
-            committed.lock().ok()?.insert(key, responded);
-            Some(())
+            let (Some(id), Some(version)) = (hub["id"].as_str(), hub["version"].as_i64()) else {
+                return Err(format!("HTTP {status}: {}", response["errors"]));
+            };
+            if let Ok(mut committed) = committed.lock() {
+                committed.insert((id.to_owned(), version), responded);
+            }
+            Ok(())
         }));
     }
     let elapsed = started.elapsed();
     let sent = updates.len() as u64;
-    let mut failed = 0;
+    let (mut failed, mut first_error) = (0, None);
     for update in updates {
-        failed += u64::from(!matches!(update.await, Ok(Some(()))));
+        let outcome = update
+            .await
+            .unwrap_or_else(|e| Err(format!("the update task failed: {e}")));
+        if let Err(error) = outcome {
+            failed += 1;
+            first_error.get_or_insert(error);
+        }
     }
     let committed = std::mem::take(&mut *committed.lock().unwrap_or_else(|e| e.into_inner()));
-    (committed, sent, failed, elapsed)
+    Written {
+        committed,
+        sent,
+        failed,
+        first_error,
+        elapsed,
+    }
 }
