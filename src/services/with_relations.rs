@@ -148,19 +148,33 @@ fn owned_by_service<E: EntityTrait>(column: E::Column) -> SimpleExpr {
     Expr::col((E::default(), column)).equals((service::Entity, service::Column::Id))
 }
 
+/// The rows of `T` that name the service in `owner`.
+fn rows_of_service<T: EntityTrait>(owner: T::Column) -> SelectStatement {
+    Query::select()
+        .from(T::default())
+        .and_where(owned_by_service::<T>(owner))
+        .to_owned()
+}
+
+/// `links` joined to the rows of `E` whose `id` their `key` holds.
+fn joined<E: EntityTrait, L: EntityTrait>(
+    mut links: SelectStatement,
+    key: L::Column,
+    id: E::Column,
+) -> SelectStatement {
+    links
+        .inner_join(E::default(), Expr::col((L::default(), key)).equals((E::default(), id)))
+        .to_owned()
+}
+
 /// The service's locations (through `service_at_location`).
 fn locations_json(backend: DatabaseBackend) -> SimpleExpr {
-    let rows = Query::select()
-        .from(location::Entity)
-        .inner_join(
-            service_at_location::Entity,
-            Expr::col((service_at_location::Entity, service_at_location::Column::LocationId))
-                .equals((location::Entity, location::Column::Id)),
-        )
-        .and_where(owned_by_service::<service_at_location::Entity>(
-            service_at_location::Column::ServiceId,
-        ))
-        .to_owned();
+    let links = rows_of_service::<service_at_location::Entity>(service_at_location::Column::ServiceId);
+    let rows = joined::<location::Entity, service_at_location::Entity>(
+        links,
+        service_at_location::Column::LocationId,
+        location::Column::Id,
+    );
     json_rows_subquery::<location::Entity>(backend, rows)
 }
 
@@ -168,38 +182,25 @@ fn locations_json(backend: DatabaseBackend) -> SimpleExpr {
 /// each looked up by its link row (`db::json_linked_rows_subquery` says
 /// why), on SQLite joined.
 fn terms_json(backend: DatabaseBackend) -> SimpleExpr {
-    let is_service = Expr::col((attribute::Entity, attribute::Column::LinkEntity)).eq("service");
+    let mut links = rows_of_service::<attribute::Entity>(attribute::Column::LinkId);
+    links.and_where(Expr::col((attribute::Entity, attribute::Column::LinkEntity)).eq("service"));
     if backend == DatabaseBackend::Postgres {
-        let links = Query::select()
-            .from(attribute::Entity)
-            .and_where(owned_by_service::<attribute::Entity>(attribute::Column::LinkId))
-            .and_where(is_service)
-            .to_owned();
         return json_linked_rows_subquery::<taxonomy_term::Entity, attribute::Entity>(
             links,
             attribute::Column::TaxonomyTermId,
         );
     }
-    let rows = Query::select()
-        .from(taxonomy_term::Entity)
-        .inner_join(
-            attribute::Entity,
-            Expr::col((attribute::Entity, attribute::Column::TaxonomyTermId))
-                .equals((taxonomy_term::Entity, taxonomy_term::Column::Id)),
-        )
-        .and_where(owned_by_service::<attribute::Entity>(attribute::Column::LinkId))
-        .and_where(is_service)
-        .to_owned();
+    let rows = joined::<taxonomy_term::Entity, attribute::Entity>(
+        links,
+        attribute::Column::TaxonomyTermId,
+        taxonomy_term::Column::Id,
+    );
     json_rows_subquery::<taxonomy_term::Entity>(backend, rows)
 }
 
 /// Rows of a table that names its service in `column`.
 fn children_json<E: EntityTrait>(backend: DatabaseBackend, column: E::Column) -> SimpleExpr {
-    let rows: SelectStatement = Query::select()
-        .from(E::default())
-        .and_where(owned_by_service::<E>(column))
-        .to_owned();
-    json_rows_subquery::<E>(backend, rows)
+    json_rows_subquery::<E>(backend, rows_of_service::<E>(column))
 }
 
 fn phones_json(backend: DatabaseBackend) -> SimpleExpr {
