@@ -13,7 +13,9 @@ use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Months, NaiveDate, Utc};
 use entity::{attribute, language, location, schedule, service, service_area, service_at_location};
-use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr, Query, SelectStatement, SimpleExpr};
+use sea_orm::sea_query::{
+    ColumnRef, Expr, ExprTrait, Func, IntoColumnRef, LikeExpr, Query, SelectStatement, SimpleExpr,
+};
 use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QuerySelect, Select};
 use serde::{Deserialize, Serialize};
 
@@ -177,19 +179,45 @@ fn in_areas(area_codes: &[String]) -> Condition {
         .add(service::Column::Id.in_subquery(covering))
 }
 
+/// The column a condition names the service by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ServiceKey {
+    /// `service.id`: the statement reads services.
+    Service,
+    /// `service_at_location.service_id`: the radius search
+    /// (`matches_in_box`), which reaches each service through its link to a
+    /// nearby location.
+    ServiceAtLocation,
+}
+
+impl ServiceKey {
+    fn column(self) -> ColumnRef {
+        match self {
+            ServiceKey::Service => (service::Entity, service::Column::Id).into_column_ref(),
+            ServiceKey::ServiceAtLocation => {
+                (service_at_location::Entity, service_at_location::Column::ServiceId).into_column_ref()
+            }
+        }
+    }
+}
+
 /// Whether the service is linked through HSDS `attribute` to any of
 /// `terms`. Correlated, so it is checked per service the rest of the query
 /// reaches (a few nearby, or a page by name) instead of first gathering
 /// every service under a broad category.
-fn service_linked_to(terms: Vec<String>) -> SimpleExpr {
+///
+/// In the radius search it names the service by the link row's
+/// `service_id`: both databases can then check the category as soon as
+/// they hold the link, before they look up the service's row. Nearby
+/// services outside the category (most of them, for one category) then cost
+/// no row lookup: on PostgreSQL with 20,000 services, a category near
+/// Edinburgh read 4,935 buffers instead of 8,418.
+fn service_linked_to(terms: Vec<String>, key: ServiceKey) -> SimpleExpr {
     Expr::exists(
         Query::select()
             .expr(Expr::val(1))
             .from(attribute::Entity)
-            .and_where(
-                Expr::col((attribute::Entity, attribute::Column::LinkId))
-                    .equals((service::Entity, service::Column::Id)),
-            )
+            .and_where(Expr::col((attribute::Entity, attribute::Column::LinkId)).equals(key.column()))
             .and_where(attribute::Column::LinkEntity.eq("service"))
             .and_where(attribute::Column::TaxonomyTermId.is_in(terms))
             .to_owned(),
@@ -210,6 +238,11 @@ fn linked_to(link_entity: &str, terms: Vec<String>) -> SelectStatement {
 async fn condition(db: &impl ConnectionTrait, filter: &ServiceFilter) -> AppResult<Condition> {
     let statuses = filter.statuses.clone().unwrap_or_else(status::default_listed);
     let mut condition = Condition::all().add(service::Column::Status.is_in(statuses));
+    // With a radius, `candidates` reads through `matches_in_box`.
+    let key = match filter.near {
+        Some(_) => ServiceKey::ServiceAtLocation,
+        None => ServiceKey::Service,
+    };
     // With a radius the few services nearby are matched against the text in
     // `candidates` (scoring them anyway); otherwise the text index narrows first.
     if let Some(text) = text_of(filter).filter(|_| filter.near.is_none()) {
@@ -233,11 +266,11 @@ async fn condition(db: &impl ConnectionTrait, filter: &ServiceFilter) -> AppResu
     }
     if !filter.taxonomy_term_ids.is_empty() {
         let terms = taxonomy::with_descendants(db, &filter.taxonomy_term_ids).await?;
-        condition = condition.add(service_linked_to(terms));
+        condition = condition.add(service_linked_to(terms, key));
     }
     for term in &filter.all_taxonomy_term_ids {
         let terms = taxonomy::with_descendants(db, std::slice::from_ref(term)).await?;
-        condition = condition.add(service_linked_to(terms));
+        condition = condition.add(service_linked_to(terms, key));
     }
     if let Some(age) = filter.age {
         condition = condition
@@ -817,6 +850,32 @@ mod tests {
             }
             .validate()
             .is_err()
+        );
+    }
+
+    #[test]
+    fn the_radius_search_checks_categories_on_the_link_row() {
+        use sea_orm::{DatabaseBackend, QueryTrait};
+        let bbox = GeoPoint {
+            latitude: 55.95,
+            longitude: -3.19,
+        }
+        .bounding_box(10.0);
+        let linked = Condition::all().add(service_linked_to(vec!["t".into()], ServiceKey::ServiceAtLocation));
+        for backend in [DatabaseBackend::Sqlite, DatabaseBackend::Postgres] {
+            let sql = backend.build(&matches_in_box(&bbox, linked.clone())).to_string();
+            assert!(
+                sql.contains(r#""attribute"."link_id" = "service_at_location"."service_id""#),
+                "{sql}"
+            );
+        }
+        let listing = service::Entity::find()
+            .filter(service_linked_to(vec!["t".into()], ServiceKey::Service))
+            .build(DatabaseBackend::Sqlite)
+            .to_string();
+        assert!(
+            listing.contains(r#""attribute"."link_id" = "service"."id""#),
+            "{listing}"
         );
     }
 }
