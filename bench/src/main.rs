@@ -120,6 +120,8 @@ struct Outcome {
     max_ms: f64,
     /// The server counts statements, not which request ran them: none for a part.
     statements_per_request: Option<f64>,
+    /// Why the first failed request failed, if any did.
+    first_error: Option<String>,
 }
 
 impl Outcome {
@@ -136,6 +138,7 @@ impl Outcome {
             p99_ms: ms(0.99),
             max_ms: measured.latencies.max() as f64 / 1000.0,
             statements_per_request: None,
+            first_error: measured.first_error.clone(),
         }
     }
 }
@@ -538,6 +541,9 @@ struct Measured {
     latencies: Histogram<u64>,
     requests: u64,
     errors: u64,
+    /// Why the first failed request failed: a count alone does not say
+    /// whether the server refused, timed out or answered with errors.
+    first_error: Option<String>,
 }
 
 impl Measured {
@@ -546,31 +552,52 @@ impl Measured {
             latencies: Histogram::new_with_bounds(1, 60_000_000, 3).expect("histogram bounds"),
             requests: 0,
             errors: 0,
+            first_error: None,
         }
     }
 
-    fn record(&mut self, took: Duration, ok: bool) {
+    fn record(&mut self, took: Duration, outcome: Result<(), String>) {
         let _ = self.latencies.record(took.as_micros().max(1) as u64);
         self.requests += 1;
-        self.errors += u64::from(!ok);
+        if let Err(error) = outcome {
+            self.errors += 1;
+            self.first_error.get_or_insert(error);
+        }
     }
 
     fn add(&mut self, other: &Measured) {
         let _ = self.latencies.add(&other.latencies);
         self.requests += other.requests;
         self.errors += other.errors;
+        if self.first_error.is_none() {
+            self.first_error.clone_from(&other.first_error);
+        }
     }
 }
 
-/// Whether a response is a success: HTTP 2xx, no GraphQL errors and, for a
-/// write, no user errors.
-async fn succeeded(response: reqwest::Result<reqwest::Response>, write: bool) -> bool {
-    match response {
-        Ok(response) if response.status().is_success() => response.bytes().await.is_ok_and(|b| {
-            !b.windows(9).any(|w| w == b"\"errors\":") && (!write || b.windows(15).any(|w| w == b"\"userErrors\":[]"))
-        }),
-        _ => false,
+/// Whether a response is a success; if not, why.
+async fn succeeded(response: reqwest::Result<reqwest::Response>, write: bool) -> Result<(), String> {
+    let response = response.map_err(|e| format!("no response: {e}"))?;
+    let status = response.status().as_u16();
+    let body = response
+        .bytes()
+        .await
+        .map_err(|e| format!("HTTP {status}, body not read: {e}"))?;
+    judge(status, &body, write)
+}
+
+/// A success is HTTP 2xx with no GraphQL errors and, for a write, no user
+/// errors. A failure is described by its status and the start of its body.
+fn judge(status: u16, body: &[u8], write: bool) -> Result<(), String> {
+    let has = |needle: &[u8]| body.windows(needle.len()).any(|w| w == needle);
+    let ok = (200..300).contains(&status) && !has(b"\"errors\":") && (!write || has(b"\"userErrors\":[]"));
+    if ok {
+        return Ok(());
     }
+    let text = String::from_utf8_lossy(body);
+    let start: String = text.chars().take(300).collect();
+    let more = if start.len() < text.len() { "…" } else { "" };
+    Err(format!("HTTP {status}: {start}{more}"))
 }
 
 /// Runs `workload` with `concurrency` workers for `length`; returns the
@@ -600,9 +627,9 @@ async fn drive(
                     post = post.bearer_auth(token);
                 }
                 let sent = Instant::now();
-                let ok = succeeded(post.send().await, call.write).await;
+                let outcome = succeeded(post.send().await, call.write).await;
                 let part = if call.write { &mut writes } else { &mut reads };
-                part.record(sent.elapsed(), ok);
+                part.record(sent.elapsed(), outcome);
             }
             (writes, reads)
         }));
@@ -736,6 +763,11 @@ fn markdown(report: &Report) -> String {
             o.requests_per_second, o.p50_ms, o.p90_ms, o.p99_ms, o.max_ms, o.errors,
         ));
     }
+    for o in report.outcomes.iter().filter(|o| o.part.is_none()) {
+        if let Some(error) = &o.first_error {
+            out.push_str(&format!("\nFirst failed request of {:?}: `{error}`\n", o.workload));
+        }
+    }
     if let Some(w6) = &report.subscriptions {
         out.push('\n');
         out.push_str(&w6.markdown());
@@ -745,4 +777,40 @@ fn markdown(report: &Report) -> String {
         report.seed_seconds, report.startup_ms, report.server_peak_rss_mb, report.pinned, report.commit, report.machine
     ));
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::judge;
+
+    #[test]
+    fn a_response_is_judged_by_status_errors_and_user_errors() {
+        assert_eq!(judge(200, br#"{"data":{"services":{"nodes":[]}}}"#, false), Ok(()));
+        assert_eq!(
+            judge(200, br#"{"data":{"updateHubStatus":{"hub":{},"userErrors":[]}}}"#, true),
+            Ok(())
+        );
+
+        let refused = judge(
+            503,
+            br#"{"errors":[{"extensions":{"code":"SERVICE_UNAVAILABLE"}}]}"#,
+            false,
+        );
+        assert!(refused.unwrap_err().contains("HTTP 503: {\"errors\""));
+        let with_errors = judge(200, br#"{"data":null,"errors":[{"message":"boom"}]}"#, false);
+        assert!(with_errors.unwrap_err().contains("boom"));
+        let user_error = judge(
+            200,
+            br#"{"data":{"updateHubStatus":{"userErrors":[{"code":"CONFLICT"}]}}}"#,
+            true,
+        );
+        assert!(user_error.unwrap_err().contains("CONFLICT"));
+    }
+
+    #[test]
+    fn a_long_failure_is_cut_short() {
+        let body = "x".repeat(1_000);
+        let error = judge(500, body.as_bytes(), false).unwrap_err();
+        assert!(error.len() < 320 && error.ends_with('…'), "{error}");
+    }
 }
