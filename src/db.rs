@@ -287,6 +287,12 @@ pub async fn rows_as_json<T: serde::de::DeserializeOwned>(
     serde_json::from_str(&text).map_err(|e| AppError::Internal(format!("aggregated rows: {e}")))
 }
 
+/// The rows a `json_rows_subquery` column `alias` of `row` holds.
+pub fn json_rows_of<M: serde::de::DeserializeOwned>(row: &sea_orm::QueryResult, alias: &str) -> AppResult<Vec<M>> {
+    let text: String = row.try_get("", alias)?;
+    serde_json::from_str(&text).map_err(|e| AppError::Internal(format!("{alias}: {e}")))
+}
+
 /// A scalar subquery over `rows` (a `FROM` and `WHERE` over `E`, usually
 /// correlated with the outer query) giving every row of `E` it finds as one
 /// JSON array of arrays, each in `E`'s column order: the order in which

@@ -12,13 +12,12 @@
 use entity::{attribute, location, organization, phone, schedule, service, service_at_location, taxonomy_term};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query, SelectStatement, SimpleExpr};
 use sea_orm::{
-    ConnectionTrait, DatabaseBackend, EntityTrait, FromQueryResult, JoinType, QueryResult, QuerySelect, QueryTrait,
-    RelationDef, Select,
+    ConnectionTrait, DatabaseBackend, EntityTrait, FromQueryResult, JoinType, QuerySelect, QueryTrait, RelationDef,
+    Select,
 };
-use serde::de::DeserializeOwned;
 
-use crate::db::{json_linked_rows_subquery, json_rows_subquery, with_literal_limit};
-use crate::error::{AppError, AppResult};
+use crate::db::{json_linked_rows_subquery, json_rows_of, json_rows_subquery, with_literal_limit};
+use crate::error::AppResult;
 
 /// Which relations to read along with the services.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -110,36 +109,30 @@ pub async fn services_of(
         }
         let id = &service.id;
         if joins.locations {
-            let mut locations: Vec<location::Model> = decode(&row, LOCATIONS)?;
+            let mut locations: Vec<location::Model> = json_rows_of(&row, LOCATIONS)?;
             locations.sort_by(|a, b| a.id.cmp(&b.id));
             relations.locations.push((id.clone(), locations));
         }
         if joins.taxonomy_terms {
             // A term looked up by a link row could be missing (`null`).
-            let terms: Vec<Option<taxonomy_term::Model>> = decode(&row, TERMS)?;
+            let terms: Vec<Option<taxonomy_term::Model>> = json_rows_of(&row, TERMS)?;
             let mut terms: Vec<taxonomy_term::Model> = terms.into_iter().flatten().collect();
             terms.sort_by(|a, b| a.id.cmp(&b.id));
             relations.taxonomy_terms.push((id.clone(), terms));
         }
         if joins.phones {
-            let mut phones: Vec<phone::Model> = decode(&row, PHONES)?;
+            let mut phones: Vec<phone::Model> = json_rows_of(&row, PHONES)?;
             phones.sort_by(|a, b| (a.position, &a.id).cmp(&(b.position, &b.id)));
             relations.phones.push((id.clone(), phones));
         }
         if joins.schedules {
-            let mut schedules: Vec<schedule::Model> = decode(&row, SCHEDULES)?;
+            let mut schedules: Vec<schedule::Model> = json_rows_of(&row, SCHEDULES)?;
             schedules.sort_by(|a, b| a.id.cmp(&b.id));
             relations.schedules.push((id.clone(), schedules));
         }
         services.push(service);
     }
     Ok((services, relations))
-}
-
-/// The rows aggregated in the column `alias` of `row`.
-fn decode<M: DeserializeOwned>(row: &QueryResult, alias: &str) -> AppResult<Vec<M>> {
-    let text: String = row.try_get("", alias)?;
-    serde_json::from_str(&text).map_err(|e| AppError::Internal(format!("{alias} of a service: {e}")))
 }
 
 /// `<table>.<column> = service.id`: correlates a subquery with the outer
