@@ -1,20 +1,19 @@
 //! Services read together with the relations a query shows, in the one
 //! statement that reads the services.
 //!
-//! The organisation is joined to each service's row. The one-to-many
-//! relations (locations, taxonomy terms, phones, schedules) come as one
-//! column each: a correlated subquery that aggregates the service's rows as
-//! JSON (`db::json_rows_subquery`). A page of 20 services with four
-//! relations is then one round trip and 20 rows, instead of five round
-//! trips and a few hundred rows, each of which sqlx-sqlite hands from its
-//! worker thread to the runtime separately.
+//! Each relation (organisation, locations, taxonomy terms, phones,
+//! schedules) comes as one column: a correlated subquery that aggregates
+//! the service's rows as JSON (`db::json_rows_subquery`). A page of 20
+//! services with five relations is then one round trip and 20 rows, instead
+//! of six round trips and a few hundred rows, each of which sqlx-sqlite
+//! hands from its worker thread to the runtime separately. The organisation
+//! was once joined as prefixed columns; sea-orm formats each prefixed
+//! column name, and an error message for each NULL, as it reads a cell,
+//! which cost more than decoding the same row from JSON.
 
 use entity::{attribute, location, organization, phone, schedule, service, service_at_location, taxonomy_term};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query, SelectStatement, SimpleExpr};
-use sea_orm::{
-    ConnectionTrait, DatabaseBackend, EntityTrait, FromQueryResult, JoinType, QuerySelect, QueryTrait, RelationDef,
-    Select,
-};
+use sea_orm::{ConnectionTrait, DatabaseBackend, EntityTrait, FromQueryResult, QueryTrait, Select};
 
 use crate::db::{json_linked_rows_subquery, json_rows_of, json_rows_subquery, with_literal_limit};
 use crate::error::AppResult;
@@ -55,19 +54,7 @@ const SCHEDULES: &str = "rel_schedules";
 /// Builds the correlated subquery of one relation column.
 type RelationColumn = fn(DatabaseBackend) -> SimpleExpr;
 
-/// The column prefixes sea-orm's `select_also` gives the service's and the
-/// organisation's columns.
-const SERVICE: &str = "A_";
-const ORGANIZATION: &str = "B_";
-
-/// `service.organization_id = organization.id`, for joins (the entities
-/// declare no relations: loaders read relations in batches).
-fn organization_of_service() -> RelationDef {
-    service::Entity::belongs_to(organization::Entity)
-        .from(service::Column::OrganizationId)
-        .to(organization::Column::Id)
-        .into()
-}
+const ORGANIZATION: &str = "rel_organization";
 
 /// The rows of `select`, with the relations `joins` asks for.
 pub async fn services_of(
@@ -76,15 +63,9 @@ pub async fn services_of(
     joins: ServiceJoins,
 ) -> AppResult<(Vec<service::Model>, ServiceRelations)> {
     let backend = db.get_database_backend();
-    let (mut query, prefix) = if joins.organization {
-        let joined = select
-            .select_also(organization::Entity)
-            .join(JoinType::LeftJoin, organization_of_service());
-        (joined.into_query(), SERVICE)
-    } else {
-        (select.into_query(), "")
-    };
-    let columns: [(bool, &str, RelationColumn); 4] = [
+    let mut query = select.into_query();
+    let columns: [(bool, &str, RelationColumn); 5] = [
+        (joins.organization, ORGANIZATION, organization_json),
         (joins.locations, LOCATIONS, locations_json),
         (joins.taxonomy_terms, TERMS, terms_json),
         (joins.phones, PHONES, phones_json),
@@ -100,12 +81,13 @@ pub async fn services_of(
     let mut services = Vec::with_capacity(rows.len());
     let mut relations = ServiceRelations::default();
     for row in rows {
-        let service = service::Model::from_query_result(&row, prefix)?;
-        if joins.organization
-            && let Some(organization) = organization::Model::from_query_result_optional(&row, ORGANIZATION)?
-            && !relations.organizations.iter().any(|o| o.id == organization.id)
-        {
-            relations.organizations.push(organization);
+        let service = service::Model::from_query_result(&row, "")?;
+        if joins.organization {
+            for organization in json_rows_of::<organization::Model>(&row, ORGANIZATION)? {
+                if !relations.organizations.iter().any(|o| o.id == organization.id) {
+                    relations.organizations.push(organization);
+                }
+            }
         }
         let id = &service.id;
         if joins.locations {
@@ -158,6 +140,18 @@ fn joined<E: EntityTrait, L: EntityTrait>(
     links
         .inner_join(E::default(), Expr::col((L::default(), key)).equals((E::default(), id)))
         .to_owned()
+}
+
+/// The service's organisation, as a list of at most one.
+fn organization_json(backend: DatabaseBackend) -> SimpleExpr {
+    let row = Query::select()
+        .from(organization::Entity)
+        .and_where(
+            Expr::col((organization::Entity, organization::Column::Id))
+                .equals((service::Entity, service::Column::OrganizationId)),
+        )
+        .to_owned();
+    json_rows_subquery::<organization::Entity>(backend, row)
 }
 
 /// The service's locations (through `service_at_location`).
