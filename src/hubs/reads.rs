@@ -471,12 +471,12 @@ pub async fn history(
             ),
         );
     }
-    let rows = select
+    let select = select
         .order_by_desc(hub_status_event::Column::At)
         .order_by_desc(hub_status_event::Column::Id)
-        .limit(request.fetch_limit())
-        .all(db)
-        .await?;
+        .limit(request.fetch_limit());
+    // The limit written into the SQL: PostgreSQL keeps one plan for it.
+    let rows = crate::services::keyset::fetch(db, select).await?;
     Ok((Page::from_fetched(rows, request), total))
 }
 

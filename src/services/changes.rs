@@ -12,8 +12,12 @@
 use chrono::{DateTime, SecondsFormat, Utc};
 use entity::{hub, location, organization, pathway, service, tombstone};
 use sea_orm::sea_query::{Expr, ExprTrait, SimpleExpr};
-use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait,
+    TryGetableMany,
+};
 
+use crate::db::with_literal_limit;
 use crate::error::{AppError, AppResult};
 use crate::page::{Cursor, Page, PageRequest};
 use crate::partners::access::PathwayVisibility;
@@ -170,7 +174,7 @@ async fn live<E: EntityTrait>(
         None => select.expr(Expr::cust("CAST(NULL AS TEXT)")),
     };
     let gone_value = gone.map(|(_, value)| value);
-    let rows: Vec<Row> = select
+    let select = select
         .filter(after_condition(
             Expr::col(modified),
             Expr::col(id),
@@ -181,10 +185,17 @@ async fn live<E: EntityTrait>(
         .filter(visible)
         .order_by_asc(modified)
         .order_by_asc(id)
-        .limit(limit)
-        .into_tuple()
-        .all(db)
-        .await?;
+        .limit(limit);
+    // The limit written into the SQL lets PostgreSQL keep one plan for a
+    // feed page (`db::with_literal_limit`).
+    let statement = with_literal_limit(db.get_database_backend(), &select.into_query());
+    let rows = db
+        .query_all_raw(statement)
+        .await?
+        .iter()
+        .map(Row::try_get_many_by_index)
+        .collect::<Result<Vec<Row>, _>>()
+        .map_err(sea_orm::DbErr::from)?;
     Ok(rows
         .into_iter()
         .map(|(id, version, last_modified, status_value)| {

@@ -33,7 +33,8 @@ pub fn text_key(column: impl Into<SimpleExpr>) -> SimpleExpr {
     Expr::expr(column.into()).if_null("")
 }
 
-/// The rows of a page `apply` built, its limit written into the SQL so that
+/// The rows of a paged select (one `apply` built, or any ending in its
+/// `LIMIT`), its limit written into the SQL so that
 /// PostgreSQL can keep one plan for the statement (`db::with_literal_limit`).
 pub async fn fetch<E: EntityTrait>(db: &impl ConnectionTrait, select: Select<E>) -> AppResult<Vec<E::Model>> {
     let statement = with_literal_limit(db.get_database_backend(), &select.into_query());

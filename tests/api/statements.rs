@@ -307,6 +307,33 @@ mod plans_on_postgres {
         }
     }
 
+    /// A page of the change feed writes its limit too, so PostgreSQL keeps
+    /// one plan per table's statement instead of planning it every time.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_change_feed_keeps_a_generic_plan() {
+        let Some(app) = app_on_one_connection().await else {
+            return;
+        };
+        let query = r#"{ changes(since: "2000-01-01T00:00:00Z", entities: [ORGANIZATION], first: 5) {
+            edges { node { id kind } } } }"#;
+        for _ in 0..8 {
+            let data = app.data(query, json!({})).await;
+            assert_eq!(data["changes"]["edges"].as_array().unwrap().len(), 5);
+        }
+        let statements: Vec<_> = prepared(&app, "FROM \"organization\"")
+            .await
+            .into_iter()
+            .filter(|(text, _, _)| text.contains(" LIMIT "))
+            .collect();
+        assert_eq!(statements.len(), 1, "{statements:#?}");
+        let (text, custom, generic) = &statements[0];
+        assert!(text.ends_with("LIMIT 6"), "{text}");
+        assert!(
+            *generic >= 1 && custom + generic == 8,
+            "{custom} custom, {generic} generic plans: {text}"
+        );
+    }
+
     /// W1's text scoring is one prepared statement whatever the number of
     /// candidates (they go as one JSON array): with a parameter per
     /// candidate, every count was a statement of its own, and the generic
