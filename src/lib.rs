@@ -39,7 +39,10 @@ pub use graphql::{HubSchema, build_schema};
 #[derive(Clone)]
 pub struct AppState {
     pub db: DatabaseConnection,
+    /// The schema of WebSocket operations.
     pub schema: HubSchema,
+    /// The schemas of GraphQL over HTTP (`graphql::checked`).
+    pub http_schemas: graphql::checked::HttpSchemas,
     pub config: Config,
     /// SQL statements executed so far (for tests and benchmarks).
     pub statements: db::StatementCounter,
@@ -75,10 +78,12 @@ impl AppState {
         let (db, statements) = db::connect_with(&config.database_url, pool).await?;
         db::migrate(&db).await?;
         let schema = build_schema(db.clone(), &config.limits, config.introspection);
+        let http_schemas = graphql::build_http_schemas(db.clone(), &config.limits, config.introspection);
         let events = events::EventBus::start(&db).await?;
         Ok(AppState {
             db,
             schema,
+            http_schemas,
             config,
             statements,
             keys,

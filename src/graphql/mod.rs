@@ -4,6 +4,7 @@
 
 pub mod audit;
 pub mod changes;
+pub mod checked;
 pub mod connection;
 pub mod directory;
 pub mod errors;
@@ -57,22 +58,49 @@ fn builder() -> SchemaBuilder<Query, Mutation, subscriptions::Subscription> {
     Schema::build(Query::default(), Mutation::default(), subscriptions::Subscription)
 }
 
-/// The schema served over HTTP, with the query limits and the database.
+/// The schema served over WebSocket, with the query limits and the database.
 pub fn build_schema(db: DatabaseConnection, limits: &Limits, introspection: bool) -> HubSchema {
+    checking(configured(db, introspection, limits), limits).finish()
+}
+
+/// The schemas GraphQL over HTTP checks and runs a request with (see `checked`).
+pub fn build_http_schemas(db: DatabaseConnection, limits: &Limits, introspection: bool) -> checked::HttpSchemas {
+    checked::HttpSchemas {
+        checks: checking(configured(db.clone(), introspection, limits), limits)
+            .extension(checked::StopBeforeExecution)
+            .finish(),
+        runs: configured(db, introspection, limits).finish(),
+    }
+}
+
+/// The database and settings every schema that serves requests has.
+fn configured(
+    db: DatabaseConnection,
+    introspection: bool,
+    limits: &Limits,
+) -> SchemaBuilder<Query, Mutation, subscriptions::Subscription> {
     let mut builder = builder()
         .data(db)
         .data(std::sync::Arc::new(subscriptions::SharedReads::default()))
         .limit_depth(limits.max_depth)
-        // Complexity is checked by `limits`, which also reports the cost.
-        .extension(limits::QueryLimits::new(limits))
-        // Names the operation for /metrics and the access log.
-        .extension(operation::RecordOperationName)
         // "Did you mean" hints map the schema for whoever probes it.
         .disable_suggestions();
     if !introspection {
         builder = builder.disable_introspection();
     }
-    builder.finish()
+    builder
+}
+
+/// Adds the extensions that check a request.
+fn checking(
+    builder: SchemaBuilder<Query, Mutation, subscriptions::Subscription>,
+    limits: &Limits,
+) -> SchemaBuilder<Query, Mutation, subscriptions::Subscription> {
+    builder
+        // Complexity is checked by `limits`, which also reports the cost.
+        .extension(limits::QueryLimits::new(limits))
+        // Names the operation for /metrics and the access log.
+        .extension(operation::RecordOperationName)
 }
 
 /// The SDL, as `hubgraph schema` prints it and `schema.graphql` holds it.

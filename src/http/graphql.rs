@@ -186,7 +186,7 @@ async fn execute_operation(
     let request = operation_data(state, request, viewer, request_id).data(named.clone());
     let timeout = state.config.limits.request_timeout;
     let started = std::time::Instant::now();
-    let execution = state.schema.execute(request).instrument(span.clone());
+    let execution = crate::graphql::checked::execute(&state.http_schemas, request, &named).instrument(span.clone());
     let outcome = if read_only {
         tokio::time::timeout(timeout, execution).await
     } else {

@@ -313,6 +313,42 @@ async fn aliases_directives_and_cost_are_limited_and_reported() {
     assert_eq!(body["errors"][0]["extensions"]["cost"], cost);
 }
 
+/// HTTP requests are checked by one schema and run by another without
+/// extensions (`graphql::checked`): the runner alone would take a query
+/// over the limits, so the limits hold only because every request is
+/// checked first, and a checked response still reports its cost.
+#[tokio::test]
+async fn requests_are_checked_before_an_extension_free_schema_runs_them() {
+    let app = app().await;
+    let many: String = (0..16).map(|i| format!("a{i}: areas {{ code }} ")).collect();
+    let query = format!("{{ {many} }}");
+    let ran = app
+        .state
+        .http_schemas
+        .runs
+        .execute(async_graphql::Request::new(query.clone()))
+        .await;
+    assert!(ran.errors.is_empty(), "{:?}", ran.errors);
+    assert!(!ran.extensions.contains_key("cost"), "the runner has no extensions");
+
+    let (status, _, body) = post(&app, GRAPHQL_RESPONSE, json!({ "query": query })).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert_eq!(error_code(&body), "QUERY_TOO_COMPLEX");
+
+    let (status, _, body) = post(
+        &app,
+        GRAPHQL_RESPONSE,
+        json!({ "query": "query Areas { areas { code } }" }),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert!(!body["data"]["areas"].as_array().unwrap().is_empty(), "{body}");
+    assert!(
+        body["extensions"]["cost"]["requestedComplexity"].as_i64().unwrap() >= 2,
+        "{body}"
+    );
+}
+
 #[tokio::test]
 async fn field_suggestions_are_not_leaked() {
     let app = app().await;
