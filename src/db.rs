@@ -293,6 +293,24 @@ pub fn json_rows_of<M: serde::de::DeserializeOwned>(row: &sea_orm::QueryResult, 
     serde_json::from_str(&text).map_err(|e| AppError::Internal(format!("{alias}: {e}")))
 }
 
+/// The row of `E` whose `id` the outer query's `reference` column holds,
+/// as a `json_rows_subquery` column: a list of at most one row (none when
+/// the reference is null or dangling). Looked up per outer row, so a page
+/// reads only the rows it references.
+pub fn json_referenced_row_subquery<E: EntityTrait, O: EntityTrait>(
+    backend: DatabaseBackend,
+    id: E::Column,
+    reference: O::Column,
+) -> SimpleExpr {
+    // Imported here: at the top it would shadow `Ord::min` in this module.
+    use sea_orm::sea_query::ExprTrait;
+    let row = Query::select()
+        .from(E::default())
+        .and_where(Expr::col((E::default(), id)).equals((O::default(), reference)))
+        .to_owned();
+    json_rows_subquery::<E>(backend, row)
+}
+
 /// A scalar subquery over `rows` (a `FROM` and `WHERE` over `E`, usually
 /// correlated with the outer query) giving every row of `E` it finds as one
 /// JSON array of arrays, each in `E`'s column order: the order in which

@@ -12,12 +12,12 @@ use chrono::{DateTime, Utc};
 use entity::{hub, hub_facility, hub_status_event, location, organization, service_at_location};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query, QueryStatementBuilder, SimpleExpr};
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, DatabaseBackend, EntityTrait, FromQueryResult, Iterable, JoinType,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait, RelationDef,
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, FromQueryResult, Iterable, JoinType, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect, QueryTrait, RelationDef,
 };
 
 use super::model::{HubKind, HubStatus};
-use crate::db::{json_rows_of, json_rows_subquery};
+use crate::db::{json_referenced_row_subquery, json_rows_of};
 use crate::error::AppResult;
 use crate::page::{Cursor, Page, PageRequest};
 use crate::services::geo::GeoPoint;
@@ -238,16 +238,6 @@ const LOCATION: &str = "rel_location";
 const ORGANIZATION: &str = "rel_organization";
 const SERVICE_COUNT: &str = "service_count";
 
-/// The row of `E` whose `id` the hub's `column` holds, as a JSON list of
-/// at most one row (`db::json_rows_subquery`).
-fn one_of_hub<E: EntityTrait>(backend: DatabaseBackend, id: E::Column, column: hub::Column) -> SimpleExpr {
-    let row = Query::select()
-        .from(E::default())
-        .and_where(Expr::col((E::default(), id)).equals((hub::Entity, column)))
-        .to_owned();
-    json_rows_subquery::<E>(backend, row)
-}
-
 /// The rows of the hubs `keys` name, in that order, with what `joins` asks for.
 ///
 /// The hub's columns come as they are; its location and organisation as one
@@ -273,13 +263,21 @@ async fn page_rows(
         .columns(hub::Column::iter().map(|c| (hub::Entity, c)));
     if joins.location {
         query.expr_as(
-            one_of_hub::<location::Entity>(backend, location::Column::Id, hub::Column::LocationId),
+            json_referenced_row_subquery::<location::Entity, hub::Entity>(
+                backend,
+                location::Column::Id,
+                hub::Column::LocationId,
+            ),
             Alias::new(LOCATION),
         );
     }
     if joins.organization {
         query.expr_as(
-            one_of_hub::<organization::Entity>(backend, organization::Column::Id, hub::Column::OrganizationId),
+            json_referenced_row_subquery::<organization::Entity, hub::Entity>(
+                backend,
+                organization::Column::Id,
+                hub::Column::OrganizationId,
+            ),
             Alias::new(ORGANIZATION),
         );
     }

@@ -15,7 +15,9 @@ use entity::{attribute, location, organization, phone, schedule, service, servic
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query, SelectStatement, SimpleExpr};
 use sea_orm::{ConnectionTrait, DatabaseBackend, EntityTrait, FromQueryResult, QueryTrait, Select};
 
-use crate::db::{json_linked_rows_subquery, json_rows_of, json_rows_subquery, with_literal_limit};
+use crate::db::{
+    json_linked_rows_subquery, json_referenced_row_subquery, json_rows_of, json_rows_subquery, with_literal_limit,
+};
 use crate::error::AppResult;
 
 /// Which relations to read along with the services.
@@ -144,14 +146,11 @@ fn joined<E: EntityTrait, L: EntityTrait>(
 
 /// The service's organisation, as a list of at most one.
 fn organization_json(backend: DatabaseBackend) -> SimpleExpr {
-    let row = Query::select()
-        .from(organization::Entity)
-        .and_where(
-            Expr::col((organization::Entity, organization::Column::Id))
-                .equals((service::Entity, service::Column::OrganizationId)),
-        )
-        .to_owned();
-    json_rows_subquery::<organization::Entity>(backend, row)
+    json_referenced_row_subquery::<organization::Entity, service::Entity>(
+        backend,
+        organization::Column::Id,
+        service::Column::OrganizationId,
+    )
 }
 
 /// The service's locations (through `service_at_location`).

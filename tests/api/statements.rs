@@ -251,6 +251,18 @@ mod plans_on_postgres {
             .collect()
     }
 
+    /// The one prepared statement with a `LIMIT` whose text contains
+    /// `needle`: (text, custom plans, generic plans). `label` names the case.
+    async fn paged_statement(app: &TestApp, needle: &str, label: &str) -> (String, i64, i64) {
+        let mut statements: Vec<_> = prepared(app, needle)
+            .await
+            .into_iter()
+            .filter(|(text, _, _)| text.contains(" LIMIT "))
+            .collect();
+        assert_eq!(statements.len(), 1, "{label}: {statements:#?}");
+        statements.remove(0)
+    }
+
     /// W2's page statement is planned once per connection, not on every
     /// execution: a bound `LIMIT` kept PostgreSQL on custom plans (it must
     /// assume a tenth of the table is wanted), and planning was a third of
@@ -291,16 +303,10 @@ mod plans_on_postgres {
             for _ in 0..8 {
                 app.data(query, json!({})).await;
             }
-            let statements: Vec<_> = prepared(&app, table)
-                .await
-                .into_iter()
-                .filter(|(text, _, _)| text.contains(" LIMIT "))
-                .collect();
-            assert_eq!(statements.len(), 1, "{query}: {statements:#?}");
-            let (text, custom, generic) = &statements[0];
+            let (text, custom, generic) = paged_statement(&app, table, query).await;
             // Without parameters (no filter, no cursor) every plan is generic.
             assert!(
-                *custom <= 5 && custom + generic == 8,
+                custom <= 5 && custom + generic == 8,
                 "{query}: {custom} custom, {generic} generic plans: {text}"
             );
             assert!(text.ends_with("LIMIT 11"), "{text}");
@@ -320,16 +326,10 @@ mod plans_on_postgres {
             let data = app.data(query, json!({})).await;
             assert_eq!(data["changes"]["edges"].as_array().unwrap().len(), 5);
         }
-        let statements: Vec<_> = prepared(&app, "FROM \"organization\"")
-            .await
-            .into_iter()
-            .filter(|(text, _, _)| text.contains(" LIMIT "))
-            .collect();
-        assert_eq!(statements.len(), 1, "{statements:#?}");
-        let (text, custom, generic) = &statements[0];
+        let (text, custom, generic) = paged_statement(&app, "FROM \"organization\"", "the feed").await;
         assert!(text.ends_with("LIMIT 6"), "{text}");
         assert!(
-            *generic >= 1 && custom + generic == 8,
+            generic >= 1 && custom + generic == 8,
             "{custom} custom, {generic} generic plans: {text}"
         );
     }
