@@ -19,6 +19,7 @@ use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, N
 use async_graphql::{Request, Response, Value};
 
 use super::HubSchema;
+use super::documents::ParsedDocuments;
 use super::operation::OperationName;
 
 /// The two schemas of an HTTP request.
@@ -28,6 +29,8 @@ pub struct HttpSchemas {
     pub checks: HubSchema,
     /// Executes a request `checks` let through.
     pub runs: HubSchema,
+    /// The documents requests send, parsed once.
+    pub documents: Arc<ParsedDocuments>,
 }
 
 /// Ends a request after validation with an empty response: installed last
@@ -56,8 +59,8 @@ pub async fn execute(schemas: &HttpSchemas, mut request: Request, named: &Operat
         .variables(request.variables.clone())
         .data(named.clone());
     check.operation_name = request.operation_name.clone();
-    // Parsed once for both. A document that does not parse is left to
-    // `checks`, which reports why.
+    // Parsed once for both (usually before, by `documents`). A document
+    // that does not parse is left to `checks`, which reports why.
     if let Ok(document) = request.parsed_query() {
         check.set_parsed_query(document.clone());
     }

@@ -7,6 +7,7 @@ pub mod changes;
 pub mod checked;
 pub mod connection;
 pub mod directory;
+pub mod documents;
 pub mod errors;
 pub mod guards;
 pub mod hubs;
@@ -24,7 +25,7 @@ pub mod search;
 pub mod subscriptions;
 pub mod writes;
 
-use async_graphql::{MergedObject, Schema, SchemaBuilder};
+use async_graphql::{MergedObject, Schema, SchemaBuilder, ValidationMode};
 use sea_orm::DatabaseConnection;
 
 use crate::config::Limits;
@@ -69,7 +70,13 @@ pub fn build_http_schemas(db: DatabaseConnection, limits: &Limits, introspection
         checks: checking(configured(db.clone(), introspection, limits), limits)
             .extension(checked::StopBeforeExecution)
             .finish(),
-        runs: configured(db, introspection, limits).finish(),
+        // `checks` has applied every validation rule to the same document
+        // and variables; the fast mode keeps only what execution needs
+        // (fragment cycles, uploads) and the depth and cost it computes.
+        runs: configured(db, introspection, limits)
+            .validation_mode(ValidationMode::Fast)
+            .finish(),
+        documents: std::sync::Arc::new(documents::ParsedDocuments::default()),
     }
 }
 

@@ -156,7 +156,7 @@ pub(super) fn operation_data(
 async fn execute_operation(
     state: &AppState,
     viewer: Option<Viewer>,
-    request: async_graphql::Request,
+    mut request: async_graphql::Request,
     media: MediaType,
     request_id: &RequestId,
 ) -> Response {
@@ -180,8 +180,7 @@ async fn execute_operation(
     // cut off mid-commit, its write could be made yet reported as failed.
     // Writes are bounded by the database instead (SQLite's busy timeout,
     // PostgreSQL's statement timeout).
-    let read_only =
-        !request.query.contains("mutation") || is_read_only(&request.query, request.operation_name.as_deref());
+    let read_only = is_read_only(&mut request);
     let named = OperationName::default();
     let request = operation_data(state, request, viewer, request_id).data(named.clone());
     let timeout = state.config.limits.request_timeout;
@@ -354,16 +353,30 @@ fn check_query(state: &AppState, query: &str, media: MediaType) -> Option<Respon
     None
 }
 
-/// Whether the named operation of `query` is a mutation or subscription
-/// (GET may only run queries). A query that does not parse is left for the
-/// executor to report.
-fn is_read_only(query: &str, operation_name: Option<&str>) -> bool {
-    let Ok(document) = async_graphql::parser::parse_query(query) else {
+/// A request for `query`, its document taken from the parsed documents
+/// (parsed now if not there). A query that does not parse goes without
+/// one, for the checks to report why.
+fn request_for(state: &AppState, query: String, operation_name: Option<String>) -> async_graphql::Request {
+    let document = state.http_schemas.documents.parse(&query);
+    let mut request = async_graphql::Request::new(query);
+    request.operation_name = operation_name;
+    if let Ok(document) = document {
+        request.set_parsed_query(document);
+    }
+    request
+}
+
+/// Whether the request's operation is a query (GET may only run queries,
+/// and only queries are cut off at the timeout). A document that does not
+/// parse, or names no operation it has, is left for the executor to report.
+fn is_read_only(request: &mut async_graphql::Request) -> bool {
+    let operation_name = request.operation_name.clone();
+    let Ok(document) = request.parsed_query() else {
         return true;
     };
     let operation = match &document.operations {
         DocumentOperations::Single(operation) => Some(operation),
-        DocumentOperations::Multiple(operations) => match operation_name {
+        DocumentOperations::Multiple(operations) => match operation_name.as_deref() {
             Some(name) => operations.get(name),
             None if operations.len() == 1 => operations.values().next(),
             None => None,
@@ -410,7 +423,8 @@ pub async fn get(headers: &HeaderMap, Query(params): Query<GetParams>, Data(stat
     if let Some(response) = check_query(state, &query, media) {
         return response;
     }
-    if !is_read_only(&query, params.operation_name.as_deref()) {
+    let mut request = request_for(state, query, params.operation_name);
+    if !is_read_only(&mut request) {
         let mut response = request_error(
             StatusCode::METHOD_NOT_ALLOWED,
             media,
@@ -421,10 +435,6 @@ pub async fn get(headers: &HeaderMap, Query(params): Query<GetParams>, Data(stat
             .headers_mut()
             .insert(header::ALLOW, header::HeaderValue::from_static("POST"));
         return response;
-    }
-    let mut request = async_graphql::Request::new(query);
-    if let Some(name) = params.operation_name {
-        request = request.operation_name(name);
     }
     for (text, target) in [(params.variables, "variables"), (params.extensions, "extensions")] {
         let Some(text) = text else { continue };
@@ -524,16 +534,17 @@ pub async fn post(headers: &HeaderMap, body: Body, Data(state): Data<&AppState>)
     if let Some(response) = check_query(state, &query, media) {
         return response;
     }
-    // What an Idempotency-Key retry must repeat exactly (serde_json sorts object keys).
-    let canonical = serde_json::json!({
-        "query": &query, "operationName": &body.operation_name, "variables": &body.variables
-    })
-    .to_string();
-    let read_only = is_read_only(&query, body.operation_name.as_deref());
-    let mut request = async_graphql::Request::new(query);
-    if let Some(name) = body.operation_name {
-        request = request.operation_name(name);
-    }
+    let mut request = request_for(state, query, body.operation_name);
+    let read_only = is_read_only(&mut request);
+    // What an Idempotency-Key retry must repeat exactly (serde_json sorts
+    // object keys); only writes with a key need it.
+    let idempotency_key = headers.get(super::idempotency::HEADER).filter(|_| !read_only);
+    let canonical = idempotency_key.map(|_| {
+        serde_json::json!({
+            "query": &request.query, "operationName": &request.operation_name, "variables": &body.variables
+        })
+        .to_string()
+    });
     match body.variables {
         None | Some(serde_json::Value::Null) => {}
         Some(variables @ serde_json::Value::Object(_)) => {
@@ -551,10 +562,10 @@ pub async fn post(headers: &HeaderMap, body: Body, Data(state): Data<&AppState>)
     if let Some(extensions) = body.extensions.and_then(|e| serde_json::from_value(e).ok()) {
         request.extensions = extensions;
     }
-    if let (false, Some(key), Some(writer)) = (read_only, headers.get(super::idempotency::HEADER), &viewer) {
+    if let (Some(key), Some(canonical), Some(writer)) = (idempotency_key, &canonical, &viewer) {
         // A key that is not text is refused like an empty one.
         let key = key.to_str().unwrap_or("");
-        return super::idempotency::execute_once(state, writer.clone(), request, media, headers, key, &canonical).await;
+        return super::idempotency::execute_once(state, writer.clone(), request, media, headers, key, canonical).await;
     }
     execute(state, viewer, request, media, headers).await
 }

@@ -77,6 +77,19 @@ fn scrape_time(state: &AppState) -> Registry {
         "SQL statements executed by this process",
         state.statements.get(),
     );
+    let documents = &state.http_schemas.documents;
+    counter(
+        &mut registry,
+        "hubgraph_graphql_documents_parsed",
+        "GraphQL documents sent over HTTP that were parsed, not found already parsed",
+        documents.parsed(),
+    );
+    counter(
+        &mut registry,
+        "hubgraph_graphql_documents_reused",
+        "GraphQL documents sent over HTTP that were found already parsed",
+        documents.found(),
+    );
     gauge(
         &mut registry,
         "hubgraph_ws_connections",

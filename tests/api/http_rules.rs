@@ -315,8 +315,9 @@ async fn aliases_directives_and_cost_are_limited_and_reported() {
 
 /// HTTP requests are checked by one schema and run by another without
 /// extensions (`graphql::checked`): the runner alone would take a query
-/// over the limits, so the limits hold only because every request is
-/// checked first, and a checked response still reports its cost.
+/// over the limits or a document breaking the strict rules, so both hold
+/// only because every request is checked first, and a checked response
+/// still reports its cost.
 #[tokio::test]
 async fn requests_are_checked_before_an_extension_free_schema_runs_them() {
     let app = app().await;
@@ -334,6 +335,21 @@ async fn requests_are_checked_before_an_extension_free_schema_runs_them() {
     let (status, _, body) = post(&app, GRAPHQL_RESPONSE, json!({ "query": query })).await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
     assert_eq!(error_code(&body), "QUERY_TOO_COMPLEX");
+
+    // The runner validates in async-graphql's fast mode, skipping the rules
+    // `checks` has applied: an unused variable passes it, not the check.
+    let unused = "query Unused($x: Int) { areas { code } }";
+    let ran = app
+        .state
+        .http_schemas
+        .runs
+        .execute(async_graphql::Request::new(unused))
+        .await;
+    assert!(ran.errors.is_empty(), "{:?}", ran.errors);
+    let (status, _, body) = post(&app, GRAPHQL_RESPONSE, json!({ "query": unused })).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert!(body["errors"][0]["message"].as_str().unwrap().contains('x'), "{body}");
+    assert!(body.get("data").is_none() || body["data"].is_null(), "{body}");
 
     let (status, _, body) = post(
         &app,

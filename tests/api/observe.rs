@@ -121,6 +121,45 @@ on_both! {
     }
 }
 
+/// A document sent again (with other variables, or by GET) is not parsed
+/// again (`graphql::documents`); one that does not parse is never kept.
+#[tokio::test]
+async fn documents_sent_again_are_not_parsed_again() {
+    let app = crate::helpers::spawn_app(Backend::Sqlite).await.unwrap();
+    let counts = |samples: &BTreeMap<String, f64>| {
+        (
+            sample(samples, "hubgraph_graphql_documents_parsed_total"),
+            sample(samples, "hubgraph_graphql_documents_reused_total"),
+        )
+    };
+    let (parsed, reused) = counts(&scrape(&app).await);
+    let document = "query Directory($first: Int) { areas { code } organizations(first: $first) { nodes { name } } }";
+    for first in [1, 2, 1] {
+        let body = post(&app, json!({ "query": document, "variables": { "first": first } })).await;
+        assert!(body["errors"].is_null(), "{body}");
+        assert!(!body["data"]["areas"].as_array().unwrap().is_empty(), "{body}");
+    }
+    let by_get: Value = app
+        .client
+        .get(app.url("/graphql"))
+        .query(&[("query", document), ("variables", r#"{"first":3}"#)])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(by_get["errors"].is_null(), "{by_get}");
+    assert!(!by_get["data"]["areas"].as_array().unwrap().is_empty(), "{by_get}");
+    for _ in 0..2 {
+        let broken = post(&app, json!({ "query": "query Broken { areas { " })).await;
+        assert_eq!(crate::helpers::error_code(&broken), "BAD_USER_INPUT");
+    }
+    let (parsed_after, reused_after) = counts(&scrape(&app).await);
+    assert_eq!(parsed_after - parsed, 1.0, "parsed once");
+    assert_eq!(reused_after - reused, 3.0, "found for the other three");
+}
+
 #[tokio::test]
 async fn responses_are_counted_by_route_and_status_refusals_included() {
     let app = crate::helpers::spawn_app(Backend::Sqlite).await.unwrap();
