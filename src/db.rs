@@ -1,7 +1,8 @@
 //! Database connections: SQLite (embedded default) or PostgreSQL.
 
-use std::sync::Arc;
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, LazyLock, PoisonError, RwLock};
 use std::time::Duration;
 
 use migration::{Migrator, MigratorTrait};
@@ -318,11 +319,7 @@ pub fn json_referenced_row_subquery<E: EntityTrait, O: EntityTrait>(
 /// there are none. A page's one-to-many relations read this way come with
 /// the page's rows in the same statement, one value per owner.
 pub fn json_rows_subquery<E: EntityTrait>(backend: DatabaseBackend, mut rows: SelectStatement) -> SimpleExpr {
-    let table = E::default().table_name().to_owned();
-    let values = E::Column::iter()
-        .map(|column| json_value(backend, &table, column))
-        .collect::<Vec<_>>()
-        .join(", ");
+    let values = json_values_of::<E>(backend);
     let aggregate = match backend {
         DatabaseBackend::Postgres => format!("COALESCE(json_agg(json_build_array({values})), '[]')::text"),
         _ => format!("json_group_array(json_array({values}))"),
@@ -346,11 +343,8 @@ pub fn json_linked_rows_subquery<E: EntityTrait, L: EntityTrait>(
     mut links: SelectStatement,
     key: L::Column,
 ) -> SimpleExpr {
-    let table = E::default().table_name().to_owned();
-    let values = E::Column::iter()
-        .map(|column| json_value(DatabaseBackend::Postgres, &table, column))
-        .collect::<Vec<_>>()
-        .join(", ");
+    let table = E::default().table_name();
+    let values = json_values_of::<E>(DatabaseBackend::Postgres);
     let id = E::PrimaryKey::iter()
         .next()
         .map(|key| key.into_column().as_str().to_owned())
@@ -388,6 +382,31 @@ pub fn with_literal_limit(backend: DatabaseBackend, query: &SelectStatement) -> 
         }
     }
     statement
+}
+
+/// `E`'s columns as JSON values (`json_value`), comma-separated, in column
+/// order. Written once per table and backend and then kept: every page of
+/// services builds its relation columns from these lists, and formatting
+/// them column by column was a tenth of a service-by-id request's work.
+fn json_values_of<E: EntityTrait>(backend: DatabaseBackend) -> Arc<str> {
+    type Key = (&'static str, bool);
+    static WRITTEN: LazyLock<RwLock<HashMap<Key, Arc<str>>>> = LazyLock::new(RwLock::default);
+    let table = E::default().table_name();
+    // `json_value` tells PostgreSQL from the others only.
+    let key = (table, backend == DatabaseBackend::Postgres);
+    if let Some(values) = WRITTEN.read().unwrap_or_else(PoisonError::into_inner).get(&key) {
+        return values.clone();
+    }
+    let values: Arc<str> = E::Column::iter()
+        .map(|column| json_value(backend, table, column))
+        .collect::<Vec<_>>()
+        .join(", ")
+        .into();
+    WRITTEN
+        .write()
+        .unwrap_or_else(PoisonError::into_inner)
+        .insert(key, values.clone());
+    values
 }
 
 /// One column as a JSON value that deserialises to the model's field.
@@ -462,6 +481,31 @@ mod tests {
     use sea_orm::{ConnAcquireErr, DbErr, RuntimeErr};
 
     use super::is_unavailable;
+
+    /// A table's list of JSON values is written once per backend, then
+    /// shared; it names every column, in order, and differs by backend.
+    #[test]
+    fn json_values_are_written_once_per_table_and_backend() {
+        use sea_orm::DatabaseBackend::{Postgres, Sqlite};
+        use sea_orm::Iterable;
+
+        let postgres = super::json_values_of::<entity::location::Entity>(Postgres);
+        assert!(Arc::ptr_eq(
+            &postgres,
+            &super::json_values_of::<entity::location::Entity>(Postgres)
+        ));
+        let columns: Vec<String> = entity::location::Column::iter()
+            .map(|c| format!("\"location\".\"{}\"", sea_orm::IdenStatic::as_str(&c)))
+            .collect();
+        assert_eq!(&*postgres, columns.join(", "));
+        let sqlite = super::json_values_of::<entity::location::Entity>(Sqlite);
+        assert!(
+            sqlite.contains("printf('%!.17g', \"location\".\"latitude\")"),
+            "{sqlite}"
+        );
+        let organizations = super::json_values_of::<entity::organization::Entity>(Postgres);
+        assert!(organizations.starts_with("\"organization\".\"id\""), "{organizations}");
+    }
 
     /// The limit is written into the SQL, and only the limit: a bound
     /// value that happens to be a number stays bound.
