@@ -10,8 +10,8 @@ use sea_orm::sea_query::{Alias, Expr, Query, QueryStatementBuilder, SelectStatem
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{
     ColumnTrait, ColumnType, ConnectOptions, ConnectionTrait, Database, DatabaseBackend, DatabaseConnection,
-    DatabaseTransaction, DbErr, EntityTrait, IdenStatic, Iterable, PrimaryKeyToColumn, RuntimeErr,
-    SqliteTransactionMode, Statement, TransactionOptions, TransactionTrait, Value,
+    DatabaseTransaction, DbErr, EntityTrait, Iterable, RuntimeErr, SqliteTransactionMode, Statement,
+    TransactionOptions, TransactionTrait, Value,
 };
 
 use crate::error::{AppError, AppResult};
@@ -328,34 +328,6 @@ pub fn json_rows_subquery<E: EntityTrait>(backend: DatabaseBackend, mut rows: Se
     SimpleExpr::SubQuery(None, Box::new(rows.into_sub_query_statement()))
 }
 
-/// As `json_rows_subquery`, for the rows of `E` that link rows name, on
-/// PostgreSQL: `links` is a `FROM` and `WHERE` over the link table `L` and
-/// `key` the link column holding a row of `E`'s primary key, looked up for
-/// each link row. A row the key does not find (none, while the foreign key
-/// holds) comes as `null`.
-///
-/// PostgreSQL plans the join of a small table (a taxonomy of a few dozen
-/// terms) with the link rows as a hash join: for every outer row it hashes
-/// the links and scans the whole table. One lookup per link row costs a
-/// third less of W2's page statement. (SQLite already looks each row up by
-/// key for the join; this form would make it parse every row's JSON again.)
-pub fn json_linked_rows_subquery<E: EntityTrait, L: EntityTrait>(
-    mut links: SelectStatement,
-    key: L::Column,
-) -> SimpleExpr {
-    let table = E::default().table_name();
-    let values = json_values_of::<E>(DatabaseBackend::Postgres);
-    let id = E::PrimaryKey::iter()
-        .next()
-        .map(|key| key.into_column().as_str().to_owned())
-        .unwrap_or_else(|| "id".to_owned());
-    let link = format!("\"{}\".\"{}\"", L::default().table_name(), key.as_str());
-    links.expr(Expr::cust(format!(
-        "COALESCE(json_agg((SELECT json_build_array({values}) FROM \"{table}\" WHERE \"{table}\".\"{id}\" = {link})), '[]')::text"
-    )));
-    SimpleExpr::SubQuery(None, Box::new(links.into_sub_query_statement()))
-}
-
 /// `query` built for `backend` with its `LIMIT` written as a number rather
 /// than bound as a parameter.
 ///
@@ -388,7 +360,7 @@ pub fn with_literal_limit(backend: DatabaseBackend, query: &SelectStatement) -> 
 /// order. Written once per table and backend and then kept: every page of
 /// services builds its relation columns from these lists, and formatting
 /// them column by column was a tenth of a service-by-id request's work.
-fn json_values_of<E: EntityTrait>(backend: DatabaseBackend) -> Arc<str> {
+pub fn json_values_of<E: EntityTrait>(backend: DatabaseBackend) -> Arc<str> {
     type Key = (&'static str, bool);
     static WRITTEN: LazyLock<RwLock<HashMap<Key, Arc<str>>>> = LazyLock::new(RwLock::default);
     let table = E::default().table_name();

@@ -1061,7 +1061,7 @@ impl DirectoryQuery {
         // the loader their resolvers read.
         let joins = service_joins(&[ctx.look_ahead()]);
         let (services, relations) =
-            with_relations::services_of(db(ctx)?, service::Entity::find_by_id(id), joins).await?;
+            with_relations::services_of(db(ctx)?, service::Entity::find_by_id(id), &[], joins).await?;
         feed_service_relations(ctx.data::<Loaders>()?, relations).await;
         match services.into_iter().next() {
             Some(service) => Ok(Some(Service(service))),

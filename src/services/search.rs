@@ -448,7 +448,8 @@ async fn keyset_page(
         service::Column::Id.into_expr(),
         page,
     );
-    let (rows, relations) = services_of(db, select, extras.joins).await?;
+    let sorted_by = [service::Column::Name, service::Column::Id];
+    let (rows, relations) = services_of(db, select, &sorted_by, extras.joins).await?;
     let fetched = Page::from_fetched(rows, page);
     // The keyset path's cursor key is the name itself, compared in SQL.
     let cursors = fetched.rows.iter().map(|s| Cursor {
@@ -658,7 +659,8 @@ async fn fetch_in_order(
 ) -> AppResult<(Vec<service::Model>, ServiceRelations)> {
     let ids: Vec<String> = taken.iter().map(|c| c.id.clone()).collect();
     let select = service::Entity::find().filter(service::Column::Id.is_in(ids.clone()));
-    let (rows, relations) = services_of(db, select, joins).await?;
+    // Put in the candidates' order here.
+    let (rows, relations) = services_of(db, select, &[], joins).await?;
     let mut rows: HashMap<String, service::Model> = rows.into_iter().map(|s| (s.id.clone(), s)).collect();
     // A row deleted between the two reads drops out of the page.
     Ok((ids.iter().filter_map(|id| rows.remove(id)).collect(), relations))

@@ -3,9 +3,10 @@
 //!
 //! Each relation (organisation, locations, taxonomy terms, phones,
 //! schedules) comes as one column: a correlated subquery that aggregates
-//! the service's rows as JSON (`db::json_rows_subquery`). A page of 20
-//! services with five relations is then one round trip and 20 rows, instead
-//! of six round trips and a few hundred rows, each of which sqlx-sqlite
+//! the service's rows as JSON (`db::json_rows_subquery`); on PostgreSQL
+//! the terms are aggregated for the whole page instead
+//! (`with_terms_per_page`). A page of 20 services with five relations is
+//! then one round trip and 20 rows, instead of six round trips and a few hundred rows, each of which sqlx-sqlite
 //! hands from its worker thread to the runtime separately. The organisation
 //! was once joined as prefixed columns; sea-orm formats each prefixed
 //! column name, and an error message for each NULL, as it reads a cell,
@@ -13,11 +14,9 @@
 
 use entity::{attribute, location, organization, phone, schedule, service, service_at_location, taxonomy_term};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query, SelectStatement, SimpleExpr};
-use sea_orm::{ConnectionTrait, DatabaseBackend, EntityTrait, FromQueryResult, QueryTrait, Select};
+use sea_orm::{ConnectionTrait, DatabaseBackend, EntityTrait, FromQueryResult, IdenStatic, QueryTrait, Select};
 
-use crate::db::{
-    json_linked_rows_subquery, json_referenced_row_subquery, json_rows_of, json_rows_subquery, with_literal_limit,
-};
+use crate::db::{json_referenced_row_subquery, json_rows_of, json_rows_subquery, json_values_of, with_literal_limit};
 use crate::error::AppResult;
 
 /// Which relations to read along with the services.
@@ -58,18 +57,23 @@ type RelationColumn = fn(DatabaseBackend) -> SimpleExpr;
 
 const ORGANIZATION: &str = "rel_organization";
 
-/// The rows of `select`, with the relations `joins` asks for.
+/// The rows of `select`, with the relations `joins` asks for, in the order
+/// of `sorted_by`: the columns `select` sorts by, ascending (empty when the
+/// caller puts the rows in an order of its own).
 pub async fn services_of(
     db: &impl ConnectionTrait,
     select: Select<service::Entity>,
+    sorted_by: &[service::Column],
     joins: ServiceJoins,
 ) -> AppResult<(Vec<service::Model>, ServiceRelations)> {
     let backend = db.get_database_backend();
     let mut query = select.into_query();
+    // On PostgreSQL the terms are read for the whole page at once (below).
+    let terms_per_page = joins.taxonomy_terms && backend == DatabaseBackend::Postgres;
     let columns: [(bool, &str, RelationColumn); 5] = [
         (joins.organization, ORGANIZATION, organization_json),
         (joins.locations, LOCATIONS, locations_json),
-        (joins.taxonomy_terms, TERMS, terms_json),
+        (joins.taxonomy_terms && !terms_per_page, TERMS, terms_json),
         (joins.phones, PHONES, phones_json),
         (joins.schedules, SCHEDULES, schedules_json),
     ];
@@ -79,7 +83,11 @@ pub async fn services_of(
         }
     }
 
-    let rows = db.query_all_raw(with_literal_limit(backend, &query)).await?;
+    let mut statement = with_literal_limit(backend, &query);
+    if terms_per_page {
+        statement.sql = with_terms_per_page(&statement.sql, sorted_by);
+    }
+    let rows = db.query_all_raw(statement).await?;
     let mut services = Vec::with_capacity(rows.len());
     let mut relations = ServiceRelations::default();
     for row in rows {
@@ -164,18 +172,11 @@ fn locations_json(backend: DatabaseBackend) -> SimpleExpr {
     json_rows_subquery::<location::Entity>(backend, rows)
 }
 
-/// The service's taxonomy terms (through HSDS `attribute`): on PostgreSQL
-/// each looked up by its link row (`db::json_linked_rows_subquery` says
-/// why), on SQLite joined.
+/// The service's taxonomy terms (through HSDS `attribute`), per service:
+/// on SQLite, where a correlated subquery is a cheap loop in the process.
 fn terms_json(backend: DatabaseBackend) -> SimpleExpr {
     let mut links = rows_of_service::<attribute::Entity>(attribute::Column::LinkId);
     links.and_where(Expr::col((attribute::Entity, attribute::Column::LinkEntity)).eq("service"));
-    if backend == DatabaseBackend::Postgres {
-        return json_linked_rows_subquery::<taxonomy_term::Entity, attribute::Entity>(
-            links,
-            attribute::Column::TaxonomyTermId,
-        );
-    }
     let rows = joined::<taxonomy_term::Entity, attribute::Entity>(
         links,
         attribute::Column::TaxonomyTermId,
@@ -195,4 +196,38 @@ fn phones_json(backend: DatabaseBackend) -> SimpleExpr {
 
 fn schedules_json(backend: DatabaseBackend) -> SimpleExpr {
     children_json::<schedule::Entity>(backend, schedule::Column::ServiceId)
+}
+
+/// `page` (the statement reading a page of services) with the taxonomy
+/// terms of all its services, on PostgreSQL: the page is read first, then
+/// the terms linked to any of its services, joined once and grouped by
+/// service, then matched to the page's rows; `sorted_by` restores the
+/// page's order, which a join does not keep.
+///
+/// As a correlated subquery per service (the form SQLite keeps), the terms
+/// were most of PostgreSQL's work for a page: each of the page's rows
+/// started the subquery's plan again, and each of its links the term's
+/// lookup. Read once for the page, the statement of W2 (20 services by
+/// name with their terms) ran 30-50% more often a second in pgbench
+/// (`bench/RESULTS.md`, the sixth pass).
+fn with_terms_per_page(page: &str, sorted_by: &[service::Column]) -> String {
+    let terms = json_values_of::<taxonomy_term::Entity>(DatabaseBackend::Postgres);
+    let order = if sorted_by.is_empty() {
+        String::new()
+    } else {
+        let columns: Vec<String> = sorted_by
+            .iter()
+            .map(|c| format!("\"page\".\"{}\"", c.as_str()))
+            .collect();
+        format!(" ORDER BY {}", columns.join(", "))
+    };
+    format!(
+        "WITH \"page\" AS MATERIALIZED ({page}), \
+         \"terms\" AS (SELECT \"attribute\".\"link_id\", json_agg(json_build_array({terms})) AS \"rows\" \
+         FROM \"attribute\" INNER JOIN \"taxonomy_term\" ON \"taxonomy_term\".\"id\" = \"attribute\".\"taxonomy_term_id\" \
+         WHERE \"attribute\".\"link_entity\" = 'service' AND \"attribute\".\"link_id\" IN (SELECT \"id\" FROM \"page\") \
+         GROUP BY \"attribute\".\"link_id\") \
+         SELECT \"page\".*, COALESCE(\"terms\".\"rows\", '[]')::text AS \"{TERMS}\" \
+         FROM \"page\" LEFT JOIN \"terms\" ON \"terms\".\"link_id\" = \"page\".\"id\"{order}"
+    )
 }

@@ -396,7 +396,7 @@ on_both! {
 
         let joins = ServiceJoins { organization: true, locations: true, taxonomy_terms: true, phones: true, schedules: true };
         let select = service::Entity::find().filter(service::Column::Id.is_in(ids.clone()));
-        let (services, joined) = services_of(db, select, joins).await.unwrap();
+        let (services, joined) = services_of(db, select, &[], joins).await.unwrap();
         assert_eq!(services.len(), ids.len());
         assert_eq!(joined.locations.len(), ids.len(), "a list for every service, empty or not");
 

@@ -414,3 +414,63 @@ on_both! {
         assert!(migration::Migrator::get_pending_migrations(db).await.unwrap().is_empty());
     }
 }
+
+on_both! {
+    /// Pages of services by name carry each service's own taxonomy terms
+    /// (read for a whole page at once on PostgreSQL, per service on SQLite)
+    /// and keep the order the same pages have without terms.
+    async fn pages_by_name_carry_their_own_terms_in_order(app) {
+        use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+
+        let walk = |selection: &'static str| {
+            let app = &app;
+            async move {
+                let query = format!(
+                    "query($after: String) {{ services(orderBy: NAME, first: 7, after: $after) {{
+                        pageInfo {{ hasNextPage endCursor }} nodes {{ {selection} }} }} }}"
+                );
+                let mut nodes = Vec::new();
+                let mut after = Value::Null;
+                loop {
+                    let data = app.data(&query, json!({ "after": after })).await;
+                    let page = &data["services"];
+                    nodes.extend(page["nodes"].as_array().unwrap().iter().cloned());
+                    if page["pageInfo"]["hasNextPage"] != true {
+                        return nodes;
+                    }
+                    after = page["pageInfo"]["endCursor"].clone();
+                }
+            }
+        };
+        let with_terms = walk("hsdsId taxonomyTerms { hsdsId }").await;
+        let without = walk("hsdsId").await;
+        assert!(with_terms.len() > 7, "more than one page: {}", with_terms.len());
+        let ids = |nodes: &[Value]| nodes.iter().map(|n| n["hsdsId"].clone()).collect::<Vec<_>>();
+        assert_eq!(ids(&with_terms), ids(&without), "the terms change the order");
+
+        let mut with_some = 0;
+        for node in &with_terms {
+            let id = node["hsdsId"].as_str().unwrap();
+            let mut linked: Vec<String> = entity::attribute::Entity::find()
+                .filter(entity::attribute::Column::LinkId.eq(id))
+                .filter(entity::attribute::Column::LinkEntity.eq("service"))
+                .all(&app.state.db)
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|a| a.taxonomy_term_id)
+                .collect();
+            linked.sort();
+            linked.dedup();
+            let shown: Vec<String> = node["taxonomyTerms"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|t| t["hsdsId"].as_str().unwrap().to_owned())
+                .collect();
+            assert_eq!(shown, linked, "terms of {id}");
+            with_some += usize::from(!shown.is_empty());
+        }
+        assert!(with_some > 1, "services with terms: {with_some}");
+    }
+}
