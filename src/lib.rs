@@ -17,6 +17,7 @@ pub mod metrics;
 pub mod page;
 pub mod partners;
 pub mod pathways;
+pub mod rows;
 pub mod seed;
 pub mod services;
 pub mod sqlite_alloc;

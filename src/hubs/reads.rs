@@ -12,8 +12,8 @@ use chrono::{DateTime, Utc};
 use entity::{hub, hub_facility, hub_status_event, location, organization, service_at_location};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query, QueryStatementBuilder, SimpleExpr};
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, EntityTrait, FromQueryResult, Iterable, JoinType, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect, QueryTrait, RelationDef,
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, Iterable, JoinType, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect, QueryTrait, RelationDef,
 };
 
 use super::model::{HubKind, HubStatus};
@@ -299,7 +299,7 @@ async fn page_rows(
 
     let mut rows: HashMap<String, hub::Model> = HashMap::with_capacity(keys.len());
     for row in db.query_all(&query).await? {
-        let hub = hub::Model::from_query_result(&row, "")?;
+        let hub = crate::rows::hub_row(&row)?;
         if joins.location {
             relations
                 .locations

@@ -14,7 +14,7 @@
 
 use entity::{attribute, location, organization, phone, schedule, service, service_at_location, taxonomy_term};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query, SelectStatement, SimpleExpr};
-use sea_orm::{ConnectionTrait, DatabaseBackend, EntityTrait, FromQueryResult, IdenStatic, QueryTrait, Select};
+use sea_orm::{ConnectionTrait, DatabaseBackend, EntityTrait, IdenStatic, QueryTrait, Select};
 
 use crate::db::{json_referenced_row_subquery, json_rows_of, json_rows_subquery, json_values_of, with_literal_limit};
 use crate::error::AppResult;
@@ -91,7 +91,7 @@ pub async fn services_of(
     let mut services = Vec::with_capacity(rows.len());
     let mut relations = ServiceRelations::default();
     for row in rows {
-        let service = service::Model::from_query_result(&row, "")?;
+        let service = crate::rows::service_row(&row)?;
         if joins.organization {
             for organization in json_rows_of::<organization::Model>(&row, ORGANIZATION)? {
                 if !relations.organizations.iter().any(|o| o.id == organization.id) {

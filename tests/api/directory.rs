@@ -287,6 +287,65 @@ fn base64_id(kind: &str, raw: &str) -> String {
 }
 
 on_both! {
+    /// Service and hub rows decoded by column position (`hubgraph::rows`)
+    /// are the rows sea-orm's derived decoding gives, with every optional
+    /// column set and with every one NULL.
+    async fn rows_decoded_by_position_are_sea_orms(app) {
+        use entity::{hub, service};
+        use sea_orm::{ActiveModelTrait, ConnectionTrait, EntityTrait, FromQueryResult, IntoActiveModel, QueryTrait};
+
+        let db = &app.state.db;
+        let mut full = service::Entity::find().one(db).await.unwrap().unwrap();
+        full.id = "test-service-every-column".into();
+        full.program_id = None;
+        full.alternate_name = Some("Alt \"name\"".into());
+        full.url = Some("https://example.org/s".into());
+        full.email = Some("s@example.org".into());
+        full.interpretation_services = Some("BSL".into());
+        full.application_process = Some("Walk in".into());
+        full.fees_description = Some("None".into());
+        full.wait_time = Some("A week".into());
+        full.fees = Some("0".into());
+        full.accreditations = Some("Quality mark".into());
+        full.eligibility_description = Some("Adults".into());
+        full.minimum_age = Some(16);
+        full.maximum_age = Some(99);
+        full.assured_date = Some(chrono::NaiveDate::from_ymd_opt(2026, 2, 28).unwrap());
+        full.assurer_email = Some("a@example.org".into());
+        full.licenses = Some("OGL".into());
+        full.alert = Some("Closed on Mondays".into());
+        full.version = 12;
+        full.into_active_model().insert(db).await.unwrap();
+
+        let mut hub_full = hub::Entity::find().one(db).await.unwrap().unwrap().into_active_model();
+        hub_full.capacity = sea_orm::Set(Some(40));
+        hub_full.occupancy = sea_orm::Set(Some(12));
+        hub_full.note = sea_orm::Set(Some("Warm space \u{2014} tea".into()));
+        hub_full.valid_until = sea_orm::Set(Some(chrono::Utc::now()));
+        hub_full.update(db).await.unwrap();
+
+        let services = db.query_all(&service::Entity::find().into_query()).await.unwrap();
+        let hubs = db.query_all(&hub::Entity::find().into_query()).await.unwrap();
+        let (mut optional_set, mut optional_null) = (false, false);
+        for row in &services {
+            let ours = hubgraph::rows::service_row(row).unwrap();
+            assert_eq!(ours, service::Model::from_query_result(row, "").unwrap());
+            optional_set |= ours.assured_date.is_some() && ours.minimum_age.is_some() && ours.alert.is_some();
+            optional_null |= ours.assured_date.is_none() && ours.minimum_age.is_none() && ours.alert.is_none();
+        }
+        assert!(optional_set && optional_null, "rows with and without the optional columns");
+        let (mut hub_set, mut hub_null) = (false, false);
+        for row in &hubs {
+            let ours = hubgraph::rows::hub_row(row).unwrap();
+            assert_eq!(ours, hub::Model::from_query_result(row, "").unwrap());
+            hub_set |= ours.valid_until.is_some() && ours.note.is_some() && ours.capacity.is_some();
+            hub_null |= ours.valid_until.is_none() && ours.note.is_none();
+        }
+        assert!(hub_set && hub_null, "hubs with and without the optional columns");
+    }
+}
+
+on_both! {
     /// The locations, terms, phones and schedules of services read in the
     /// services' own statement (aggregated as JSON, `with_relations`) are the
     /// rows the loaders read one relation at a time: the same rows, in the
