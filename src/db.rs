@@ -294,6 +294,22 @@ pub fn json_rows_of<M: serde::de::DeserializeOwned>(row: &sea_orm::QueryResult, 
     serde_json::from_str(&text).map_err(|e| AppError::Internal(format!("{alias}: {e}")))
 }
 
+/// Adds the organisations a `json_referenced_row_subquery` column `alias`
+/// of `row` holds to `organizations`, each once: a page's rows often share
+/// their organisation.
+pub fn add_organizations_of(
+    organizations: &mut Vec<entity::organization::Model>,
+    row: &sea_orm::QueryResult,
+    alias: &str,
+) -> AppResult<()> {
+    for organization in json_rows_of::<entity::organization::Model>(row, alias)? {
+        if !organizations.iter().any(|o| o.id == organization.id) {
+            organizations.push(organization);
+        }
+    }
+    Ok(())
+}
+
 /// The row of `E` whose `id` the outer query's `reference` column holds,
 /// as a `json_rows_subquery` column: a list of at most one row (none when
 /// the reference is null or dangling). Looked up per outer row, so a page

@@ -17,7 +17,7 @@ use sea_orm::{
 };
 
 use super::model::{HubKind, HubStatus};
-use crate::db::{json_referenced_row_subquery, json_rows_of};
+use crate::db::{add_organizations_of, json_referenced_row_subquery, json_rows_of};
 use crate::error::AppResult;
 use crate::page::{Cursor, Page, PageRequest};
 use crate::services::geo::GeoPoint;
@@ -306,11 +306,7 @@ async fn page_rows(
                 .extend(json_rows_of::<location::Model>(&row, LOCATION)?);
         }
         if joins.organization {
-            for organization in json_rows_of::<organization::Model>(&row, ORGANIZATION)? {
-                if !relations.organizations.iter().any(|o| o.id == organization.id) {
-                    relations.organizations.push(organization);
-                }
-            }
+            add_organizations_of(&mut relations.organizations, &row, ORGANIZATION)?;
         }
         if joins.service_count {
             let count: i64 = row.try_get("", SERVICE_COUNT)?;

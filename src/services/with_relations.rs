@@ -16,7 +16,10 @@ use entity::{attribute, location, organization, phone, schedule, service, servic
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query, SelectStatement, SimpleExpr};
 use sea_orm::{ConnectionTrait, DatabaseBackend, EntityTrait, IdenStatic, QueryTrait, Select};
 
-use crate::db::{json_referenced_row_subquery, json_rows_of, json_rows_subquery, json_values_of, with_literal_limit};
+use crate::db::{
+    add_organizations_of, json_referenced_row_subquery, json_rows_of, json_rows_subquery, json_values_of,
+    with_literal_limit,
+};
 use crate::error::AppResult;
 
 /// Which relations to read along with the services.
@@ -93,11 +96,7 @@ pub async fn services_of(
     for row in rows {
         let service = crate::rows::service_row(&row)?;
         if joins.organization {
-            for organization in json_rows_of::<organization::Model>(&row, ORGANIZATION)? {
-                if !relations.organizations.iter().any(|o| o.id == organization.id) {
-                    relations.organizations.push(organization);
-                }
-            }
+            add_organizations_of(&mut relations.organizations, &row, ORGANIZATION)?;
         }
         let id = &service.id;
         if joins.locations {
