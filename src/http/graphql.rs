@@ -370,6 +370,11 @@ fn request_for(state: &AppState, query: String, operation_name: Option<String>) 
 /// and only queries are cut off at the timeout). A document that does not
 /// parse, or names no operation it has, is left for the executor to report.
 fn is_read_only(request: &mut async_graphql::Request) -> bool {
+    // Without either keyword every operation is a query, and a document
+    // that did not parse is not parsed again just to learn that.
+    if !request.query.contains("mutation") && !request.query.contains("subscription") {
+        return true;
+    }
     let operation_name = request.operation_name.clone();
     let Ok(document) = request.parsed_query() else {
         return true;
