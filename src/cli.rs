@@ -43,7 +43,7 @@ impl std::fmt::Debug for Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Migrate the database and serve the API (and the playground at /graphql).
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Apply pending migrations and exit.
     Migrate,
     /// Print the GraphQL SDL (the content of schema.graphql).

@@ -41,6 +41,10 @@ pub struct Config {
     /// reverted to their opening hours; `None` turns the sweep off, and with
     /// it the hourly purge of day-old idempotency keys.
     pub hub_expiry_interval: Option<Duration>,
+    /// Bytes of answers to anonymous queries kept (`http::response_cache`); 0 turns the cache off.
+    pub response_cache_bytes: u64,
+    /// How long a kept answer may be served at most, changes or not.
+    pub response_cache_ttl: Duration,
 }
 
 /// JWT key material and expected claims. Secrets are never printed.
@@ -137,6 +141,8 @@ impl Config {
             ws_init_timeout: Duration::from_secs(3),
             ws_keepalive: Duration::from_secs(15),
             hub_expiry_interval: Some(Duration::from_secs(30)),
+            response_cache_bytes: crate::http::response_cache::DEFAULT_CAPACITY_BYTES,
+            response_cache_ttl: crate::http::response_cache::DEFAULT_TTL,
         }
     }
 }
@@ -156,6 +162,8 @@ impl std::fmt::Debug for Config {
             .field("ws_init_timeout", &self.ws_init_timeout)
             .field("ws_keepalive", &self.ws_keepalive)
             .field("hub_expiry_interval", &self.hub_expiry_interval)
+            .field("response_cache_bytes", &self.response_cache_bytes)
+            .field("response_cache_ttl", &self.response_cache_ttl)
             .finish()
     }
 }

@@ -57,6 +57,8 @@ pub struct AppState {
     pub ws: Arc<http::ws::Gauges>,
     /// Requests by operation and outcome, latencies and rate-limit refusals, for `/metrics`.
     pub metrics: Arc<metrics::Metrics>,
+    /// Answers to anonymous queries, dropped at every change.
+    pub responses: Arc<http::response_cache::ResponseCache>,
 }
 
 impl AppState {
@@ -81,6 +83,11 @@ impl AppState {
         let schema = build_schema(db.clone(), &config.limits, config.introspection);
         let http_schemas = graphql::build_http_schemas(db.clone(), &config.limits, config.introspection);
         let events = events::EventBus::start(&db).await?;
+        let responses = Arc::new(http::response_cache::ResponseCache::new(
+            config.response_cache_bytes,
+            config.response_cache_ttl,
+        ));
+        responses.follow(&events);
         Ok(AppState {
             db,
             schema,
@@ -92,6 +99,7 @@ impl AppState {
             shutdown: CancellationToken::new(),
             ws: Arc::default(),
             metrics: Arc::default(),
+            responses,
         })
     }
 }

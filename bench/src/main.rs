@@ -42,6 +42,13 @@ enum Db {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Serialize)]
+#[serde(rename_all = "lowercase")]
+enum Switch {
+    On,
+    Off,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Serialize)]
 enum Workload {
     /// Partner search: near a postcode, 10 km, one category, text, age, 20 results with details.
     W1,
@@ -96,6 +103,9 @@ struct Args {
         default_value = "postgres://postgres@127.0.0.1:5432/postgres"
     )]
     postgres_url: String,
+    /// The server's cache of answers to anonymous queries, on as `hubgraph serve` runs it.
+    #[arg(long, value_enum, default_value = "on")]
+    response_cache: Switch,
     /// Where the Markdown and JSON reports go.
     #[arg(long, default_value = "bench-results")]
     out: PathBuf,
@@ -120,6 +130,8 @@ struct Outcome {
     max_ms: f64,
     /// The server counts statements, not which request ran them: none for a part.
     statements_per_request: Option<f64>,
+    /// Share of the requests answered from the server's response cache.
+    cached_share: Option<f64>,
     /// Why the first failed request failed, if any did.
     first_error: Option<String>,
 }
@@ -138,6 +150,7 @@ impl Outcome {
             p99_ms: ms(0.99),
             max_ms: measured.latencies.max() as f64 / 1000.0,
             statements_per_request: None,
+            cached_share: None,
             first_error: measured.first_error.clone(),
         }
     }
@@ -149,6 +162,7 @@ struct Report {
     services: usize,
     concurrency: usize,
     duration_seconds: u64,
+    response_cache: Switch,
     seed_seconds: f64,
     startup_ms: f64,
     server_peak_rss_mb: f64,
@@ -178,7 +192,7 @@ pub struct HubTarget {
 fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     if let (Some(url), Some(bind)) = (&args.serve, &args.bind) {
-        return serve(url, bind);
+        return serve(url, bind, args.response_cache);
     }
     // W6 holds a socket per subscriber on each side; the server inherits the limit.
     raise_open_files_limit();
@@ -188,7 +202,7 @@ fn main() -> anyhow::Result<()> {
     runtime.block_on(run(args, pinned))
 }
 
-fn serve(url: &str, bind: &str) -> anyhow::Result<()> {
+fn serve(url: &str, bind: &str, response_cache: Switch) -> anyhow::Result<()> {
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     runtime.block_on(async {
         let mut config = hubgraph::Config::new(url);
@@ -197,6 +211,9 @@ fn serve(url: &str, bind: &str) -> anyhow::Result<()> {
         config.limits.rate_per_token_per_minute = None;
         // W5 and W6 write as libraries, with tokens the benchmark issued.
         config.jwt.secret = std::env::var("HUBGRAPH_JWT_SECRET").ok();
+        if response_cache == Switch::Off {
+            config.response_cache_bytes = 0;
+        }
         let state = hubgraph::AppState::prepare(config).await?;
         let app = hubgraph::Application::bind(state, bind).await?;
         app.run_until(hubgraph::shutdown_signal()).await?;
@@ -256,17 +273,19 @@ async fn run(args: Args, self_pinned: bool) -> anyhow::Result<()> {
     let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
     let bind = format!("127.0.0.1:{port}");
     let started = Instant::now();
+    let cache = serde_json::to_value(args.response_cache)?;
+    let cache = cache.as_str().unwrap_or("on");
     let mut server = Command::new("taskset")
         .args(["-c", "1"])
         .arg(std::env::current_exe()?)
-        .args(["--serve", &url, "--bind", &bind])
+        .args(["--serve", &url, "--bind", &bind, "--response-cache", cache])
         .env("RUST_LOG", "warn")
         .env("HUBGRAPH_JWT_SECRET", &secret)
         .stdout(Stdio::null())
         .spawn()
         .or_else(|_| {
             Command::new(std::env::current_exe()?)
-                .args(["--serve", &url, "--bind", &bind])
+                .args(["--serve", &url, "--bind", &bind, "--response-cache", cache])
                 .env("RUST_LOG", "warn")
                 .env("HUBGRAPH_JWT_SECRET", &secret)
                 .spawn()
@@ -305,9 +324,9 @@ async fn run(args: Args, self_pinned: bool) -> anyhow::Result<()> {
                 rate: args.event_rate,
                 length: Duration::from_secs(args.duration),
             };
-            let before = lagged(&client, &base).await?;
+            let before = counter(&client, &base, LAGGED).await?;
             let mut outcome = subscriptions::run(&client, &base, &inputs, &settings).await?;
-            outcome.lagged_on_server = lagged(&client, &base).await? - before;
+            outcome.lagged_on_server = counter(&client, &base, LAGGED).await? - before;
             subscription_outcome = Some(outcome);
             continue;
         }
@@ -324,7 +343,8 @@ async fn run(args: Args, self_pinned: bool) -> anyhow::Result<()> {
             Duration::from_secs(args.warmup),
         )
         .await;
-        let before = statements(&client, &base).await?;
+        let before = counter(&client, &base, STATEMENTS).await?;
+        let hits_before = counter(&client, &base, CACHE_HITS).await?;
         let (all, parts, elapsed) = drive(
             &client,
             &base,
@@ -334,10 +354,12 @@ async fn run(args: Args, self_pinned: bool) -> anyhow::Result<()> {
             Duration::from_secs(args.duration),
         )
         .await;
-        let after = statements(&client, &base).await?;
+        let after = counter(&client, &base, STATEMENTS).await?;
+        let hits = counter(&client, &base, CACHE_HITS).await? - hits_before;
         let mut outcome = Outcome::new(*workload, None, &all, elapsed);
         // The statement count itself queries nothing: /metrics reads a counter.
         outcome.statements_per_request = Some((after - before) as f64 / all.requests.max(1) as f64);
+        outcome.cached_share = Some(hits as f64 / all.requests.max(1) as f64);
         outcomes.push(outcome);
         if *workload == Workload::W5 {
             for (part, measured) in parts {
@@ -367,6 +389,7 @@ async fn run(args: Args, self_pinned: bool) -> anyhow::Result<()> {
         services: args.services,
         concurrency: args.concurrency,
         duration_seconds: args.duration,
+        response_cache: args.response_cache,
         seed_seconds,
         startup_ms,
         server_peak_rss_mb: rss,
@@ -664,21 +687,21 @@ async fn wait_ready(client: &reqwest::Client, base: &str, server: &mut Child) ->
     bail!("the server did not become ready")
 }
 
-async fn statements(client: &reqwest::Client, base: &str) -> anyhow::Result<u64> {
-    let text = client.get(format!("{base}/metrics")).send().await?.text().await?;
-    text.lines()
-        .find_map(|l| l.strip_prefix("hubgraph_sql_statements_total "))
-        .and_then(|v| v.trim().parse().ok())
-        .context("no statement counter in /metrics")
-}
-
+/// SQL statements the server executed so far.
+const STATEMENTS: &str = "hubgraph_sql_statements_total";
 /// Events the server's subscribers lost by falling behind, so far.
-async fn lagged(client: &reqwest::Client, base: &str) -> anyhow::Result<u64> {
+const LAGGED: &str = "hubgraph_events_lagged_total";
+/// Anonymous queries the server answered from its response cache, so far.
+const CACHE_HITS: &str = "hubgraph_response_cache_hits_total";
+
+/// A counter of the server's `/metrics`.
+async fn counter(client: &reqwest::Client, base: &str, name: &str) -> anyhow::Result<u64> {
     let text = client.get(format!("{base}/metrics")).send().await?.text().await?;
+    let prefix = format!("{name} ");
     text.lines()
-        .find_map(|l| l.strip_prefix("hubgraph_events_lagged_total "))
+        .find_map(|l| l.strip_prefix(&prefix))
         .and_then(|v| v.trim().parse().ok())
-        .context("no lagged-events counter in /metrics")
+        .with_context(|| format!("no {name} in /metrics"))
 }
 
 /// Raises the soft limit on open files to the hard limit (best effort).
@@ -747,10 +770,10 @@ fn machine() -> String {
 
 fn markdown(report: &Report) -> String {
     let mut out = format!(
-        "### hubgraph on {:?}, {} services, concurrency {}, {} s per workload\n\n\
-         | workload | req/s | p50 ms | p90 ms | p99 ms | max ms | errors | SQL/request |\n\
-         | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n",
-        report.db, report.services, report.concurrency, report.duration_seconds
+        "### hubgraph on {:?}, {} services, concurrency {}, {} s per workload, response cache {:?}\n\n\
+         | workload | req/s | p50 ms | p90 ms | p99 ms | max ms | errors | SQL/request | from cache |\n\
+         | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n",
+        report.db, report.services, report.concurrency, report.duration_seconds, report.response_cache
     );
     for o in &report.outcomes {
         let name = match o.part {
@@ -758,8 +781,9 @@ fn markdown(report: &Report) -> String {
             None => format!("{:?}", o.workload),
         };
         let statements = o.statements_per_request.map_or("–".into(), |s| format!("{s:.2}"));
+        let cached = o.cached_share.map_or("–".into(), |s| format!("{:.0}%", s * 100.0));
         out.push_str(&format!(
-            "| {name} | {:.0} | {:.2} | {:.2} | {:.2} | {:.2} | {} | {statements} |\n",
+            "| {name} | {:.0} | {:.2} | {:.2} | {:.2} | {:.2} | {} | {statements} | {cached} |\n",
             o.requests_per_second, o.p50_ms, o.p90_ms, o.p99_ms, o.max_ms, o.errors,
         ));
     }

@@ -14,6 +14,7 @@ mod m20261123_000012_idempotency;
 mod m20261130_000020_hubs;
 mod m20261130_000030_pathways;
 mod m20261130_000040_covering_indexes;
+pub mod m20261201_000050_change_announcements;
 
 pub struct Migrator;
 
@@ -32,6 +33,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000020_hubs::Migration),
             Box::new(m20261130_000030_pathways::Migration),
             Box::new(m20261130_000040_covering_indexes::Migration),
+            Box::new(m20261201_000050_change_announcements::Migration),
         ]
     }
 }

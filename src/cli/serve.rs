@@ -74,6 +74,12 @@ pub struct ServeArgs {
     /// How often expired manual hub statuses are reverted (e.g. 30s; 0s: never).
     #[arg(long, env = "HUBGRAPH_HUB_EXPIRY_INTERVAL", default_value = "30s", value_parser = duration)]
     pub hub_expiry_interval: Duration,
+    /// Megabytes of answers to anonymous queries kept, dropped at every change (0: no cache).
+    #[arg(long, env = "HUBGRAPH_RESPONSE_CACHE_MB", default_value_t = crate::http::response_cache::DEFAULT_CAPACITY_BYTES / 1024 / 1024)]
+    pub response_cache_mb: u64,
+    /// How long a kept answer may be served at most, changes or not (e.g. 60s; 0s: no cache).
+    #[arg(long, env = "HUBGRAPH_RESPONSE_CACHE_TTL", default_value = "60s", value_parser = duration)]
+    pub response_cache_ttl: Duration,
     #[command(flatten)]
     pub jwt: JwtArgs,
 }
@@ -109,6 +115,8 @@ impl ServeArgs {
         config.ws_init_timeout = self.ws_init_timeout;
         config.ws_keepalive = self.ws_keepalive;
         config.hub_expiry_interval = Some(self.hub_expiry_interval).filter(|i| !i.is_zero());
+        config.response_cache_bytes = self.response_cache_mb.saturating_mul(1024 * 1024);
+        config.response_cache_ttl = self.response_cache_ttl;
         Ok(config)
     }
 }

@@ -54,6 +54,10 @@ pub const CHANNEL: &str = "hubgraph_events";
 /// PostgreSQL refuses notification payloads of 8000 bytes or more.
 pub const MAX_EVENT_BYTES: usize = 7999;
 
+/// The topic of the event a PostgreSQL listener sends its own process
+/// after getting its connection back: events may have been lost meanwhile.
+pub const RESUMED_TOPIC: &str = "events.resumed";
+
 /// Events each subscriber may fall behind by before it loses the oldest.
 pub const DEFAULT_CAPACITY: usize = 1024;
 
@@ -163,6 +167,12 @@ impl EventBus {
             inner: BroadcastStream::new(self.inner.sender.subscribe()),
             lagged: self.inner.lagged.clone(),
         }
+    }
+
+    /// This process's events as tokio's receiver, for a consumer that must
+    /// know when it lost some (`RecvError::Lagged`) rather than skip them.
+    pub fn receiver(&self) -> broadcast::Receiver<Event> {
+        self.inner.sender.subscribe()
     }
 
     /// Events subscribers of this process lost by falling behind, so far.

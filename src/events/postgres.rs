@@ -7,7 +7,7 @@ use sqlx::PgPool;
 use sqlx::postgres::PgListener;
 use tokio::sync::broadcast;
 
-use super::{CHANNEL, Event};
+use super::{CHANNEL, Event, RESUMED_TOPIC};
 use crate::error::{AppError, AppResult};
 
 /// The longest pause between attempts to get the listener back.
@@ -43,20 +43,32 @@ async fn forward(pool: PgPool, mut listener: PgListener, sender: broadcast::Send
             },
             // PgListener has already reconnected and listens again; whatever
             // was sent in between is gone.
-            Ok(None) => tracing::warn!("event listener lost its connection; events sent meanwhile are lost"),
+            Ok(None) => {
+                tracing::warn!("event listener lost its connection; events sent meanwhile are lost");
+                resumed(&sender);
+            }
             Err(sqlx::Error::PoolClosed) => break,
             // Anything else leaves the listener in a state we cannot vouch
             // for: start over on a fresh connection.
             Err(error) => {
                 tracing::warn!(%error, "event listener failed; listening again");
                 match relisten(&pool).await {
-                    Some(fresh) => listener = fresh,
+                    Some(fresh) => {
+                        listener = fresh;
+                        resumed(&sender);
+                    }
                     None => break,
                 }
             }
         }
     }
     tracing::info!("event listener stopped: the database pool is closed");
+}
+
+/// Tells local consumers that events may have been lost (caches drop what
+/// they kept; subscriptions ignore the topic).
+fn resumed(sender: &broadcast::Sender<Event>) {
+    drop(sender.send(Event::new(RESUMED_TOPIC, serde_json::json!({}))));
 }
 
 /// A new listener, retrying (less often each time) while PostgreSQL is out

@@ -198,6 +198,7 @@ impl Service {
     }
     /// Open at the given instant (default now) by the service's schedules
     /// (Europe/London time); null when it has no schedules.
+    #[graphql(cache_control(no_cache))]
     async fn is_open(&self, ctx: &Context<'_>, at: Option<DateTime<Utc>>) -> GqlResult<Option<bool>> {
         let schedules = load_many(ctx, SchedulesOfService(self.0.id.clone())).await?;
         Ok(opening::is_open(&schedules, at.unwrap_or_else(Utc::now)))

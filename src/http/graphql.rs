@@ -14,12 +14,14 @@ pub mod playground;
 
 use async_graphql::parser::types::{DocumentOperations, OperationType};
 use async_graphql::{ErrorExtensionValues, ServerError, Value};
+use bytes::Bytes;
 use poem::http::{HeaderMap, StatusCode, header};
 use poem::web::{Data, Html, Query};
 use poem::{Body, IntoResponse, Response, handler};
 use serde::Deserialize;
 use tracing::Instrument;
 
+use super::response_cache::{self, Generation, Key};
 use crate::graphql::loaders::loaders;
 use crate::graphql::operation::OperationName;
 use crate::partners::Viewer;
@@ -117,20 +119,95 @@ fn request_id(headers: &HeaderMap) -> RequestId {
         .unwrap_or_else(RequestId::generate)
 }
 
-/// Executes one operation and echoes the request id in `X-Request-Id`.
+/// Executes one operation, or answers an anonymous query from the
+/// response cache, and echoes the request id in `X-Request-Id`.
 pub(super) async fn execute(
     state: &AppState,
     viewer: Option<Viewer>,
-    request: async_graphql::Request,
+    mut request: async_graphql::Request,
     media: MediaType,
     headers: &HeaderMap,
 ) -> Response {
     let request_id = request_id(headers);
-    let mut response = execute_operation(state, viewer, request, media, &request_id).await;
+    let key = cache_key(state, viewer.as_ref(), &mut request, media);
+    let kept = key.as_ref().and_then(|key| state.responses.get(key));
+    let mut response = match (kept, key) {
+        (Some(body), _) => answer_kept(state, &mut request, media, &request_id, body),
+        (None, key) => {
+            let keep = key.map(|key| (key, state.responses.generation()));
+            execute_operation(state, viewer, request, media, &request_id, keep).await
+        }
+    };
     if let Ok(value) = header::HeaderValue::from_str(&request_id.0) {
         response.headers_mut().insert("x-request-id", value);
     }
     response
+}
+
+/// What the response cache knows the request's answer by, when it may be
+/// kept at all: anonymous queries only, while the cache is on.
+fn cache_key(
+    state: &AppState,
+    viewer: Option<&Viewer>,
+    request: &mut async_graphql::Request,
+    media: MediaType,
+) -> Option<Key> {
+    if viewer.is_some() || !state.responses.is_on() || !is_read_only(request) {
+        return None;
+    }
+    // `Variables` is a sorted map: the same variables give the same text.
+    let variables = serde_json::to_string(&request.variables).ok()?;
+    let media = match media {
+        MediaType::GraphqlResponse => GRAPHQL_RESPONSE,
+        MediaType::Json => JSON,
+    };
+    Some(Key::new(
+        media,
+        request.operation_name.as_deref(),
+        &request.query,
+        &variables,
+    ))
+}
+
+/// The kept answer to an anonymous query, logged and counted as the query
+/// itself would have been.
+fn answer_kept(
+    state: &AppState,
+    request: &mut async_graphql::Request,
+    media: MediaType,
+    request_id: &RequestId,
+    body: Bytes,
+) -> Response {
+    let started = std::time::Instant::now();
+    let name = match request.operation_name.clone() {
+        Some(name) => Some(name),
+        None => only_operation_name(request),
+    };
+    let span = tracing::info_span!("graphql", partner = "anonymous", operation = log_name(name.as_deref()), request_id = %request_id.0);
+    let access = Access {
+        request_id,
+        partner: "anonymous",
+        name: name.as_deref(),
+        outcome: "ok",
+        took: started.elapsed(),
+        errors: 0,
+    };
+    access_log(state, &span, access);
+    Response::builder()
+        .status(StatusCode::OK)
+        .content_type(media.content_type())
+        .body(body)
+}
+
+/// The name of the document's only operation, if it has one.
+fn only_operation_name(request: &mut async_graphql::Request) -> Option<String> {
+    match &request.parsed_query().ok()?.operations {
+        DocumentOperations::Single(_) => None,
+        DocumentOperations::Multiple(operations) if operations.len() == 1 => {
+            operations.keys().next().map(|name| name.to_string())
+        }
+        DocumentOperations::Multiple(_) => None,
+    }
 }
 
 /// Adds what every operation's resolvers may ask for, over HTTP and
@@ -159,6 +236,7 @@ async fn execute_operation(
     mut request: async_graphql::Request,
     media: MediaType,
     request_id: &RequestId,
+    keep: Option<(Key, Generation)>,
 ) -> Response {
     let partner = viewer
         .as_ref()
@@ -192,6 +270,10 @@ async fn execute_operation(
         Ok(execution.await)
     };
     let took = started.elapsed();
+    if !read_only {
+        // The write has committed (or failed): answers kept from before it may be wrong now.
+        state.responses.invalidate();
+    }
     let name = given_name.as_deref().or(named.get());
     if given_name.is_none() {
         span.record("operation", log_name(name));
@@ -242,13 +324,20 @@ async fn execute_operation(
     } else {
         StatusCode::OK
     };
-    let body = match serde_json::to_string(&response) {
-        Ok(body) => body,
+    let body = match serde_json::to_vec(&response) {
+        Ok(body) => Bytes::from(body),
         Err(error) => {
             tracing::error!(%error, "cannot encode a response");
             return request_error(StatusCode::INTERNAL_SERVER_ERROR, media, "INTERNAL", "internal error");
         }
     };
+    if let Some((key, read_in)) = keep
+        && status == StatusCode::OK
+        && response.errors.is_empty()
+    {
+        let max_age = response_cache::allowed_age(&response.cache_control);
+        state.responses.put(key, read_in, max_age, body.clone());
+    }
     let response = Response::builder()
         .status(status)
         .content_type(media.content_type())

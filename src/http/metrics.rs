@@ -90,6 +90,31 @@ fn scrape_time(state: &AppState) -> Registry {
         "GraphQL documents sent over HTTP that were found already parsed",
         documents.found(),
     );
+    let responses = &state.responses;
+    counter(
+        &mut registry,
+        "hubgraph_response_cache_hits",
+        "Anonymous queries answered from the response cache",
+        responses.hits(),
+    );
+    counter(
+        &mut registry,
+        "hubgraph_response_cache_misses",
+        "Anonymous queries the response cache had no current answer for",
+        responses.misses(),
+    );
+    counter(
+        &mut registry,
+        "hubgraph_response_cache_invalidations",
+        "Times the response cache was emptied because data may have changed",
+        responses.invalidations(),
+    );
+    gauge(
+        &mut registry,
+        "hubgraph_response_cache_bytes",
+        "Bytes of answers (and their keys) the response cache keeps",
+        i64::try_from(responses.weight()).unwrap_or(i64::MAX),
+    );
     gauge(
         &mut registry,
         "hubgraph_ws_connections",

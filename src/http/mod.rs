@@ -8,6 +8,7 @@ pub mod hsds;
 mod idempotency;
 pub mod metrics;
 pub mod ratelimit;
+pub mod response_cache;
 pub mod ws;
 
 use std::sync::Arc;

@@ -37,6 +37,7 @@ use tokio_stream::StreamMap;
 use tokio_util::sync::CancellationToken;
 
 use super::graphql::{operation_data, with_codes};
+use super::response_cache::ResponseCache;
 use crate::AppState;
 use crate::error::AppError;
 use crate::partners::audit::RequestId;
@@ -144,6 +145,8 @@ pub struct Options {
     pub gauges: Arc<Gauges>,
     /// Cancelled on server shutdown: connections close with 1001.
     pub shutdown: CancellationToken,
+    /// Emptied whenever a mutation sent over the socket answers.
+    pub responses: Option<Arc<ResponseCache>>,
 }
 
 impl Default for Options {
@@ -157,6 +160,7 @@ impl Default for Options {
             write_timeout: Duration::from_secs(10),
             gauges: Arc::default(),
             shutdown: CancellationToken::new(),
+            responses: None,
         }
     }
 }
@@ -170,6 +174,7 @@ impl Options {
             max_query_bytes: state.config.limits.max_query_bytes,
             gauges: state.ws.clone(),
             shutdown: state.shutdown.clone(),
+            responses: Some(state.responses.clone()),
             ..Options::default()
         }
     }
@@ -350,6 +355,8 @@ struct Operation {
     responses: BoxStream<'static, async_graphql::Response>,
     first: bool,
     finished: bool,
+    /// Whether the operation may write (its text names a mutation).
+    writes: bool,
     _held: Held,
 }
 
@@ -358,6 +365,7 @@ enum Output {
         // Boxed: a response is large, and `Done` is nothing.
         response: Box<async_graphql::Response>,
         first: bool,
+        writes: bool,
     },
     Done,
 }
@@ -375,6 +383,7 @@ impl Stream for Operation {
                 Poll::Ready(Some(Output::Response {
                     response: Box::new(response),
                     first,
+                    writes: self.writes,
                 }))
             }
             Poll::Ready(None) => {
@@ -431,7 +440,11 @@ where
             _ = &mut init_deadline, if prepare.is_none() => return Err(init_timeout()),
             _ = keepalive.tick() => send(socket, &ServerMessage::Ping, options).await?,
             Some((id, output)) = operations.next(), if !operations.is_empty() => match output {
-                Output::Response { mut response, first } => {
+                Output::Response { mut response, first, writes } => {
+                    // The write has committed: answers kept from before it may be wrong now.
+                    if writes && let Some(responses) = &options.responses {
+                        responses.invalidate();
+                    }
                     with_codes(&mut response.errors);
                     // No data and errors at once: the operation never ran
                     // (validation, limits, a guard on a subscription field).
@@ -496,10 +509,13 @@ where
                             send(socket, &ServerMessage::Error { id: &id, payload: &[refusal] }, options).await?;
                             continue;
                         }
+                        // A query that merely mentions the word empties the cache for nothing.
+                        let writes = payload.query.contains("mutation");
                         let operation = Operation {
                             responses: executor.execute_stream(prepare(payload.into_request()), None),
                             first: true,
                             finished: false,
+                            writes,
                             _held: Held::new(&options.gauges, |g| &g.operations),
                         };
                         operations.insert(id, operation);

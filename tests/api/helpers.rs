@@ -117,6 +117,10 @@ pub async fn spawn_app_configured(
     // Background SQL would upset the statement counts; the expiry tests
     // sweep by hand or turn the sweeper back on.
     config.hub_expiry_interval = None;
+    // Tests write the database behind the server's back and count the
+    // statements of requests they repeat; the response-cache tests turn
+    // the cache back on.
+    config.response_cache_bytes = 0;
     configure(&mut config);
     let state = AppState::prepare(config).await.expect("prepare app state");
     if demo {

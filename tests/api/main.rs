@@ -22,6 +22,7 @@ mod pathway_demo;
 mod pathways;
 mod process;
 mod properties;
+mod response_cache;
 mod schema;
 mod search;
 mod serve;
