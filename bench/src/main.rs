@@ -106,6 +106,10 @@ struct Args {
     /// The server's cache of answers to anonymous queries, on as `hubgraph serve` runs it.
     #[arg(long, value_enum, default_value = "on")]
     response_cache: Switch,
+    /// SQLite only: bytes of the database file the server reads through a
+    /// memory map (Linux counts mapped pages in RSS once per connection).
+    #[arg(long, default_value_t = hubgraph::db::DEFAULT_SQLITE_MMAP_BYTES)]
+    sqlite_mmap_bytes: u64,
     /// Where the Markdown and JSON reports go.
     #[arg(long, default_value = "bench-results")]
     out: PathBuf,
@@ -192,7 +196,7 @@ pub struct HubTarget {
 fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     if let (Some(url), Some(bind)) = (&args.serve, &args.bind) {
-        return serve(url, bind, args.response_cache);
+        return serve(url, bind, args.response_cache, args.sqlite_mmap_bytes);
     }
     // W6 holds a socket per subscriber on each side; the server inherits the limit.
     raise_open_files_limit();
@@ -202,7 +206,7 @@ fn main() -> anyhow::Result<()> {
     runtime.block_on(run(args, pinned))
 }
 
-fn serve(url: &str, bind: &str, response_cache: Switch) -> anyhow::Result<()> {
+fn serve(url: &str, bind: &str, response_cache: Switch, sqlite_mmap_bytes: u64) -> anyhow::Result<()> {
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     runtime.block_on(async {
         let mut config = hubgraph::Config::new(url);
@@ -211,6 +215,7 @@ fn serve(url: &str, bind: &str, response_cache: Switch) -> anyhow::Result<()> {
         config.limits.rate_per_token_per_minute = None;
         // W5 and W6 write as libraries, with tokens the benchmark issued.
         config.jwt.secret = std::env::var("HUBGRAPH_JWT_SECRET").ok();
+        config.sqlite_mmap_bytes = sqlite_mmap_bytes;
         if response_cache == Switch::Off {
             config.response_cache_bytes = 0;
         }
@@ -275,10 +280,12 @@ async fn run(args: Args, self_pinned: bool) -> anyhow::Result<()> {
     let started = Instant::now();
     let cache = serde_json::to_value(args.response_cache)?;
     let cache = cache.as_str().unwrap_or("on");
+    let mmap = args.sqlite_mmap_bytes.to_string();
     let mut server = Command::new("taskset")
         .args(["-c", "1"])
         .arg(std::env::current_exe()?)
         .args(["--serve", &url, "--bind", &bind, "--response-cache", cache])
+        .args(["--sqlite-mmap-bytes", &mmap])
         .env("RUST_LOG", "warn")
         .env("HUBGRAPH_JWT_SECRET", &secret)
         .stdout(Stdio::null())
@@ -286,6 +293,7 @@ async fn run(args: Args, self_pinned: bool) -> anyhow::Result<()> {
         .or_else(|_| {
             Command::new(std::env::current_exe()?)
                 .args(["--serve", &url, "--bind", &bind, "--response-cache", cache])
+        .args(["--sqlite-mmap-bytes", &mmap])
                 .env("RUST_LOG", "warn")
                 .env("HUBGRAPH_JWT_SECRET", &secret)
                 .spawn()
