@@ -293,7 +293,7 @@ async fn run(args: Args, self_pinned: bool) -> anyhow::Result<()> {
         .or_else(|_| {
             Command::new(std::env::current_exe()?)
                 .args(["--serve", &url, "--bind", &bind, "--response-cache", cache])
-        .args(["--sqlite-mmap-bytes", &mmap])
+                .args(["--sqlite-mmap-bytes", &mmap])
                 .env("RUST_LOG", "warn")
                 .env("HUBGRAPH_JWT_SECRET", &secret)
                 .spawn()

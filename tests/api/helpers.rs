@@ -230,6 +230,12 @@ impl TestApp {
         self.state.statements.get()
     }
 
+    /// The body of `GET /metrics`.
+    pub async fn metrics(&self) -> String {
+        let response = self.client.get(self.url("/metrics")).send().await.unwrap();
+        response.text().await.unwrap()
+    }
+
     /// Registers a partner through the domain and returns its raw id.
     pub async fn add_partner(
         &self,
@@ -322,4 +328,11 @@ macro_rules! on_both {
             }
         }
     };
+}
+
+/// The value of the sample `name` (no labels) in a `/metrics` body.
+pub fn metric_value(body: &str, name: &str) -> Option<u64> {
+    body.lines()
+        .find_map(|line| line.strip_prefix(name)?.strip_prefix(' '))
+        .and_then(|value| value.trim().parse().ok())
 }

@@ -10,7 +10,7 @@ use hubgraph::partners::PartnerKind;
 use sea_orm::{ConnectionTrait, DatabaseBackend, Statement};
 use serde_json::{Value, json};
 
-use crate::helpers::{Backend, TestApp, demo_library, hub_in, spawn_app_configured};
+use crate::helpers::{Backend, TestApp, demo_library, hub_in, metric_value, spawn_app_configured};
 use crate::ws_client::{Client, app_url};
 
 const EDINBURGH: &str = "S12000036";
@@ -54,20 +54,8 @@ macro_rules! cached {
 
 /// A `/metrics` counter or gauge.
 async fn metric(app: &TestApp, name: &str) -> u64 {
-    let body = app
-        .client
-        .get(app.url("/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let prefix = format!("{name} ");
-    body.lines()
-        .find_map(|line| line.strip_prefix(&prefix))
-        .and_then(|value| value.trim().parse().ok())
-        .unwrap_or_else(|| panic!("no {name} in {body}"))
+    let body = app.metrics().await;
+    metric_value(&body, name).unwrap_or_else(|| panic!("no {name} in {body}"))
 }
 
 /// The raw body of an anonymous query and the statements it cost.

@@ -465,41 +465,20 @@ async fn a_token_in_connection_init_names_the_viewer() {
 #[tokio::test]
 async fn metrics_count_websocket_connections_and_operations() {
     let app = spawn_app_with(Backend::Sqlite, false).await.unwrap();
-    let metric = |body: &str, name: &str| -> Option<u64> {
-        body.lines()
-            .find_map(|line| line.strip_prefix(&format!("{name} ")))
-            .and_then(|value| value.parse().ok())
-    };
     let mut clients = Vec::new();
     for _ in 0..3 {
         let mut client = Client::connect(&app_url(&app)).await;
         client.init(json!({})).await;
         clients.push(client);
     }
-    let body = app
-        .client
-        .get(app.url("/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    assert_eq!(metric(&body, "hubgraph_ws_connections"), Some(3), "{body}");
-    assert_eq!(metric(&body, "hubgraph_subscriptions_active"), Some(0), "{body}");
-    assert!(metric(&body, "hubgraph_tasks_alive").is_some(), "{body}");
+    let body = app.metrics().await;
+    assert_eq!(metric_value(&body, "hubgraph_ws_connections"), Some(3), "{body}");
+    assert_eq!(metric_value(&body, "hubgraph_subscriptions_active"), Some(0), "{body}");
+    assert!(metric_value(&body, "hubgraph_tasks_alive").is_some(), "{body}");
     drop(clients);
     eventually("the connections are gone", || app.state.ws.connections() == 0).await;
-    let body = app
-        .client
-        .get(app.url("/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    assert_eq!(metric(&body, "hubgraph_ws_connections"), Some(0), "{body}");
+    let body = app.metrics().await;
+    assert_eq!(metric_value(&body, "hubgraph_ws_connections"), Some(0), "{body}");
 }
 
 #[tokio::test]
