@@ -300,6 +300,36 @@ mod tests {
         assert!(cache.weight() <= capacity, "{}", cache.weight());
     }
 
+    /// Waits until the cache has been invalidated `times` times.
+    async fn invalidated(cache: &ResponseCache, times: u64) {
+        let waited = tokio::time::timeout(Duration::from_secs(10), async {
+            while cache.invalidations() < times {
+                tokio::time::sleep(Duration::from_millis(5)).await;
+            }
+        })
+        .await;
+        assert!(waited.is_ok(), "{} invalidations, not {times}", cache.invalidations());
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn every_event_of_the_bus_empties_the_cache() {
+        use sea_orm::TransactionTrait;
+        let (db, _) = crate::db::connect("sqlite::memory:").await.unwrap();
+        let bus = EventBus::start(&db).await.unwrap();
+        let cache = Arc::new(ResponseCache::new(1024 * 1024, DEFAULT_TTL));
+        cache.follow(&bus);
+        cache.put(key("{ a }"), cache.generation(), None, Bytes::from_static(b"A"));
+        let txn = db.begin().await.unwrap();
+        let pending = bus
+            .stage(&txn, crate::events::Event::new("hub.status", serde_json::json!({})))
+            .await
+            .unwrap();
+        txn.commit().await.unwrap();
+        pending.deliver();
+        invalidated(&cache, 1).await;
+        assert_eq!(cache.get(&key("{ a }")), None);
+    }
+
     #[test]
     fn field_cache_control_sets_the_age() {
         use async_graphql::CacheControl;

@@ -239,3 +239,22 @@ async fn every_table_but_the_quiet_ones_announces_its_changes() {
         assert_eq!(announces, !quiet, "table {table}: announces changes {announces}");
     }
 }
+
+/// Whatever is announced or not, an answer is served for at most the TTL.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_kept_answer_lives_no_longer_than_its_ttl() {
+    let app = spawn_app_configured(Backend::Sqlite, true, |config| {
+        config.response_cache_bytes = hubgraph::http::response_cache::DEFAULT_CAPACITY_BYTES;
+        config.response_cache_ttl = Duration::from_secs(2);
+    })
+    .await
+    .unwrap();
+    let id = some_service(&app).await;
+    answer(&app, SERVICE, json!({ "id": id })).await;
+    assert_eq!(answer(&app, SERVICE, json!({ "id": id })).await.1, 0, "kept");
+    tokio::time::sleep(Duration::from_millis(2_100)).await;
+    assert!(
+        answer(&app, SERVICE, json!({ "id": id })).await.1 > 0,
+        "read again once expired"
+    );
+}
