@@ -21,7 +21,7 @@ use poem::{Body, IntoResponse, Response, handler};
 use serde::Deserialize;
 use tracing::Instrument;
 
-use super::response_cache::{self, Generation, Key};
+use super::response_cache::{self, Answer, Key, Lookup, Ticket};
 use crate::graphql::loaders::loaders;
 use crate::graphql::operation::OperationName;
 use crate::partners::Viewer;
@@ -129,14 +129,22 @@ pub(super) async fn execute(
     headers: &HeaderMap,
 ) -> Response {
     let request_id = request_id(headers);
+    let started = std::time::Instant::now();
     let key = cache_key(state, viewer.as_ref(), &mut request, media);
-    let kept = key.as_ref().and_then(|key| state.responses.get(key));
-    let mut response = match (kept, key) {
-        (Some(body), _) => answer_kept(state, &mut request, media, &request_id, body),
-        (None, key) => {
-            let keep = key.map(|key| (key, state.responses.generation()));
-            execute_operation(state, viewer, request, media, &request_id, keep).await
-        }
+    let lookup = match &key {
+        // Waiting for another request's answer counts against the timeout too.
+        Some(key) => tokio::time::timeout(state.config.limits.request_timeout, state.responses.lookup(key)).await,
+        None => Ok(Lookup::Run(None)),
+    };
+    let mut response = match lookup {
+        Ok(Lookup::Kept(body)) => answer_kept(state, &mut request, media, &request_id, started, body),
+        Ok(Lookup::Run(ticket)) => execute_operation(state, viewer, request, media, &request_id, ticket).await,
+        Err(_) => request_error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            media,
+            "TIMEOUT",
+            "the request took too long",
+        ),
     };
     if let Ok(value) = header::HeaderValue::from_str(&request_id.0) {
         response.headers_mut().insert("x-request-id", value);
@@ -176,9 +184,9 @@ fn answer_kept(
     request: &mut async_graphql::Request,
     media: MediaType,
     request_id: &RequestId,
+    started: std::time::Instant,
     body: Bytes,
 ) -> Response {
-    let started = std::time::Instant::now();
     let name = match request.operation_name.clone() {
         Some(name) => Some(name),
         None => only_operation_name(request),
@@ -236,7 +244,7 @@ async fn execute_operation(
     mut request: async_graphql::Request,
     media: MediaType,
     request_id: &RequestId,
-    keep: Option<(Key, Generation)>,
+    ticket: Option<Ticket<'_>>,
 ) -> Response {
     let partner = viewer
         .as_ref()
@@ -281,6 +289,9 @@ async fn execute_operation(
     let mut response = match outcome {
         Ok(response) => response,
         Err(_) => {
+            if let Some(ticket) = ticket {
+                state.responses.settle(ticket, Answer::NotNow);
+            }
             let access = Access {
                 request_id,
                 partner: &partner,
@@ -331,12 +342,13 @@ async fn execute_operation(
             return request_error(StatusCode::INTERNAL_SERVER_ERROR, media, "INTERNAL", "internal error");
         }
     };
-    if let Some((key, read_in)) = keep
-        && status == StatusCode::OK
-        && response.errors.is_empty()
-    {
-        let max_age = response_cache::allowed_age(&response.cache_control);
-        state.responses.put(key, read_in, max_age, body.clone());
+    if let Some(ticket) = ticket {
+        let answer = if status == StatusCode::OK && response.errors.is_empty() {
+            response_cache::answer(&response.cache_control, body.clone())
+        } else {
+            Answer::NotNow
+        };
+        state.responses.settle(ticket, answer);
     }
     let response = Response::builder()
         .status(status)

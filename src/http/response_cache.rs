@@ -26,6 +26,12 @@
 //! - **A read that raced a change is not kept**: the generation is taken
 //!   before the query runs and the answer is stored only if it is still
 //!   current afterwards.
+//! - **One asks, the others wait**: while a query runs for a key, others
+//!   asking the same wait for its answer instead of running it too (after
+//!   every change, popular questions would otherwise all reach the
+//!   database at once). When the answer cannot be kept (an error, a field
+//!   that says `no_cache`, a change meanwhile), a marker says so and the
+//!   waiting requests, and those after them for a while, run their own.
 //! - **Entries live at most `ttl`** (60 s by default), bounding what nothing
 //!   announces: another process writing the same SQLite file, or a change
 //!   of day for `reviewDue`.
@@ -37,8 +43,8 @@ use std::sync::{Arc, Weak};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use quick_cache::Weighter;
-use quick_cache::sync::Cache;
+use quick_cache::sync::{Cache, DefaultLifecycle, PlaceholderGuard};
+use quick_cache::{DefaultHashBuilder, Weighter};
 use tokio::sync::broadcast::error::RecvError;
 
 use crate::events::EventBus;
@@ -72,7 +78,39 @@ impl Key {
 struct Entry {
     generation: u64,
     expires: Instant,
-    body: Bytes,
+    /// The answer; `None` marks a question whose answer is not kept (run it).
+    body: Option<Bytes>,
+}
+
+/// How long a question whose answer could not be kept this time (an
+/// error, a change while it ran) is run by each asker without waiting.
+const NOT_NOW: Duration = Duration::from_secs(1);
+
+type Guard<'a> = PlaceholderGuard<'a, Key, Entry, EntrySize, DefaultHashBuilder, DefaultLifecycle<Key, Entry>>;
+
+/// What the cache says of a question.
+pub enum Lookup<'a> {
+    /// The kept answer.
+    Kept(Bytes),
+    /// Run the query. With a ticket, others asking the same wait for its
+    /// answer: hand it back with [`ResponseCache::settle`].
+    Run(Option<Ticket<'a>>),
+}
+
+/// The right, and the duty, to answer a question others wait for.
+pub struct Ticket<'a> {
+    guard: Guard<'a>,
+    read_in: u64,
+}
+
+/// What became of a query that held a ticket.
+pub enum Answer {
+    /// Keep `body`, for at most `max_age` (`None`: the cache's own limit).
+    Keep { max_age: Option<Duration>, body: Bytes },
+    /// Its fields say it may not be kept (`no_cache`, `private`).
+    NeverKept,
+    /// Not kept this time (an error, or not the answer it expected).
+    NotNow,
 }
 
 /// Weighs an entry by its key and body, plus what the cache spends on it.
@@ -81,7 +119,7 @@ struct EntrySize;
 
 impl Weighter<Key, Entry> for EntrySize {
     fn weight(&self, key: &Key, entry: &Entry) -> u64 {
-        (key.0.len() + entry.body.len() + 64) as u64
+        (key.0.len() + entry.body.as_ref().map_or(0, Bytes::len) + 64) as u64
     }
 }
 
@@ -94,10 +132,6 @@ pub struct ResponseCache {
     misses: AtomicU64,
     invalidations: AtomicU64,
 }
-
-/// The generation a query started in, to store its answer with.
-#[derive(Debug, Clone, Copy)]
-pub struct Generation(u64);
 
 impl ResponseCache {
     pub fn new(capacity_bytes: u64, ttl: Duration) -> ResponseCache {
@@ -123,40 +157,68 @@ impl ResponseCache {
         self.entries.is_some()
     }
 
-    /// The body kept for `key`, if it is still good; counts a hit or a miss.
-    pub fn get(&self, key: &Key) -> Option<Bytes> {
-        let entries = self.entries.as_ref()?;
+    /// What to do for `key`: its kept answer, or run the query (with a
+    /// ticket if nobody else is running it; if somebody is, this waits for
+    /// their answer). Counts a hit or a miss.
+    pub async fn lookup(&self, key: &Key) -> Lookup<'_> {
+        let Some(entries) = &self.entries else {
+            return Lookup::Run(None);
+        };
+        // A stale entry is removed and the question asked again; twice at
+        // most, since a busy key may go stale again meanwhile.
+        for _ in 0..3 {
+            let read_in = self.generation.load(Ordering::Acquire);
+            match entries.get_value_or_guard_async(key).await {
+                Ok(entry)
+                    if entry.generation == self.generation.load(Ordering::Acquire)
+                        && Instant::now() < entry.expires =>
+                {
+                    return match entry.body {
+                        Some(body) => {
+                            self.hits.fetch_add(1, Ordering::Relaxed);
+                            Lookup::Kept(body)
+                        }
+                        None => {
+                            self.misses.fetch_add(1, Ordering::Relaxed);
+                            Lookup::Run(None)
+                        }
+                    };
+                }
+                Ok(_) => {
+                    entries.remove(key);
+                }
+                Err(guard) => {
+                    self.misses.fetch_add(1, Ordering::Relaxed);
+                    return Lookup::Run(Some(Ticket { guard, read_in }));
+                }
+            }
+        }
+        self.misses.fetch_add(1, Ordering::Relaxed);
+        Lookup::Run(None)
+    }
+
+    /// Hands the answer of a ticket's query back: kept if it may be and
+    /// nothing changed since the ticket was taken, else a marker that lets
+    /// the waiting requests run their own.
+    pub fn settle(&self, ticket: Ticket<'_>, answer: Answer) {
         let current = self.generation.load(Ordering::Acquire);
-        let found = entries
-            .get(key)
-            .filter(|entry| entry.generation == current && Instant::now() < entry.expires);
-        let counter = if found.is_some() { &self.hits } else { &self.misses };
-        counter.fetch_add(1, Ordering::Relaxed);
-        found.map(|entry| entry.body)
-    }
-
-    /// The generation now, taken before a query runs.
-    pub fn generation(&self) -> Generation {
-        Generation(self.generation.load(Ordering::Acquire))
-    }
-
-    /// Keeps `body` for `key`, for at most `max_age` (`None`: the cache's
-    /// own limit), unless the data changed since `read_in`.
-    pub fn put(&self, key: Key, read_in: Generation, max_age: Option<Duration>, body: Bytes) {
-        let Some(entries) = &self.entries else { return };
-        if self.generation.load(Ordering::Acquire) != read_in.0 {
-            return;
-        }
-        let life = max_age.map_or(self.ttl, |age| age.min(self.ttl));
-        if life.is_zero() {
-            return;
-        }
+        let answer = match answer {
+            Answer::Keep { .. } if current != ticket.read_in => Answer::NotNow,
+            Answer::Keep { max_age: Some(age), .. } if age.is_zero() => Answer::NeverKept,
+            answer => answer,
+        };
+        let (body, life) = match answer {
+            Answer::Keep { max_age, body } => (Some(body), max_age.map_or(self.ttl, |age| age.min(self.ttl))),
+            Answer::NeverKept => (None, self.ttl),
+            Answer::NotNow => (None, NOT_NOW.min(self.ttl)),
+        };
         let entry = Entry {
-            generation: read_in.0,
+            generation: current,
             expires: Instant::now() + life,
             body,
         };
-        entries.insert(key, entry);
+        // An error only means that the placeholder was removed meanwhile.
+        let _ = ticket.guard.insert(entry);
     }
 
     /// Something may have changed: nothing kept so far is served again.
@@ -212,14 +274,15 @@ impl Default for ResponseCache {
     }
 }
 
-/// How long the fields of a response allow it to be kept: `None` for no
-/// limit of their own, `Some(ZERO)` for not at all (`no_cache`) and for
-/// answers only the caller may see (`private`).
-pub fn allowed_age(control: &async_graphql::CacheControl) -> Option<Duration> {
+/// What the fields of a clean response allow: keep it for as long as the
+/// cache does (`max_age` unset), for their `max_age`, or not at all
+/// (`no_cache`, or `private`: only the caller may see it).
+pub fn answer(control: &async_graphql::CacheControl, body: Bytes) -> Answer {
     if !control.public || control.max_age < 0 {
-        return Some(Duration::ZERO);
+        return Answer::NeverKept;
     }
-    (control.max_age > 0).then(|| Duration::from_secs(control.max_age.unsigned_abs().into()))
+    let max_age = (control.max_age > 0).then(|| Duration::from_secs(control.max_age.unsigned_abs().into()));
+    Answer::Keep { max_age, body }
 }
 
 #[cfg(test)]
@@ -230,37 +293,117 @@ mod tests {
         Key::new("json", None, query, "{}")
     }
 
-    #[test]
-    fn an_answer_is_served_until_something_changes() {
-        let cache = ResponseCache::new(1024 * 1024, DEFAULT_TTL);
-        assert_eq!(cache.get(&key("{ a }")), None);
-        cache.put(key("{ a }"), cache.generation(), None, Bytes::from_static(b"A"));
-        assert_eq!(cache.get(&key("{ a }")), Some(Bytes::from_static(b"A")));
-        assert_eq!(cache.get(&key("{ b }")), None);
-        cache.invalidate();
-        assert_eq!(cache.get(&key("{ a }")), None);
-        assert_eq!((cache.hits(), cache.misses(), cache.invalidations()), (1, 3, 1));
+    fn cache() -> ResponseCache {
+        ResponseCache::new(1024 * 1024, DEFAULT_TTL)
     }
 
-    #[test]
-    fn an_answer_read_before_a_change_is_not_kept() {
-        let cache = ResponseCache::new(1024 * 1024, DEFAULT_TTL);
-        let read_in = cache.generation();
-        cache.invalidate();
-        cache.put(key("{ a }"), read_in, None, Bytes::from_static(b"old"));
-        assert_eq!(cache.get(&key("{ a }")), None);
+    fn keep(body: &'static [u8]) -> Answer {
+        Answer::Keep {
+            max_age: None,
+            body: Bytes::from_static(body),
+        }
     }
 
-    #[test]
-    fn entries_expire() {
-        let cache = ResponseCache::new(1024 * 1024, DEFAULT_TTL);
-        cache.put(
-            key("{ a }"),
-            cache.generation(),
-            Some(Duration::ZERO),
-            Bytes::from_static(b"A"),
-        );
-        assert_eq!(cache.get(&key("{ a }")), None);
+    async fn ticket<'a>(cache: &'a ResponseCache, key: &Key) -> Ticket<'a> {
+        match cache.lookup(key).await {
+            Lookup::Run(Some(ticket)) => ticket,
+            Lookup::Run(None) => panic!("run without a ticket"),
+            Lookup::Kept(body) => panic!("kept: {body:?}"),
+        }
+    }
+
+    async fn kept(cache: &ResponseCache, key: &Key) -> Option<Bytes> {
+        match cache.lookup(key).await {
+            Lookup::Kept(body) => Some(body),
+            Lookup::Run(_) => None,
+        }
+    }
+
+    #[tokio::test]
+    async fn an_answer_is_served_until_something_changes() {
+        let cache = cache();
+        let first = ticket(&cache, &key("{ a }")).await;
+        cache.settle(first, keep(b"A"));
+        assert_eq!(kept(&cache, &key("{ a }")).await, Some(Bytes::from_static(b"A")));
+        assert_eq!(kept(&cache, &key("{ b }")).await, None);
+        cache.invalidate();
+        // A stale answer is not served, and the next asker answers again.
+        let again = ticket(&cache, &key("{ a }")).await;
+        cache.settle(again, keep(b"A2"));
+        assert_eq!(kept(&cache, &key("{ a }")).await, Some(Bytes::from_static(b"A2")));
+        assert_eq!((cache.hits(), cache.misses(), cache.invalidations()), (2, 3, 1));
+    }
+
+    #[tokio::test]
+    async fn an_answer_read_before_a_change_is_not_kept() {
+        let cache = cache();
+        let first = ticket(&cache, &key("{ a }")).await;
+        cache.invalidate();
+        cache.settle(first, keep(b"old"));
+        // For a while, askers run their own query, without a ticket.
+        assert!(matches!(cache.lookup(&key("{ a }")).await, Lookup::Run(None)));
+    }
+
+    #[tokio::test]
+    async fn answers_that_may_not_be_kept_are_run_by_every_asker() {
+        let cache = cache();
+        let first = ticket(&cache, &key("{ now }")).await;
+        cache.settle(first, Answer::NeverKept);
+        for _ in 0..3 {
+            assert!(matches!(cache.lookup(&key("{ now }")).await, Lookup::Run(None)));
+        }
+        let zero = ticket(&cache, &key("{ zero }")).await;
+        let answer = Answer::Keep {
+            max_age: Some(Duration::ZERO),
+            body: Bytes::from_static(b"Z"),
+        };
+        cache.settle(zero, answer);
+        assert!(matches!(cache.lookup(&key("{ zero }")).await, Lookup::Run(None)));
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn others_asking_the_same_wait_for_the_first_answer() {
+        let cache = Arc::new(cache());
+        let first = ticket(&cache, &key("{ a }")).await;
+        let waiters: Vec<_> = (0..4)
+            .map(|_| {
+                let cache = cache.clone();
+                tokio::spawn(async move { kept(&cache, &key("{ a }")).await })
+            })
+            .collect();
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        cache.settle(first, keep(b"A"));
+        for waiter in waiters {
+            assert_eq!(waiter.await.unwrap(), Some(Bytes::from_static(b"A")));
+        }
+        assert_eq!((cache.hits(), cache.misses()), (4, 1));
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_ticket_given_up_passes_to_a_waiting_asker() {
+        let cache = Arc::new(cache());
+        let first = ticket(&cache, &key("{ a }")).await;
+        let waiter = {
+            let cache = cache.clone();
+            tokio::spawn(async move {
+                let next = ticket(&cache, &key("{ a }")).await;
+                cache.settle(next, keep(b"B"));
+            })
+        };
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        // The first asker went away (its client hung up) without an answer.
+        drop(first);
+        waiter.await.unwrap();
+        assert_eq!(kept(&cache, &key("{ a }")).await, Some(Bytes::from_static(b"B")));
+    }
+
+    #[tokio::test]
+    async fn entries_expire() {
+        let cache = ResponseCache::new(1024 * 1024, Duration::from_millis(20));
+        let first = ticket(&cache, &key("{ a }")).await;
+        cache.settle(first, keep(b"A"));
+        tokio::time::sleep(Duration::from_millis(30)).await;
+        assert_eq!(kept(&cache, &key("{ a }")).await, None);
     }
 
     #[test]
@@ -281,23 +424,34 @@ mod tests {
         }
     }
 
-    #[test]
-    fn an_off_cache_keeps_nothing_and_counts_nothing() {
+    #[tokio::test]
+    async fn an_off_cache_keeps_nothing_and_counts_nothing() {
         let cache = ResponseCache::off();
-        cache.put(key("{ a }"), cache.generation(), None, Bytes::from_static(b"A"));
-        assert_eq!(cache.get(&key("{ a }")), None);
+        assert!(matches!(cache.lookup(&key("{ a }")).await, Lookup::Run(None)));
         assert_eq!((cache.hits(), cache.misses(), cache.weight()), (0, 0, 0));
     }
 
-    #[test]
-    fn the_cache_keeps_no_more_than_its_capacity() {
+    #[tokio::test]
+    async fn the_cache_keeps_no_more_than_its_capacity() {
         let capacity = 64 * 1024;
         let cache = ResponseCache::new(capacity, DEFAULT_TTL);
         for i in 0..2_000 {
+            let first = ticket(&cache, &key(&format!("{{ a{i} }}"))).await;
             let body = Bytes::from(vec![b'x'; 300]);
-            cache.put(key(&format!("{{ a{i} }}")), cache.generation(), None, body);
+            cache.settle(first, Answer::Keep { max_age: None, body });
         }
         assert!(cache.weight() <= capacity, "{}", cache.weight());
+    }
+
+    #[test]
+    fn field_cache_control_decides_what_is_kept() {
+        use async_graphql::CacheControl;
+        let answer_for = |public, max_age| answer(&CacheControl { public, max_age }, Bytes::from_static(b"A"));
+        assert!(matches!(answer_for(true, 0), Answer::Keep { max_age: None, .. }));
+        let thirty = Some(Duration::from_secs(30));
+        assert!(matches!(answer_for(true, 30), Answer::Keep { max_age, .. } if max_age == thirty));
+        assert!(matches!(answer_for(true, -1), Answer::NeverKept));
+        assert!(matches!(answer_for(false, 30), Answer::NeverKept));
     }
 
     /// Waits until the cache has been invalidated `times` times.
@@ -316,9 +470,10 @@ mod tests {
         use sea_orm::TransactionTrait;
         let (db, _) = crate::db::connect("sqlite::memory:").await.unwrap();
         let bus = EventBus::start(&db).await.unwrap();
-        let cache = Arc::new(ResponseCache::new(1024 * 1024, DEFAULT_TTL));
+        let cache = Arc::new(cache());
         cache.follow(&bus);
-        cache.put(key("{ a }"), cache.generation(), None, Bytes::from_static(b"A"));
+        let first = ticket(&cache, &key("{ a }")).await;
+        cache.settle(first, keep(b"A"));
         let txn = db.begin().await.unwrap();
         let pending = bus
             .stage(&txn, crate::events::Event::new("hub.status", serde_json::json!({})))
@@ -327,16 +482,6 @@ mod tests {
         txn.commit().await.unwrap();
         pending.deliver();
         invalidated(&cache, 1).await;
-        assert_eq!(cache.get(&key("{ a }")), None);
-    }
-
-    #[test]
-    fn field_cache_control_sets_the_age() {
-        use async_graphql::CacheControl;
-        let control = |public, max_age| CacheControl { public, max_age };
-        assert_eq!(allowed_age(&control(true, 0)), None);
-        assert_eq!(allowed_age(&control(true, 30)), Some(Duration::from_secs(30)));
-        assert_eq!(allowed_age(&control(true, -1)), Some(Duration::ZERO));
-        assert_eq!(allowed_age(&control(false, 30)), Some(Duration::ZERO));
+        assert_eq!(kept(&cache, &key("{ a }")).await, None);
     }
 }

@@ -258,3 +258,22 @@ async fn a_kept_answer_lives_no_longer_than_its_ttl() {
         "read again once expired"
     );
 }
+
+const DASHBOARD: &str = "query($first: Int) {
+    hubs(first: $first) { totalCount nodes { id name status serviceCount location { name } organization { name } } }
+    hubSummary { total byStatus { status count } }
+}";
+
+cached! {
+    /// Many anonymous callers asking the same at once (after a change, say)
+    /// cost the database one execution: the others wait for its answer.
+    async fn the_same_question_asked_at_once_runs_once(app) {
+        let (_, once) = answer(&app, DASHBOARD, json!({ "first": 5 })).await;
+        assert!(once > 0);
+        let before = app.statements();
+        let asks = (0..16).map(|_| answer(&app, DASHBOARD, json!({ "first": 6 })));
+        let answers = futures_util::future::join_all(asks).await;
+        assert_eq!(app.statements() - before, once, "one execution for 16 askers");
+        assert!(answers.windows(2).all(|pair| pair[0].0 == pair[1].0), "the same answer");
+    }
+}
