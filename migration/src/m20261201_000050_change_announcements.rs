@@ -11,6 +11,11 @@
 //! that every other table has it, so a new table's migration must add it
 //! (`announce_changes_sql`).
 //!
+//! PostgreSQL serialises the commits of transactions that notify (a global
+//! lock at commit), as hub status updates already did for their events:
+//! fine at the directory's few writes a second, and the first thing to
+//! revisit should writes ever come by the thousand a second.
+//!
 //! SQLite has no trigger: it is one process's file, and that process
 //! empties its cache itself after each write.
 
