@@ -2,8 +2,8 @@
 //! soon as the data they were read from may have changed.
 //!
 //! Partner websites ask the same public questions over and over (a
-//! service's page, the first page of a category, the hubs of an area), and
-//! the directory changes a few times an hour. A query sent again by another
+//! service's page, the first page of a category, the hubs of an area), far
+//! more often than the directory changes. A query sent again by another
 //! anonymous caller gets the bytes the first one got, without a statement.
 //!
 //! What keeps an answer right:
