@@ -10,12 +10,16 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
-use poem::http::StatusCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use poem::http::{Method, StatusCode};
 use poem::web::{Data, Path, Query};
-use poem::{Response, handler};
+use poem::{Endpoint, IntoResponse, Request, Response, handler};
 use sea_orm::EntityTrait;
 use serde_json::{Value, json};
 
+use super::response_cache::{Answer, Key, Lookup, ResponseCache};
 use crate::AppState;
 use crate::error::AppError;
 use crate::interchange::hsds::api::{self, PageNumber, TermQuery};
@@ -95,16 +99,65 @@ fn respond(result: Result<Value, Refusal>) -> Response {
             (refusal.status, body)
         }
     };
-    let response = Response::builder()
-        .status(status)
-        .content_type("application/json; charset=utf-8")
-        .body(body.to_string());
+    let response = json_body(status, body.to_string());
     // As over GraphQL: the database is out of reach or busy; try again soon.
     if status == StatusCode::SERVICE_UNAVAILABLE {
         super::graphql::retry_soon(response)
     } else {
         response
     }
+}
+
+/// Answers a GET from the response cache when it can: the API is
+/// anonymous and read-only, so an answer depends only on the URL (path and
+/// query string) and the data, and every change empties the cache (see
+/// `response_cache`). Callers asking the same URL at once wait for one
+/// answer; only 200s are kept.
+pub async fn cached<E: Endpoint>(
+    endpoint: E,
+    request: Request,
+    cache: Arc<ResponseCache>,
+    timeout: Duration,
+) -> poem::Result<Response> {
+    if !cache.is_on() || request.method() != Method::GET {
+        return Ok(endpoint.call(request).await?.into_response());
+    }
+    let uri = request.original_uri();
+    let key = Key::new("hsds", None, uri.path(), uri.query().unwrap_or(""));
+    let ticket = match tokio::time::timeout(timeout, cache.lookup(&key)).await {
+        Ok(Lookup::Kept(body)) => return Ok(json_body(StatusCode::OK, body)),
+        Ok(Lookup::Run(ticket)) => ticket,
+        Err(_) => {
+            let refusal = Refusal {
+                status: StatusCode::SERVICE_UNAVAILABLE,
+                parameter: None,
+                message: "the request took too long".into(),
+            };
+            return Ok(respond(Err(refusal)));
+        }
+    };
+    let response = endpoint.call(request).await?.into_response();
+    let Some(ticket) = ticket else {
+        return Ok(response);
+    };
+    if response.status() != StatusCode::OK {
+        cache.settle(ticket, Answer::NotNow);
+        return Ok(response);
+    }
+    let body = response.into_body().into_bytes().await?;
+    let answer = Answer::Keep {
+        max_age: None,
+        body: body.clone(),
+    };
+    cache.settle(ticket, answer);
+    Ok(json_body(StatusCode::OK, body))
+}
+
+fn json_body(status: StatusCode, body: impl Into<poem::Body>) -> Response {
+    Response::builder()
+        .status(status)
+        .content_type("application/json; charset=utf-8")
+        .body(body)
 }
 
 /// The query string, with typed readers that name the parameter on error.

@@ -85,7 +85,9 @@ pub fn routes(state: AppState) -> impl Endpoint {
     let websocket =
         get(ws::graphql_ws).around(move |endpoint, request| ratelimit::limit(endpoint, request, ws_limits.clone()));
     // The HSDS REST API is public data for any website: open to every
-    // origin whatever the GraphQL API allows, under the same rate limits.
+    // origin whatever the GraphQL API allows, under the same rate limits,
+    // its answers kept in the response cache.
+    let (responses, timeout) = (state.responses.clone(), state.config.limits.request_timeout);
     let hsds = Route::new()
         .at("/", get(hsds::root))
         .at("/services", get(hsds::services))
@@ -98,6 +100,7 @@ pub fn routes(state: AppState) -> impl Endpoint {
         .at("/taxonomies/:id", get(hsds::taxonomy_by_id))
         .at("/taxonomy_terms", get(hsds::taxonomy_terms))
         .at("/taxonomy_terms/:id", get(hsds::taxonomy_term))
+        .around(move |endpoint, request| hsds::cached(endpoint, request, responses.clone(), timeout))
         .around(move |endpoint, request| ratelimit::limit(endpoint, request, limits.clone()))
         .data(state.clone())
         .with(Cors::new().allow_methods([Method::GET, Method::OPTIONS]).max_age(3600));

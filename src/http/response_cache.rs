@@ -8,8 +8,9 @@
 //!
 //! What keeps an answer right:
 //!
-//! - **Only anonymous queries over HTTP**: a token's answer may hold what
-//!   only its partner sees, so those always run. Responses with errors are
+//! - **Only anonymous queries over HTTP** (and the HSDS API, anonymous by
+//!   nature, by URL: `hsds::cached`): a token's answer may hold what only
+//!   its partner sees, so those always run. Responses with errors are
 //!   not kept, nor those whose fields say `no_cache` (async-graphql's cache
 //!   control: `isOpen` depends on the clock), and a field's `max_age`
 //!   shortens the entry's life.

@@ -277,3 +277,42 @@ cached! {
         assert!(answers.windows(2).all(|pair| pair[0].0 == pair[1].0), "the same answer");
     }
 }
+
+/// `GET` of the HSDS API and the statements it cost.
+async fn hsds(app: &TestApp, path: &str) -> (u16, String, u64) {
+    let before = app.statements();
+    let response = app.client.get(app.url(path)).send().await.unwrap();
+    let status = response.status().as_u16();
+    let body = response.text().await.unwrap();
+    (status, body, app.statements() - before)
+}
+
+cached! {
+    /// The HSDS API's answers are kept by URL, and emptied by a write like GraphQL's.
+    async fn hsds_answers_are_kept_by_url_until_a_write(app) {
+        let page = "/hsds/services?per_page=5&page=2";
+        let (status, first, cost) = hsds(&app, page).await;
+        assert_eq!(status, 200, "{first}");
+        assert!(cost > 0);
+        assert_eq!(hsds(&app, page).await, (200, first.clone(), 0), "kept");
+        // A kept answer goes out as any other: JSON, open to every origin.
+        let kept = app.client.get(app.url(page)).header("origin", "https://example.org").send().await.unwrap();
+        assert_eq!(kept.headers()["content-type"], "application/json; charset=utf-8");
+        assert!(kept.headers().contains_key("access-control-allow-origin"), "{:?}", kept.headers());
+        let (_, other, other_cost) = hsds(&app, "/hsds/services?per_page=5&page=3").await;
+        assert_ne!(other, first);
+        assert!(other_cost > 0, "another query string is another question");
+        for _ in 0..2 {
+            let (status, _, cost) = hsds(&app, "/hsds/services/no-such-service").await;
+            assert_eq!(status, 404);
+            assert!(cost > 0, "a 404 is not kept");
+        }
+        let hub = hub_in(&app, EDINBURGH).await;
+        let (token, input) = owner_update(&app, &hub, "CLOSED").await;
+        let done: Value = app.graphql_as(&token, UPDATE, input).await.json().await.unwrap();
+        assert_eq!(done["data"]["updateHubStatus"]["userErrors"], json!([]), "{done:#}");
+        let (_, again, cost) = hsds(&app, page).await;
+        assert_eq!(again, first, "the write changed no service");
+        assert!(cost > 0, "read again after the write");
+    }
+}
