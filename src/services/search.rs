@@ -14,9 +14,12 @@ use std::collections::{HashMap, HashSet};
 use chrono::{DateTime, Months, NaiveDate, Utc};
 use entity::{attribute, language, location, schedule, service, service_area, service_at_location};
 use sea_orm::sea_query::{
-    ColumnRef, Expr, ExprTrait, Func, IntoColumnRef, LikeExpr, Query, SelectStatement, SimpleExpr,
+    Alias, ColumnRef, Expr, ExprTrait, Func, IntoColumnRef, LikeExpr, Query, SelectStatement, SimpleExpr,
 };
-use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QuerySelect, Select};
+use sea_orm::{
+    ColumnTrait, Condition, ConnectionTrait, DatabaseBackend, EntityTrait, IdenStatic, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect, Select,
+};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{AppError, AppResult};
@@ -318,6 +321,120 @@ fn keyset_answers(filter: &ServiceFilter, order: ServiceOrder) -> bool {
     filter.near.is_none() && filter.open_at.is_none() && (order == ServiceOrder::Name)
 }
 
+/// Whether relevance comes down to "review due last, then the name", which
+/// the database can page: without text there is no score nor name match,
+/// and without `near` no distance (see `rank`).
+fn relevance_is_by_name(filter: &ServiceFilter, order: ServiceOrder) -> bool {
+    order == ServiceOrder::Relevance && filter.near.is_none() && filter.open_at.is_none() && text_of(filter).is_none()
+}
+
+/// What a page read in the database sorts by (with the id to break ties).
+#[derive(Debug, Clone, Copy)]
+enum Keyset {
+    /// The name.
+    Name,
+    /// Listings not due for review first (as of the instant), then the name.
+    /// The cursor's key is `0` or `1` (due) followed by the name.
+    ReviewedThenName(DateTime<Utc>),
+}
+
+/// A `ReviewedThenName` cursor key's due flag and name.
+fn split_key(key: &str) -> AppResult<(i32, &str)> {
+    match key.split_at_checked(1) {
+        Some(("0", name)) => Ok((0, name)),
+        Some(("1", name)) => Ok((1, name)),
+        _ => Err(AppError::bad_input(&["after"], "malformed cursor")),
+    }
+}
+
+/// The column a page of `ReviewedThenName` carries its due flag in.
+const SORT_KEY: &str = "sort_key";
+
+impl Keyset {
+    /// `1` when the service is due for review at `now`, else `0`, as SQL
+    /// over the service's columns: `review_due` of the assured date, else
+    /// of the day (UTC) it was created.
+    fn due_flag(backend: DatabaseBackend, now: DateTime<Utc>) -> SimpleExpr {
+        let cutoff = review_cutoff(now);
+        let created_before = match backend {
+            // Stored as RFC 3339 text in UTC: its first ten characters are the day.
+            DatabaseBackend::Sqlite => Func::cust("substr")
+                .arg(service::Column::CreatedAt.into_expr())
+                .arg(1)
+                .arg(10)
+                .lt(cutoff.format("%Y-%m-%d").to_string()),
+            _ => service::Column::CreatedAt.lt(cutoff.and_time(chrono::NaiveTime::MIN).and_utc()),
+        };
+        let due = Condition::any().add(service::Column::AssuredDate.lt(cutoff)).add(
+            Condition::all()
+                .add(service::Column::AssuredDate.is_null())
+                .add(created_before),
+        );
+        Expr::case(due, 1).finally(0).into()
+    }
+
+    /// `select` filtered to the rows after the page's cursor, sorted and
+    /// limited; with the names of the columns it sorts by.
+    fn apply(
+        self,
+        backend: DatabaseBackend,
+        select: Select<service::Entity>,
+        page: &PageRequest,
+    ) -> AppResult<(Select<service::Entity>, Vec<&'static str>)> {
+        let name = service::Column::Name;
+        let id = service::Column::Id;
+        match self {
+            Keyset::Name => {
+                let select = keyset::apply(select, name.into_expr(), id.into_expr(), page);
+                Ok((select, vec![name.as_str(), id.as_str()]))
+            }
+            Keyset::ReviewedThenName(now) => {
+                let flag = Keyset::due_flag(backend, now);
+                let mut select = select;
+                if let Some(after) = &page.after {
+                    let (after_flag, after_name) = split_key(&after.key)?;
+                    select = select.filter(
+                        Condition::any()
+                            .add(flag.clone().gt(after_flag))
+                            .add(
+                                Condition::all()
+                                    .add(flag.clone().eq(after_flag))
+                                    .add(name.gt(after_name)),
+                            )
+                            .add(
+                                Condition::all()
+                                    .add(flag.clone().eq(after_flag))
+                                    .add(name.eq(after_name))
+                                    .add(id.gt(after.id.clone())),
+                            ),
+                    );
+                }
+                let mut select = select
+                    .order_by(flag.clone(), sea_orm::Order::Asc)
+                    .order_by(name, sea_orm::Order::Asc)
+                    .order_by(id, sea_orm::Order::Asc)
+                    .limit(page.fetch_limit());
+                // Selected as a column, so that PostgreSQL's page of terms
+                // (`services_of`) can restore the order it sorted by.
+                QuerySelect::query(&mut select).expr_as(flag, Alias::new(SORT_KEY));
+                Ok((select, vec![SORT_KEY, name.as_str(), id.as_str()]))
+            }
+        }
+    }
+
+    /// The cursor key of one service, as the SQL above sorts by it.
+    fn of(self, service: &service::Model) -> String {
+        match self {
+            Keyset::Name => service.name.clone(),
+            Keyset::ReviewedThenName(now) => {
+                let reviewed = service.assured_date.unwrap_or_else(|| service.created_at.date_naive());
+                let flag = if review_due(reviewed, now) { '1' } else { '0' };
+                format!("{flag}{}", service.name)
+            }
+        }
+    }
+}
+
 /// What a search returns besides the page's services.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Extras {
@@ -342,7 +459,10 @@ pub async fn search_services(
     }
     let condition = condition(db, filter).await?;
     if keyset_answers(filter, order) {
-        return keyset_page(db, condition, page, extras).await;
+        return keyset_page(db, condition, page, extras, Keyset::Name).await;
+    }
+    if relevance_is_by_name(filter, order) {
+        return keyset_page(db, condition, page, extras, Keyset::ReviewedThenName(now)).await;
     }
     let candidates = candidates(db, filter, condition).await?;
     let total = candidates.len() as u64;
@@ -435,6 +555,7 @@ async fn keyset_page(
     condition: Condition,
     page: &PageRequest,
     extras: Extras,
+    keyset: Keyset,
 ) -> AppResult<SearchPage> {
     let filtered: Select<service::Entity> = service::Entity::find().filter(condition);
     let total = if extras.total {
@@ -442,18 +563,12 @@ async fn keyset_page(
     } else {
         None
     };
-    let select = keyset::apply(
-        filtered,
-        service::Column::Name.into_expr(),
-        service::Column::Id.into_expr(),
-        page,
-    );
-    let sorted_by = [service::Column::Name, service::Column::Id];
+    let (select, sorted_by) = keyset.apply(db.get_database_backend(), filtered, page)?;
     let (rows, relations) = services_of(db, select, &sorted_by, extras.joins).await?;
     let fetched = Page::from_fetched(rows, page);
-    // The keyset path's cursor key is the name itself, compared in SQL.
+    // The cursor's key is the sort key itself, compared in SQL.
     let cursors = fetched.rows.iter().map(|s| Cursor {
-        key: s.name.clone(),
+        key: keyset.of(s),
         id: s.id.clone(),
     });
     Ok(SearchPage {
@@ -669,8 +784,13 @@ async fn fetch_in_order(
 /// Whether a listing is due for review: not assured (or, failing that,
 /// created) in the last 12 months.
 pub fn review_due(reviewed: NaiveDate, now: DateTime<Utc>) -> bool {
+    reviewed < review_cutoff(now)
+}
+
+/// The earliest review date not yet due at `now`: a year before today (UTC).
+fn review_cutoff(now: DateTime<Utc>) -> NaiveDate {
     let today = now.date_naive();
-    reviewed < today.checked_sub_months(Months::new(12)).unwrap_or(today)
+    today.checked_sub_months(Months::new(12)).unwrap_or(today)
 }
 
 /// Gives each candidate its sort key for `order` and sorts them.

@@ -14,7 +14,7 @@
 
 use entity::{attribute, location, organization, phone, schedule, service, service_at_location, taxonomy_term};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query, SelectStatement, SimpleExpr};
-use sea_orm::{ConnectionTrait, DatabaseBackend, EntityTrait, IdenStatic, QueryTrait, Select};
+use sea_orm::{ConnectionTrait, DatabaseBackend, EntityTrait, QueryTrait, Select};
 
 use crate::db::{
     add_organizations_of, json_referenced_row_subquery, json_rows_of, json_rows_subquery, json_values_of,
@@ -61,12 +61,13 @@ type RelationColumn = fn(DatabaseBackend) -> SimpleExpr;
 const ORGANIZATION: &str = "rel_organization";
 
 /// The rows of `select`, with the relations `joins` asks for, in the order
-/// of `sorted_by`: the columns `select` sorts by, ascending (empty when the
-/// caller puts the rows in an order of its own).
+/// of `sorted_by`: the names of the columns (of the service, or selected
+/// as such) `select` sorts by, ascending (empty when the caller puts the
+/// rows in an order of its own).
 pub async fn services_of(
     db: &impl ConnectionTrait,
     select: Select<service::Entity>,
-    sorted_by: &[service::Column],
+    sorted_by: &[&str],
     joins: ServiceJoins,
 ) -> AppResult<(Vec<service::Model>, ServiceRelations)> {
     let backend = db.get_database_backend();
@@ -209,15 +210,12 @@ fn schedules_json(backend: DatabaseBackend) -> SimpleExpr {
 /// lookup. Read once for the page, the statement of W2 (20 services by
 /// name with their terms) ran 30-50% more often a second in pgbench
 /// (`bench/RESULTS.md`, the sixth pass).
-fn with_terms_per_page(page: &str, sorted_by: &[service::Column]) -> String {
+fn with_terms_per_page(page: &str, sorted_by: &[&str]) -> String {
     let terms = json_values_of::<taxonomy_term::Entity>(DatabaseBackend::Postgres);
     let order = if sorted_by.is_empty() {
         String::new()
     } else {
-        let columns: Vec<String> = sorted_by
-            .iter()
-            .map(|c| format!("\"page\".\"{}\"", c.as_str()))
-            .collect();
+        let columns: Vec<String> = sorted_by.iter().map(|c| format!("\"page\".\"{c}\"")).collect();
         format!(" ORDER BY {}", columns.join(", "))
     };
     format!(

@@ -308,7 +308,7 @@ async fn json_logs_carry_the_request_fields_and_no_secrets() {
         .post(&playground)
         .bearer_auth(&token)
         .header("x-request-id", "json-log-1")
-        .json(&json!({ "query": "query WhoAmI { me { scopes } services(first: 2) { nodes { name organization { name } } } }" }))
+        .json(&json!({ "query": "query WhoAmI { me { scopes } services(first: 2) { totalCount nodes { name organization { name } } } }" }))
         .send()
         .await
         .unwrap()

@@ -226,6 +226,13 @@ on_both! {
         let due: Vec<bool> = relevance.iter().map(|e| e["node"]["reviewDue"].as_bool().unwrap()).collect();
         assert!(due.windows(2).all(|w| !w[0] || w[1]), "a review-due listing ranks before a reviewed one");
         assert!(due.contains(&true) && due.contains(&false), "the demo set has both");
+        // Without text or a centre, relevance is the review flag, then the name
+        // (paged in the database since the default order is the commonest).
+        let keys: Vec<(bool, &str)> = relevance
+            .iter()
+            .map(|e| (e["node"]["reviewDue"].as_bool().unwrap(), e["node"]["name"].as_str().unwrap()))
+            .collect();
+        assert!(keys.windows(2).all(|w| w[0] <= w[1]), "not by review, then name: {keys:?}");
 
         let (reviewed, _) = all_edges(&app, json!({}), "RECENTLY_REVIEWED", "assuredDate").await;
         assert_eq!(reviewed.len() as i64, total);
