@@ -481,3 +481,17 @@ on_both! {
         assert!(with_some > 1, "services with terms: {with_some}");
     }
 }
+
+on_both! {
+    /// A cursor of the default order whose key is not a review flag and a
+    /// name is refused, naming `after`, like any forged cursor.
+    async fn a_forged_default_order_cursor_is_refused(app) {
+        use base64::Engine;
+        let forged = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(r#"{"k":"xSome name","i":"some-id"}"#);
+        let response = app
+            .graphql("query($a: String) { services(first: 2, after: $a) { nodes { id } } }", json!({ "a": forged }))
+            .await;
+        assert_eq!(error_code(&response), "BAD_USER_INPUT", "{response:#}");
+        assert_eq!(response["errors"][0]["extensions"]["field"], json!(["after"]), "{response:#}");
+    }
+}
