@@ -495,3 +495,59 @@ on_both! {
         assert_eq!(response["errors"][0]["extensions"]["field"], json!(["after"]), "{response:#}");
     }
 }
+
+/// On PostgreSQL the relevance of a few candidates (the radius search's)
+/// looks each one up by key even in the generic plan that prepared
+/// statements settle on, instead of reading every document with the word
+/// from the index of words.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn few_candidates_are_scored_by_key_on_postgres() {
+    use sea_orm::{ConnectionTrait, EntityTrait, QuerySelect, Statement, TransactionTrait};
+    let Some(app) = crate::helpers::spawn_app(crate::helpers::Backend::Postgres).await else {
+        return;
+    };
+    let db = &app.state.db;
+    let ids: Vec<String> = entity::service::Entity::find()
+        .select_only()
+        .column(entity::service::Column::Id)
+        .limit(40)
+        .into_tuple()
+        .all(db)
+        .await
+        .unwrap();
+    let statement = hubgraph::services::text::postgres_relevance_statement(&["support".to_owned()], &ids).unwrap();
+    let json = serde_json::to_string(&ids).unwrap();
+    assert!(!json.contains('\''), "ids quoted as they are below");
+    let txn = db.begin().await.unwrap();
+    txn.execute_unprepared(&format!("PREPARE relevance(text, text) AS {}", statement.sql))
+        .await
+        .unwrap();
+    txn.execute_unprepared("SET LOCAL plan_cache_mode = force_generic_plan")
+        .await
+        .unwrap();
+    // On a table this small a sequential scan is cheapest; without it the
+    // plan shows which index the statement can be answered from.
+    txn.execute_unprepared("SET LOCAL enable_seqscan = off").await.unwrap();
+    let explain = format!("EXPLAIN EXECUTE relevance('support', '{json}')");
+    let rows = txn
+        .query_all_raw(Statement::from_string(db.get_database_backend(), explain))
+        .await
+        .unwrap();
+    let plan: Vec<String> = rows
+        .iter()
+        .map(|row| row.try_get::<String>("", "QUERY PLAN").unwrap())
+        .collect();
+    let plan = plan.join("\n");
+    assert!(
+        plan.contains("service_search_pkey"),
+        "candidates not looked up by key:\n{plan}"
+    );
+    assert!(
+        !plan.contains("idx_service_search_document"),
+        "the index of words is read:\n{plan}"
+    );
+    // The statement still answers: some of the services mention support.
+    txn.rollback().await.unwrap();
+    let found = hubgraph::services::text::relevance(db, "support", &ids).await.unwrap();
+    assert!(found.keys().all(|id| ids.contains(id)));
+}
