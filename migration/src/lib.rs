@@ -15,6 +15,7 @@ mod m20261130_000020_hubs;
 mod m20261130_000030_pathways;
 mod m20261130_000040_covering_indexes;
 pub mod m20261201_000050_change_announcements;
+pub mod m20261201_000060_located_services;
 
 pub struct Migrator;
 
@@ -34,6 +35,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000030_pathways::Migration),
             Box::new(m20261130_000040_covering_indexes::Migration),
             Box::new(m20261201_000050_change_announcements::Migration),
+            Box::new(m20261201_000060_located_services::Migration),
         ]
     }
 }

@@ -182,45 +182,19 @@ fn in_areas(area_codes: &[String]) -> Condition {
         .add(service::Column::Id.in_subquery(covering))
 }
 
-/// The column a condition names the service by.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum ServiceKey {
-    /// `service.id`: the statement reads services.
-    Service,
-    /// `service_at_location.service_id`: the radius search
-    /// (`matches_in_box`), which reaches each service through its link to a
-    /// nearby location.
-    ServiceAtLocation,
-}
-
-impl ServiceKey {
-    fn column(self) -> ColumnRef {
-        match self {
-            ServiceKey::Service => (service::Entity, service::Column::Id).into_column_ref(),
-            ServiceKey::ServiceAtLocation => {
-                (service_at_location::Entity, service_at_location::Column::ServiceId).into_column_ref()
-            }
-        }
-    }
-}
-
 /// Whether the service is linked through HSDS `attribute` to any of
 /// `terms`. Correlated, so it is checked per service the rest of the query
-/// reaches (a few nearby, or a page by name) instead of first gathering
-/// every service under a broad category.
-///
-/// In the radius search it names the service by the link row's
-/// `service_id`: both databases can then check the category as soon as
-/// they hold the link, before they look up the service's row. Nearby
-/// services outside the category (most of them, for one category) then cost
-/// no row lookup: on PostgreSQL with 20,000 services, a category near
-/// Edinburgh read 4,935 buffers instead of 8,418.
-fn service_linked_to(terms: Vec<String>, key: ServiceKey) -> SimpleExpr {
+/// reaches (a page by name, say) instead of first gathering every service
+/// under a broad category.
+fn service_linked_to(terms: Vec<String>) -> SimpleExpr {
     Expr::exists(
         Query::select()
             .expr(Expr::val(1))
             .from(attribute::Entity)
-            .and_where(Expr::col((attribute::Entity, attribute::Column::LinkId)).equals(key.column()))
+            .and_where(
+                Expr::col((attribute::Entity, attribute::Column::LinkId))
+                    .equals((service::Entity, service::Column::Id)),
+            )
             .and_where(attribute::Column::LinkEntity.eq("service"))
             .and_where(attribute::Column::TaxonomyTermId.is_in(terms))
             .to_owned(),
@@ -237,15 +211,99 @@ fn linked_to(link_entity: &str, terms: Vec<String>) -> SelectStatement {
         .to_owned()
 }
 
-/// The SQL side of the filter: everything but the exact distance and the opening hours.
-async fn condition(db: &impl ConnectionTrait, filter: &ServiceFilter) -> AppResult<Condition> {
-    let statuses = filter.statuses.clone().unwrap_or_else(status::default_listed);
-    let mut condition = Condition::all().add(service::Column::Status.is_in(statuses));
-    // With a radius, `candidates` reads through `matches_in_box`.
-    let key = match filter.near {
-        Some(_) => ServiceKey::ServiceAtLocation,
-        None => ServiceKey::Service,
+/// The table the radius search reads (see the `located_services`
+/// migration): one row per service at a location with coordinates, with
+/// the service's status, age range, name, dates and term ids.
+#[derive(Debug, Clone, Copy)]
+struct Located;
+
+impl sea_orm::sea_query::Iden for Located {
+    fn unquoted(&self) -> &str {
+        "located_service"
+    }
+}
+
+/// A column of `located_service`; those it shares with `service` have the same names.
+fn located(column: &str) -> ColumnRef {
+    (Located, Alias::new(column)).into_column_ref()
+}
+
+/// What each located row's `terms` holds between ids.
+const TERM_SEPARATOR: char = '\u{1f}';
+
+/// Whether the located row's service is linked to any of `terms`: a
+/// substring test per term on the row's own list, no look-up.
+fn located_linked_to(backend: DatabaseBackend, terms: Vec<String>) -> Condition {
+    let find = match backend {
+        DatabaseBackend::Postgres => "strpos",
+        _ => "instr",
     };
+    terms.into_iter().fold(Condition::any(), |any, term| {
+        let needle = format!("{TERM_SEPARATOR}{term}{TERM_SEPARATOR}");
+        any.add(Func::cust(find).arg(Expr::col(located("terms"))).arg(needle).gt(0))
+    })
+}
+
+/// Which table the status, age and category filters read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Target {
+    /// `service`: every search but the radius search.
+    Service,
+    /// `located_service`: the radius search.
+    Located,
+}
+
+impl Target {
+    fn column(self, column: service::Column) -> SimpleExpr {
+        match self {
+            Target::Service => Expr::col((service::Entity, column)),
+            Target::Located => Expr::col(located(column.as_str())),
+        }
+    }
+}
+
+/// The filters a located row answers itself: status, categories, ages.
+async fn row_condition(db: &impl ConnectionTrait, filter: &ServiceFilter, target: Target) -> AppResult<Condition> {
+    let statuses = filter.statuses.clone().unwrap_or_else(status::default_listed);
+    let column = |c| target.column(c);
+    let mut condition = Condition::all().add(column(service::Column::Status).is_in(statuses));
+    let linked = |terms| match target {
+        Target::Service => Condition::all().add(service_linked_to(terms)),
+        Target::Located => located_linked_to(db.get_database_backend(), terms),
+    };
+    if !filter.taxonomy_term_ids.is_empty() {
+        let terms = taxonomy::with_descendants(db, &filter.taxonomy_term_ids).await?;
+        condition = condition.add(linked(terms));
+    }
+    for term in &filter.all_taxonomy_term_ids {
+        let terms = taxonomy::with_descendants(db, std::slice::from_ref(term)).await?;
+        condition = condition.add(linked(terms));
+    }
+    if let Some(age) = filter.age {
+        condition = condition
+            .add(
+                Condition::any()
+                    .add(column(service::Column::MinimumAge).is_null())
+                    .add(column(service::Column::MinimumAge).lte(age)),
+            )
+            .add(
+                Condition::any()
+                    .add(column(service::Column::MaximumAge).is_null())
+                    .add(column(service::Column::MaximumAge).gte(age)),
+            );
+    }
+    if let Some(age) = filter.minimum_age_at_least {
+        condition = condition.add(column(service::Column::MinimumAge).gte(age));
+    }
+    if let Some(age) = filter.maximum_age_at_most {
+        condition = condition.add(column(service::Column::MaximumAge).lte(age));
+    }
+    Ok(condition)
+}
+
+/// The filters only the service and its relations answer (on `service`).
+async fn service_condition(db: &impl ConnectionTrait, filter: &ServiceFilter) -> AppResult<Condition> {
+    let mut condition = Condition::all();
     // With a radius the few services nearby are matched against the text in
     // `candidates` (scoring them anyway); otherwise the text index narrows first.
     if let Some(text) = text_of(filter).filter(|_| filter.near.is_none()) {
@@ -267,33 +325,6 @@ async fn condition(db: &impl ConnectionTrait, filter: &ServiceFilter) -> AppResu
             .to_owned();
         condition = condition.add(service::Column::Id.in_subquery(covering));
     }
-    if !filter.taxonomy_term_ids.is_empty() {
-        let terms = taxonomy::with_descendants(db, &filter.taxonomy_term_ids).await?;
-        condition = condition.add(service_linked_to(terms, key));
-    }
-    for term in &filter.all_taxonomy_term_ids {
-        let terms = taxonomy::with_descendants(db, std::slice::from_ref(term)).await?;
-        condition = condition.add(service_linked_to(terms, key));
-    }
-    if let Some(age) = filter.age {
-        condition = condition
-            .add(
-                Condition::any()
-                    .add(service::Column::MinimumAge.is_null())
-                    .add(service::Column::MinimumAge.lte(age)),
-            )
-            .add(
-                Condition::any()
-                    .add(service::Column::MaximumAge.is_null())
-                    .add(service::Column::MaximumAge.gte(age)),
-            );
-    }
-    if let Some(age) = filter.minimum_age_at_least {
-        condition = condition.add(service::Column::MinimumAge.gte(age));
-    }
-    if let Some(age) = filter.maximum_age_at_most {
-        condition = condition.add(service::Column::MaximumAge.lte(age));
-    }
     if !filter.languages.is_empty() {
         let codes: Vec<String> = filter.languages.iter().map(|c| c.trim().to_lowercase()).collect();
         let speaking = Query::select()
@@ -312,6 +343,36 @@ async fn condition(db: &impl ConnectionTrait, filter: &ServiceFilter) -> AppResu
     }
     if let Some(after) = filter.modified_after {
         condition = condition.add(service::Column::LastModified.gt(after));
+    }
+    Ok(condition)
+}
+
+/// The SQL side of the filter: everything but the exact distance and the
+/// opening hours. On `service`, or with a radius on `located_service`
+/// (read by `matches_in_box`).
+async fn condition(db: &impl ConnectionTrait, filter: &ServiceFilter) -> AppResult<Condition> {
+    match filter.near {
+        Some(_) => located_condition(db, filter).await,
+        None => Ok(row_condition(db, filter, Target::Service)
+            .await?
+            .add(service_condition(db, filter).await?)),
+    }
+}
+
+/// The radius search's filter on `located_service`: the row's own columns,
+/// and the rest checked on the service row only when such a filter is given.
+async fn located_condition(db: &impl ConnectionTrait, filter: &ServiceFilter) -> AppResult<Condition> {
+    let mut condition = row_condition(db, filter, Target::Located).await?;
+    let rest = service_condition(db, filter).await?;
+    if !rest.is_empty() {
+        condition = condition.add(Expr::exists(
+            Query::select()
+                .expr(Expr::val(1))
+                .from(service::Entity)
+                .and_where(Expr::col((service::Entity, service::Column::Id)).equals(located("service_id")))
+                .cond_where(rest)
+                .to_owned(),
+        ));
     }
     Ok(condition)
 }
@@ -669,41 +730,57 @@ struct CandidateRow {
     distance_km: Option<f64>,
 }
 
-/// The services matching `condition` that have a location inside a bounding
-/// box, one row per (service, location), with the location's coordinates:
-/// the radius search's one candidate statement. It starts from the location
-/// `(latitude, longitude)` index (a test reads the query plan), so the other
-/// filters are checked only for the few services nearby rather than matched
-/// across the whole directory first.
-///
-/// The tables are `CROSS JOIN`ed with the join conditions in `WHERE`: the
-/// same inner join to PostgreSQL, whose planner orders it by cost, while
-/// SQLite keeps a cross join's order as written. Left to itself, SQLite
-/// would start from the service status index and visit every listed service.
+/// The located services (see the `located_services` migration) matching
+/// `condition` inside a bounding box, one row per (service, location), with
+/// the location's coordinates: the radius search's one candidate statement.
+/// The box is one range of the table's index on both databases (a test
+/// reads the query plan), whose rows carry every column read here.
 pub fn matches_in_box(bbox: &BoundingBox, condition: Condition) -> SelectStatement {
-    Query::select()
-        .columns(CANDIDATE_COLUMNS.map(|c| (service::Entity, c)))
-        .column((location::Entity, location::Column::Latitude))
-        .column((location::Entity, location::Column::Longitude))
-        .from(location::Entity)
-        .cross_join(service_at_location::Entity)
-        .cross_join(service::Entity)
-        .and_where(
-            Expr::col((location::Entity, location::Column::Latitude)).between(bbox.min_latitude, bbox.max_latitude),
+    let mut select = Query::select()
+        .columns(
+            [
+                "service_id",
+                "name",
+                "assured_date",
+                "created_at",
+                "latitude",
+                "longitude",
+            ]
+            .map(located),
         )
-        .and_where(
-            Expr::col((location::Entity, location::Column::Longitude)).between(bbox.min_longitude, bbox.max_longitude),
-        )
-        .and_where(
-            Expr::col((service_at_location::Entity, service_at_location::Column::LocationId))
-                .equals((location::Entity, location::Column::Id)),
-        )
-        .and_where(
-            Expr::col((service::Entity, service::Column::Id))
-                .equals((service_at_location::Entity, service_at_location::Column::ServiceId)),
-        )
+        .from(Located)
+        .to_owned();
+    if let Some(strips) = longitude_strips(bbox) {
+        select.and_where(Expr::col(located("longitude_strip")).is_in(strips));
+    }
+    select
+        .and_where(Expr::col(located("latitude")).between(bbox.min_latitude, bbox.max_latitude))
+        .and_where(Expr::col(located("longitude")).between(bbox.min_longitude, bbox.max_longitude))
         .cond_where(condition)
         .to_owned()
+}
+
+/// Most strips a box is looked up by; a wider box (near a pole) reads the
+/// table without them, as every strip would be read anyway.
+const MAX_STRIPS: i64 = 64;
+
+/// The longitude strips a box spans (see the `located_services`
+/// migration, which stores each row's), or `None` past `MAX_STRIPS`.
+fn longitude_strips(bbox: &BoundingBox) -> Option<Vec<i64>> {
+    use migration::m20261201_000060_located_services::STRIPS_PER_DEGREE;
+    let strip = |longitude: f64| ((longitude.clamp(-180.0, 180.0) + 180.0) * STRIPS_PER_DEGREE).floor() as i64;
+    let (first, last) = (strip(bbox.min_longitude), strip(bbox.max_longitude));
+    (last - first < MAX_STRIPS).then(|| (first..=last).collect())
+}
+
+/// The radius search's candidate statement for `filter` (which has `near`),
+/// as `search_services` runs it: for reading its query plan.
+pub async fn radius_statement(db: &impl ConnectionTrait, filter: &ServiceFilter) -> AppResult<SelectStatement> {
+    let centre = filter
+        .near
+        .ok_or_else(|| AppError::bad_input(&["filter", "near"], "a radius search needs near"))?;
+    let condition = condition(db, filter).await?;
+    Ok(matches_in_box(&centre.bounding_box(filter.radius()), condition))
 }
 
 /// The services matching `condition` with a location within `radius_km` of
@@ -717,12 +794,8 @@ async fn nearest_matches(
     let statement = matches_in_box(&centre.bounding_box(radius_km), condition);
     let mut nearest: HashMap<String, CandidateRow> = HashMap::new();
     for row in db.query_all(&statement).await? {
-        let (Some(latitude), Some(longitude)) = (
-            row.try_get_by_index::<Option<f64>>(4)?,
-            row.try_get_by_index::<Option<f64>>(5)?,
-        ) else {
-            continue;
-        };
+        let latitude: f64 = row.try_get_by_index(4)?;
+        let longitude: f64 = row.try_get_by_index(5)?;
         let distance = centre.distance_km(&GeoPoint { latitude, longitude });
         if distance > radius_km {
             continue;
@@ -976,23 +1049,54 @@ mod tests {
     }
 
     #[test]
-    fn the_radius_search_checks_categories_on_the_link_row() {
+    fn a_box_spans_the_longitude_strips_of_its_edges() {
+        let edinburgh = GeoPoint {
+            latitude: 55.95,
+            longitude: -3.19,
+        };
+        // 10 km at 56 degrees north is 0.16 degrees of longitude either way:
+        // -3.35 to -3.03, strips 883 (-3.4 to -3.2) to 884 (-3.2 to -3.0).
+        assert_eq!(longitude_strips(&edinburgh.bounding_box(10.0)), Some(vec![883, 884]));
+        let narrow = BoundingBox {
+            min_latitude: 55.0,
+            max_latitude: 56.0,
+            min_longitude: -3.15,
+            max_longitude: -3.05,
+        };
+        assert_eq!(longitude_strips(&narrow), Some(vec![884]));
+        // The whole world at a pole: too many strips to list.
+        let pole = GeoPoint {
+            latitude: 89.95,
+            longitude: 0.0,
+        };
+        assert_eq!(longitude_strips(&pole.bounding_box(10.0)), None);
+    }
+
+    #[test]
+    fn the_radius_search_checks_categories_on_the_located_row() {
         use sea_orm::{DatabaseBackend, QueryTrait};
         let bbox = GeoPoint {
             latitude: 55.95,
             longitude: -3.19,
         }
         .bounding_box(10.0);
-        let linked = Condition::all().add(service_linked_to(vec!["t".into()], ServiceKey::ServiceAtLocation));
-        for backend in [DatabaseBackend::Sqlite, DatabaseBackend::Postgres] {
-            let sql = backend.build(&matches_in_box(&bbox, linked.clone())).to_string();
-            assert!(
-                sql.contains(r#""attribute"."link_id" = "service_at_location"."service_id""#),
-                "{sql}"
-            );
+        for (backend, find) in [
+            (DatabaseBackend::Sqlite, "instr"),
+            (DatabaseBackend::Postgres, "strpos"),
+        ] {
+            let linked = Condition::all().add(located_linked_to(backend, vec!["t1".into(), "t2".into()]));
+            let statement = backend.build(&matches_in_box(&bbox, linked));
+            let sql = statement.to_string();
+            assert!(sql.contains(&format!(r#"{find}("located_service"."terms""#)), "{sql}");
+            assert!(!sql.contains("attribute"), "no look-up per row: {sql}");
+            // Each term is matched whole, between separators: `t1` is not `t10`.
+            let values = statement.values.clone().unwrap().0;
+            for term in ["\u{1f}t1\u{1f}", "\u{1f}t2\u{1f}"] {
+                assert!(values.contains(&sea_orm::Value::from(term)), "{term:?} in {values:?}");
+            }
         }
         let listing = service::Entity::find()
-            .filter(service_linked_to(vec!["t".into()], ServiceKey::Service))
+            .filter(service_linked_to(vec!["t".into()]))
             .build(DatabaseBackend::Sqlite)
             .to_string();
         assert!(

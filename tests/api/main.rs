@@ -15,6 +15,7 @@ mod hsds;
 mod http_rules;
 mod hub_live;
 mod hubs;
+mod located;
 mod observe;
 mod outage;
 mod pagination;

@@ -1,7 +1,7 @@
 //! Writes on services: who may make them, what is refused, concurrency, the
 //! audit trail and the search index.
 
-use entity::{audit, service};
+use entity::{audit, location, service, taxonomy_term};
 use hubgraph::graphql::ids::{self, Kind};
 use hubgraph::partners::PartnerKind;
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
@@ -258,6 +258,37 @@ on_both! {
     async fn third_sector_creates_then_archives_a_service(app) {
         let charity = hubgraph::seed::demo::demo_id("organization", &format!("third-sector/{EDINBURGH}"));
         let (partner, token) = token(&app, PartnerKind::ThirdSector, Some(&charity), &["services:write"]).await;
+        let place = location::Entity::find()
+            .filter(location::Column::Latitude.is_not_null())
+            .filter(location::Column::Longitude.is_not_null())
+            .one(&app.state.db)
+            .await
+            .unwrap()
+            .unwrap();
+        let category = taxonomy_term::Entity::find()
+            .filter(taxonomy_term::Column::Taxonomy.eq("service-category"))
+            .one(&app.state.db)
+            .await
+            .unwrap()
+            .unwrap()
+            .id;
+        // Found by the radius search near its location, with its category, at an age it takes.
+        let found_near = |age: i32| {
+            let app = &app;
+            let category = gid(Kind::TaxonomyTerm, &category);
+            let (latitude, longitude) = (place.latitude.unwrap(), place.longitude.unwrap());
+            async move {
+                let data = app
+                    .data(
+                        "query($filter: ServiceFilter) { services(filter: $filter, first: 100) { nodes { name } } }",
+                        json!({ "filter": { "near": { "latitude": latitude, "longitude": longitude }, "radiusKm": 1,
+                                            "taxonomyTermIds": [category], "age": age } }),
+                    )
+                    .await;
+                data["services"]["nodes"].as_array().unwrap().iter().any(|n| n["name"] == "Carers' Tea Afternoon")
+            }
+        };
+        assert!(!found_near(30).await);
         let input = json!({
             "organizationId": gid(Kind::Organization, &charity),
             "name": "Carers' Tea Afternoon",
@@ -269,6 +300,8 @@ on_both! {
             "schedules": [{ "freq": "WEEKLY", "byDay": ["TH"], "opensAt": "14:00", "closesAt": "16:00" }],
             "serviceAreaCodes": [EDINBURGH],
             "minimumAge": 16,
+            "locationIds": [gid(Kind::Location, &place.id)],
+            "taxonomyTermIds": [gid(Kind::TaxonomyTerm, &category)],
         });
         let body = call(&app, &token, CREATE, json!({ "input": input })).await;
         let payload = &body["data"]["createService"];
@@ -288,9 +321,13 @@ on_both! {
         assert_eq!(read["node"]["phones"][0]["number"], "+44 (0)131 496 0000");
         assert_eq!(read["node"]["schedules"][0]["opensAt"], "14:00");
 
+        assert!(found_near(30).await, "the new service is not found near its location");
+        assert!(!found_near(12).await, "found under its minimum age");
+
         let since = chrono::Utc::now().to_rfc3339();
         let archived = call(&app, &token, ARCHIVE, json!({ "input": { "id": id, "expectedVersion": 1 } })).await;
         assert_eq!(archived["data"]["archiveService"]["service"]["status"], "DEFUNCT", "{archived:#}");
+        assert!(!found_near(30).await, "an archived service is still found near its location");
         assert_eq!(archived["data"]["archiveService"]["service"]["version"], 2);
         let feed = app
             .data(
