@@ -16,6 +16,7 @@ mod m20261130_000030_pathways;
 mod m20261130_000040_covering_indexes;
 pub mod m20261201_000050_change_announcements;
 pub mod m20261201_000060_located_services;
+mod m20261201_000070_service_fts_rows;
 
 pub struct Migrator;
 
@@ -36,6 +37,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000040_covering_indexes::Migration),
             Box::new(m20261201_000050_change_announcements::Migration),
             Box::new(m20261201_000060_located_services::Migration),
+            Box::new(m20261201_000070_service_fts_rows::Migration),
         ]
     }
 }

@@ -234,13 +234,22 @@ pub async fn relevance(
             // `?` per candidate every count of them was another statement,
             // prepared anew and kept in each pooled connection's statement
             // cache, thousands of parameters long at 100,000 services.
+            //
+            // The candidates are matched by the rowids of their entries
+            // against the word's list of rowids, which FTS5 reads without
+            // visiting a row: the unary `+` keeps SQLite from handing the
+            // rowids to FTS5 as look-ups, each of which reads the word's
+            // whole list again (0.9 ms against 3 ms for 44 candidates;
+            // comparing the unindexed service id read every matching row:
+            // 6 ms).
             let statement = Statement::from_sql_and_values(
                 backend,
                 "WITH scored AS MATERIALIZED (\
                      SELECT service_id, -bm25(service_fts, 0.0, 10.0, 1.0, 2.0, 4.0) AS score, \
                             rowid IN (SELECT rowid FROM service_fts WHERE service_fts MATCH ?) AS in_name \
                      FROM service_fts WHERE service_fts MATCH ? \
-                     AND service_id IN (SELECT value FROM json_each(?))) \
+                     AND +rowid IN (SELECT fts_rowid FROM service_fts_row \
+                                    WHERE service_id IN (SELECT value FROM json_each(?)))) \
                  SELECT json_group_array(json_array(service_id, json(printf('%!.17g', score)), in_name)) AS found \
                  FROM scored",
                 [
@@ -394,24 +403,58 @@ async fn write(db: &impl ConnectionTrait, ids: &[String], documents: &[Document]
     let backend = db.get_database_backend();
     match backend {
         DatabaseBackend::Sqlite => {
-            let placeholders = crate::db::placeholders(backend, 1, ids.len());
-            let values: Vec<Value> = ids.iter().map(|id| id.clone().into()).collect();
+            // Each entry is found by its rowid (`service_fts_row`), not by
+            // the id FTS5 keeps unindexed; new entries get the next rowids.
+            let among = candidates_json(ids)?;
             db.execute_raw(Statement::from_sql_and_values(
                 backend,
-                format!("DELETE FROM service_fts WHERE service_id IN ({placeholders})"),
-                values,
+                "DELETE FROM service_fts WHERE rowid IN (SELECT fts_rowid FROM service_fts_row \
+                 WHERE service_id IN (SELECT value FROM json_each(?)))",
+                [Value::from(among.clone())],
+            ))
+            .await?;
+            db.execute_raw(Statement::from_sql_and_values(
+                backend,
+                "DELETE FROM service_fts_row WHERE service_id IN (SELECT value FROM json_each(?))",
+                [Value::from(among)],
             ))
             .await?;
             if documents.is_empty() {
                 return Ok(());
             }
-            let rows = vec!["(?, ?, ?, ?, ?)"; documents.len()].join(", ");
-            let values = documents.iter().flat_map(|d| {
-                [&d.id, &d.name, &d.description, &d.organization, &d.terms].map(|v| Value::from(v.clone()))
+            let last: i64 = match db
+                .query_one_raw(Statement::from_string(
+                    backend,
+                    "SELECT rowid FROM service_fts ORDER BY rowid DESC LIMIT 1",
+                ))
+                .await?
+            {
+                Some(row) => row.try_get_by_index(0)?,
+                None => 0,
+            };
+            let rowids: Vec<i64> = (1..).map(|n| last + n).take(documents.len()).collect();
+            let rows = vec!["(?, ?, ?, ?, ?, ?)"; documents.len()].join(", ");
+            let values = documents.iter().zip(&rowids).flat_map(|(d, rowid)| {
+                [Value::from(*rowid)]
+                    .into_iter()
+                    .chain([&d.id, &d.name, &d.description, &d.organization, &d.terms].map(|v| Value::from(v.clone())))
             });
             db.execute_raw(Statement::from_sql_and_values(
                 backend,
-                format!("INSERT INTO service_fts (service_id, name, description, organization, terms) VALUES {rows}"),
+                format!(
+                    "INSERT INTO service_fts (rowid, service_id, name, description, organization, terms) VALUES {rows}"
+                ),
+                values.collect::<Vec<_>>(),
+            ))
+            .await?;
+            let rows = vec!["(?, ?)"; documents.len()].join(", ");
+            let values = documents
+                .iter()
+                .zip(&rowids)
+                .flat_map(|(d, rowid)| [Value::from(d.id.clone()), Value::from(*rowid)]);
+            db.execute_raw(Statement::from_sql_and_values(
+                backend,
+                format!("INSERT INTO service_fts_row (service_id, fts_rowid) VALUES {rows}"),
                 values.collect::<Vec<_>>(),
             ))
             .await?;

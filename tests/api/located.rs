@@ -235,3 +235,52 @@ on_both! {
         assert_in_step(&app, "a location deleted").await;
     }
 }
+
+/// `service_fts_row` (SQLite) names every full-text entry's rowid by its
+/// service, exactly: after the seed, a reindex and a deleted service.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn full_text_rows_are_named_by_service_on_sqlite() {
+    let app = crate::helpers::spawn_app(crate::helpers::Backend::Sqlite)
+        .await
+        .expect("sqlite app");
+    let db = &app.state.db;
+    let pairs = |sql: &'static str| async move {
+        let rows = db
+            .query_all_raw(Statement::from_string(db.get_database_backend(), sql))
+            .await
+            .unwrap();
+        rows.iter()
+            .map(|row| {
+                (
+                    row.try_get_by_index::<i64>(0).unwrap(),
+                    row.try_get_by_index::<String>(1).unwrap(),
+                )
+            })
+            .collect::<BTreeSet<_>>()
+    };
+    let check = |after: &'static str| async move {
+        let entries = pairs("SELECT rowid, service_id FROM service_fts").await;
+        let named = pairs("SELECT fts_rowid, service_id FROM service_fts_row").await;
+        assert!(!entries.is_empty(), "{after}: no entries");
+        assert_eq!(entries, named, "{after}");
+    };
+    check("the demo seed").await;
+    let ids: Vec<String> = service::Entity::find()
+        .all(db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|s| s.id)
+        .take(3)
+        .collect();
+    hubgraph::services::text::reindex(db, &ids).await.unwrap();
+    check("a reindex").await;
+    service::Entity::delete_by_id(ids[0].clone()).exec(db).await.unwrap();
+    hubgraph::services::text::reindex(db, &ids[..1]).await.unwrap();
+    check("a deleted service").await;
+    let gone = pairs("SELECT fts_rowid, service_id FROM service_fts_row").await;
+    assert!(
+        gone.iter().all(|(_, id)| *id != ids[0]),
+        "a deleted service keeps its entry"
+    );
+}
