@@ -111,6 +111,22 @@ async fn expected(app: &TestApp) -> BTreeSet<Row> {
         .collect()
 }
 
+/// Links a term to a record through HSDS `attribute`, as an import would.
+async fn link_term(app: &TestApp, id: &str, link_entity: &str, link_id: String, term_id: &str) {
+    attribute::ActiveModel {
+        id: Set(id.into()),
+        link_id: Set(link_id),
+        taxonomy_term_id: Set(term_id.into()),
+        link_type: Set(None),
+        link_entity: Set(link_entity.into()),
+        value: Set(None),
+        label: Set(None),
+    }
+    .insert(&app.state.db)
+    .await
+    .unwrap();
+}
+
 async fn assert_in_step(app: &TestApp, after: &str) {
     let held = held(app).await;
     let expected = expected(app).await;
@@ -153,18 +169,7 @@ on_both! {
         assert_in_step(&app, "a service's status, ages, name and review").await;
 
         let term = entity::taxonomy_term::Entity::find().one(db).await.unwrap().unwrap();
-        attribute::ActiveModel {
-            id: Set("located-test-attribute".into()),
-            link_id: Set(service.id.clone()),
-            taxonomy_term_id: Set(term.id.clone()),
-            link_type: Set(None),
-            link_entity: Set("service".into()),
-            value: Set(None),
-            label: Set(None),
-        }
-        .insert(db)
-        .await
-        .unwrap();
+        link_term(&app, "located-test-attribute", "service", service.id.clone(), &term.id).await;
         assert_in_step(&app, "a term linked").await;
         let mut moved: attribute::ActiveModel =
             attribute::Entity::find_by_id("located-test-attribute").one(db).await.unwrap().unwrap().into();
@@ -180,18 +185,7 @@ on_both! {
         attribute::Entity::delete_by_id("located-test-attribute").exec(db).await.unwrap();
         assert_in_step(&app, "a term unlinked").await;
         // Terms of other records leave the services alone.
-        attribute::ActiveModel {
-            id: Set("located-test-location-attribute".into()),
-            link_id: Set(link.location_id.clone()),
-            taxonomy_term_id: Set(term.id.clone()),
-            link_type: Set(None),
-            link_entity: Set("location".into()),
-            value: Set(None),
-            label: Set(None),
-        }
-        .insert(db)
-        .await
-        .unwrap();
+        link_term(&app, "located-test-location-attribute", "location", link.location_id.clone(), &term.id).await;
         assert_in_step(&app, "a location's term").await;
 
         let place = location::Entity::find_by_id(link.location_id.clone()).one(db).await.unwrap().unwrap();
