@@ -18,7 +18,7 @@ use sea_orm::sea_query::{
 };
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DatabaseBackend, EntityTrait, IdenStatic, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect, Select,
+    QuerySelect, Select, Value,
 };
 use serde::{Deserialize, Serialize};
 
@@ -451,30 +451,16 @@ impl Keyset {
             }
             Keyset::ReviewedThenName(now) => {
                 let flag = Keyset::due_flag(backend, now);
-                let mut select = select;
-                if let Some(after) = &page.after {
-                    let (after_flag, after_name) = split_key(&after.key)?;
-                    select = select.filter(
-                        Condition::any()
-                            .add(flag.clone().gt(after_flag))
-                            .add(
-                                Condition::all()
-                                    .add(flag.clone().eq(after_flag))
-                                    .add(name.gt(after_name)),
-                            )
-                            .add(
-                                Condition::all()
-                                    .add(flag.clone().eq(after_flag))
-                                    .add(name.eq(after_name))
-                                    .add(id.gt(after.id.clone())),
-                            ),
-                    );
-                }
-                let mut select = select
-                    .order_by(flag.clone(), sea_orm::Order::Asc)
-                    .order_by(name, sea_orm::Order::Asc)
-                    .order_by(id, sea_orm::Order::Asc)
-                    .limit(page.fetch_limit());
+                let after = match &page.after {
+                    Some(after) => {
+                        let (after_flag, after_name) = split_key(&after.key)?;
+                        let values = vec![Value::from(after_flag), Value::from(after_name)];
+                        Some((values, after.id.clone()))
+                    }
+                    None => None,
+                };
+                let keys = vec![flag.clone(), name.into_expr()];
+                let mut select = keyset::apply_keys(select, keys, id.into_expr(), after, page.fetch_limit());
                 // Selected as a column, so that PostgreSQL's page of terms
                 // (`services_of`) can restore the order it sorted by.
                 QuerySelect::query(&mut select).expr_as(flag, Alias::new(SORT_KEY));
@@ -735,7 +721,7 @@ struct CandidateRow {
 /// the location's coordinates: the radius search's one candidate statement.
 /// The box is one range of the table's index on both databases (a test
 /// reads the query plan), whose rows carry every column read here.
-pub fn matches_in_box(bbox: &BoundingBox, condition: Condition) -> SelectStatement {
+fn matches_in_box(bbox: &BoundingBox, condition: Condition) -> SelectStatement {
     let mut select = Query::select()
         .columns(
             [

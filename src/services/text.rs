@@ -255,7 +255,7 @@ pub async fn relevance(
                 [
                     Value::from(fts5_query(&words, Some("name"))),
                     Value::from(fts5_query(&words, None)),
-                    Value::from(candidates_json(service_ids)?),
+                    Value::from(ids_json(service_ids)?),
                 ],
             );
             if let Some(row) = db.query_one_raw(statement).await? {
@@ -318,7 +318,7 @@ pub fn postgres_relevance_statement(words: &[String], service_ids: &[String]) ->
                   plainto_tsquery('english', $1) AS q \
              WHERE {test}"
         ),
-        [Value::from(words.join(" ")), Value::from(candidates_json(service_ids)?)],
+        [Value::from(words.join(" ")), Value::from(ids_json(service_ids)?)],
     ))
 }
 
@@ -327,7 +327,7 @@ pub fn postgres_relevance_statement(words: &[String], service_ids: &[String]) ->
 const LOOKED_UP_AT_MOST: usize = 500;
 
 /// Service ids as one JSON array, a single statement parameter whatever their number.
-fn candidates_json(service_ids: &[String]) -> AppResult<String> {
+fn ids_json(service_ids: &[String]) -> AppResult<String> {
     serde_json::to_string(service_ids).map_err(|e| AppError::Internal(format!("candidates as JSON: {e}")))
 }
 
@@ -405,7 +405,7 @@ async fn write(db: &impl ConnectionTrait, ids: &[String], documents: &[Document]
         DatabaseBackend::Sqlite => {
             // Each entry is found by its rowid (`service_fts_row`), not by
             // the id FTS5 keeps unindexed; new entries get the next rowids.
-            let among = candidates_json(ids)?;
+            let among = ids_json(ids)?;
             db.execute_raw(Statement::from_sql_and_values(
                 backend,
                 "DELETE FROM service_fts WHERE rowid IN (SELECT fts_rowid FROM service_fts_row \

@@ -30,6 +30,23 @@ fn coordinate(value: f64) -> String {
     format!("{value:.9}")
 }
 
+/// A row's first ten columns, as both queries below select them, and its terms.
+fn row_of(row: &sea_orm::QueryResult, terms: BTreeSet<String>) -> Row {
+    (
+        row.try_get_by_index(0).unwrap(),
+        row.try_get_by_index(1).unwrap(),
+        coordinate(row.try_get_by_index(2).unwrap()),
+        coordinate(row.try_get_by_index(3).unwrap()),
+        row.try_get_by_index(4).unwrap(),
+        row.try_get_by_index(5).unwrap(),
+        row.try_get_by_index(6).unwrap(),
+        row.try_get_by_index(7).unwrap(),
+        row.try_get_by_index(8).unwrap(),
+        row.try_get_by_index(9).unwrap(),
+        terms,
+    )
+}
+
 /// What `located_service` holds.
 async fn held(app: &TestApp) -> BTreeSet<Row> {
     let db = &app.state.db;
@@ -46,23 +63,12 @@ async fn held(app: &TestApp) -> BTreeSet<Row> {
             terms.starts_with('\u{1f}') && terms.ends_with('\u{1f}'),
             "terms not enclosed: {terms:?}"
         );
-        held.insert((
-            row.try_get_by_index(0).unwrap(),
-            row.try_get_by_index(1).unwrap(),
-            coordinate(row.try_get_by_index(2).unwrap()),
-            coordinate(row.try_get_by_index(3).unwrap()),
-            row.try_get_by_index(4).unwrap(),
-            row.try_get_by_index(5).unwrap(),
-            row.try_get_by_index(6).unwrap(),
-            row.try_get_by_index(7).unwrap(),
-            row.try_get_by_index(8).unwrap(),
-            row.try_get_by_index(9).unwrap(),
-            terms
-                .split('\u{1f}')
-                .filter(|t| !t.is_empty())
-                .map(str::to_owned)
-                .collect(),
-        ));
+        let terms = terms
+            .split('\u{1f}')
+            .filter(|t| !t.is_empty())
+            .map(str::to_owned)
+            .collect();
+        held.insert(row_of(&row, terms));
     }
     held
 }
@@ -94,19 +100,7 @@ async fn expected(app: &TestApp) -> BTreeSet<Row> {
     rows.into_iter()
         .map(|row| {
             let id: String = row.try_get_by_index(0).unwrap();
-            (
-                id.clone(),
-                row.try_get_by_index(1).unwrap(),
-                coordinate(row.try_get_by_index(2).unwrap()),
-                coordinate(row.try_get_by_index(3).unwrap()),
-                row.try_get_by_index(4).unwrap(),
-                row.try_get_by_index(5).unwrap(),
-                row.try_get_by_index(6).unwrap(),
-                row.try_get_by_index(7).unwrap(),
-                row.try_get_by_index(8).unwrap(),
-                row.try_get_by_index(9).unwrap(),
-                terms.get(&id).cloned().unwrap_or_default(),
-            )
+            row_of(&row, terms.get(&id).cloned().unwrap_or_default())
         })
         .collect()
 }
