@@ -344,6 +344,35 @@ pub fn json_rows_subquery<E: EntityTrait>(backend: DatabaseBackend, mut rows: Se
     SimpleExpr::SubQuery(None, Box::new(rows.into_sub_query_statement()))
 }
 
+/// `values` as one JSON array, bound as a single parameter whatever their number.
+pub fn json_list(values: &[String]) -> String {
+    serde_json::Value::from(values).to_string()
+}
+
+/// `expr` is one of `values`, with the values bound as one JSON array
+/// ([`json_list`]): the statement's text is the same whatever their number.
+///
+/// With a placeholder per value (`IN ($1, $2, ...)`) each number of values
+/// is a statement of its own: every pooled connection prepares it again and
+/// keeps it in its statement cache, and PostgreSQL plans it for its values
+/// on each connection's first five executions before it settles on one plan.
+/// A search's page of 0 to 20 services was 21 statements, so under load most
+/// pages were planned afresh: planning took as long as running them (0.8 of
+/// 1.6 ms at 20,000 services).
+///
+/// On PostgreSQL the list becomes an array (`= ANY(ARRAY(...))`), which the
+/// planner expects to be short and looks up through an index; as a
+/// subquery (`IN (SELECT ...)`) it expects 100 values and, for a small
+/// table of children, prefers to hash the table's every row.
+pub fn is_in_list(backend: DatabaseBackend, expr: impl Into<SimpleExpr>, values: &[String]) -> SimpleExpr {
+    // The placeholders stand for the two expressions, as each builder writes its own.
+    let template = match backend {
+        DatabaseBackend::Postgres => "$1 = ANY(ARRAY(SELECT json_array_elements_text(($2)::json)))",
+        _ => "? IN (SELECT value FROM json_each(?))",
+    };
+    Expr::cust_with_exprs(template, [expr.into(), Expr::val(json_list(values))])
+}
+
 /// `query` built for `backend` with its `LIMIT` written as a number rather
 /// than bound as a parameter.
 ///
@@ -469,6 +498,48 @@ mod tests {
     use sea_orm::{ConnAcquireErr, DbErr, RuntimeErr};
 
     use super::is_unavailable;
+
+    /// A list of any length is one parameter, so the text never changes;
+    /// the values' quotes and backslashes stay inside the JSON string.
+    #[test]
+    fn a_list_of_values_is_one_parameter() {
+        use sea_orm::DatabaseBackend::{Postgres, Sqlite};
+        use sea_orm::sea_query::{Expr, ExprTrait, Query};
+        let statement = |backend: sea_orm::DatabaseBackend, values: &[String]| {
+            let query = Query::select()
+                .expr(Expr::val(1))
+                .from(entity::service::Entity)
+                .and_where(super::is_in_list(
+                    backend,
+                    Expr::col((entity::service::Entity, entity::service::Column::Id)),
+                    values,
+                ))
+                .and_where(Expr::col(entity::service::Column::Status).eq("active"))
+                .to_owned();
+            backend.build(&query)
+        };
+        let few = ["a".to_owned()];
+        let many: Vec<String> = (0..20).map(|i| format!("id \"{i}\" \\")).collect();
+        for backend in [Sqlite, Postgres] {
+            let (one, twenty) = (statement(backend, &few), statement(backend, &many));
+            assert_eq!(one.sql, twenty.sql);
+            let values = twenty.values.unwrap().0;
+            // The selected 1, the list, the status.
+            assert_eq!(values.len(), 3, "{values:?}");
+            let sea_orm::Value::String(Some(list)) = &values[1] else {
+                panic!("{values:?}");
+            };
+            assert_eq!(serde_json::from_str::<Vec<String>>(list).unwrap(), many);
+        }
+        assert_eq!(
+            statement(Postgres, &few).sql,
+            r#"SELECT $1 FROM "service" WHERE ("service"."id" = ANY(ARRAY(SELECT json_array_elements_text(($2)::json)))) AND "status" = $3"#
+        );
+        assert_eq!(
+            statement(Sqlite, &few).sql,
+            r#"SELECT ? FROM "service" WHERE ("service"."id" IN (SELECT value FROM json_each(?))) AND "status" = ?"#
+        );
+    }
 
     /// A table's list of JSON values is written once per backend, then
     /// shared; it names every column, in order, and differs by backend.

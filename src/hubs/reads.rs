@@ -17,7 +17,7 @@ use sea_orm::{
 };
 
 use super::model::{HubKind, HubStatus};
-use crate::db::{add_organizations_of, json_referenced_row_subquery, json_rows_of};
+use crate::db::{add_organizations_of, is_in_list, json_referenced_row_subquery, json_rows_of};
 use crate::error::AppResult;
 use crate::page::{Cursor, Page, PageRequest};
 use crate::services::geo::GeoPoint;
@@ -295,7 +295,12 @@ async fn page_rows(
             Alias::new(SERVICE_COUNT),
         );
     }
-    query.and_where(Expr::col((hub::Entity, hub::Column::Id)).is_in(keys.iter().map(|k| k.id.clone())));
+    let ids: Vec<String> = keys.iter().map(|k| k.id.clone()).collect();
+    query.and_where(is_in_list(
+        db.get_database_backend(),
+        Expr::col((hub::Entity, hub::Column::Id)),
+        &ids,
+    ));
 
     let mut rows: HashMap<String, hub::Model> = HashMap::with_capacity(keys.len());
     for row in db.query_all(&query).await? {
@@ -477,7 +482,11 @@ pub async fn history(
 /// The hubs at some locations, by location id.
 pub async fn hubs_at_locations(db: &impl ConnectionTrait, location_ids: &[String]) -> AppResult<Vec<hub::Model>> {
     Ok(hub::Entity::find()
-        .filter(hub::Column::LocationId.is_in(location_ids.to_vec()))
+        .filter(is_in_list(
+            db.get_database_backend(),
+            Expr::col((hub::Entity, hub::Column::LocationId)),
+            location_ids,
+        ))
         .all(db)
         .await?)
 }
@@ -485,7 +494,11 @@ pub async fn hubs_at_locations(db: &impl ConnectionTrait, location_ids: &[String
 /// The facility term ids of some hubs: `(hub id, term id)` pairs.
 pub async fn facilities_of(db: &impl ConnectionTrait, hub_ids: &[String]) -> AppResult<Vec<(String, String)>> {
     let rows = hub_facility::Entity::find()
-        .filter(hub_facility::Column::HubId.is_in(hub_ids.to_vec()))
+        .filter(is_in_list(
+            db.get_database_backend(),
+            Expr::col((hub_facility::Entity, hub_facility::Column::HubId)),
+            hub_ids,
+        ))
         .order_by_asc(hub_facility::Column::TaxonomyTermId)
         .all(db)
         .await?;

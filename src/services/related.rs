@@ -5,10 +5,11 @@
 use entity::*;
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, SelectStatement};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, Iterable, PrimaryKeyToColumn, QueryFilter, QueryOrder,
-    QueryTrait,
+    ConnectionTrait, DatabaseBackend, EntityTrait, FromQueryResult, Iterable, PrimaryKeyToColumn, QueryFilter,
+    QueryOrder, QueryTrait,
 };
 
+use crate::db::is_in_list;
 use crate::error::AppResult;
 
 /// Column alias carrying the owner id in joined reads.
@@ -23,7 +24,8 @@ where
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    Ok(E::find().filter(id.is_in(ids.to_vec())).all(db).await?)
+    let listed = is_in_list(db.get_database_backend(), Expr::col((E::default(), id)), ids);
+    Ok(E::find().filter(listed).all(db).await?)
 }
 
 /// Child rows of `E` whose `owner` column is among `owners`, in `order`
@@ -38,7 +40,8 @@ where
     E: EntityTrait,
     E::Model: FromQueryResult + Send + Sync,
 {
-    let mut select = E::find().filter(owner.is_in(owners.to_vec())).order_by_asc(order);
+    let listed = is_in_list(db.get_database_backend(), Expr::col((E::default(), owner)), owners);
+    let mut select = E::find().filter(listed).order_by_asc(order);
     for key in E::PrimaryKey::iter() {
         select = select.order_by_asc(key.into_column());
     }
@@ -61,6 +64,7 @@ where
 
 /// `SELECT E.*, link.owner AS owner_id FROM E JOIN link ON link.target = E.id WHERE link.owner IN (...)`.
 fn linked<E, L>(
+    backend: DatabaseBackend,
     target_id: E::Column,
     link_target: L::Column,
     link_owner: L::Column,
@@ -77,7 +81,7 @@ where
             L::default(),
             Expr::col((L::default(), link_target)).equals((E::default(), target_id)),
         )
-        .and_where(Expr::col((L::default(), link_owner)).is_in(owners.to_vec()));
+        .and_where(is_in_list(backend, Expr::col((L::default(), link_owner)), owners));
     select
 }
 
@@ -87,6 +91,7 @@ pub async fn locations_of_services(
     service_ids: &[String],
 ) -> AppResult<Vec<(String, location::Model)>> {
     let select = linked::<location::Entity, service_at_location::Entity>(
+        db.get_database_backend(),
         location::Column::Id,
         service_at_location::Column::LocationId,
         service_at_location::Column::ServiceId,
@@ -101,6 +106,7 @@ pub async fn services_at_locations(
     location_ids: &[String],
 ) -> AppResult<Vec<(String, service::Model)>> {
     let select = linked::<service::Entity, service_at_location::Entity>(
+        db.get_database_backend(),
         service::Column::Id,
         service_at_location::Column::ServiceId,
         service_at_location::Column::LocationId,
@@ -116,6 +122,7 @@ pub async fn terms_of(
     owner_ids: &[String],
 ) -> AppResult<Vec<(String, taxonomy_term::Model)>> {
     let mut select = linked::<taxonomy_term::Entity, attribute::Entity>(
+        db.get_database_backend(),
         taxonomy_term::Column::Id,
         attribute::Column::TaxonomyTermId,
         attribute::Column::LinkId,
@@ -185,18 +192,18 @@ pub async fn service_counts_at_locations(
     location_ids: &[String],
 ) -> AppResult<Vec<(String, i64)>> {
     use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
-    let mut counts = Vec::new();
-    for chunk in location_ids.chunks(500) {
-        let rows: Vec<(String, i64)> = service_at_location::Entity::find()
-            .select_only()
-            .column(service_at_location::Column::LocationId)
-            .column_as(service_at_location::Column::ServiceId.count(), "count")
-            .filter(service_at_location::Column::LocationId.is_in(chunk.to_vec()))
-            .group_by(service_at_location::Column::LocationId)
-            .into_tuple()
-            .all(db)
-            .await?;
-        counts.extend(rows);
-    }
-    Ok(counts)
+    let listed = is_in_list(
+        db.get_database_backend(),
+        Expr::col((service_at_location::Entity, service_at_location::Column::LocationId)),
+        location_ids,
+    );
+    Ok(service_at_location::Entity::find()
+        .select_only()
+        .column(service_at_location::Column::LocationId)
+        .column_as(service_at_location::Column::ServiceId.count(), "count")
+        .filter(listed)
+        .group_by(service_at_location::Column::LocationId)
+        .into_tuple()
+        .all(db)
+        .await?)
 }

@@ -22,6 +22,7 @@ use sea_orm::{
 };
 use serde::{Deserialize, Serialize};
 
+use crate::db::is_in_list;
 use crate::error::{AppError, AppResult};
 use crate::page::{Cursor, Page, PageRequest};
 use crate::services::geo::{BoundingBox, GeoPoint};
@@ -31,8 +32,6 @@ use crate::services::{keyset, opening, status, taxonomy, text};
 /// Largest radius a search may ask for, kilometres.
 pub const MAX_RADIUS_KM: f64 = 200.0;
 pub const DEFAULT_RADIUS_KM: f64 = 5.0;
-/// Ids per `IN (...)` list, under both databases' bound-parameter limits.
-const IN_CHUNK: usize = 10_000;
 
 /// What to find. Every filter given must hold (AND); an empty list means the
 /// filter is not given.
@@ -810,15 +809,17 @@ async fn nearest_matches(
 /// Every schedule row of each service.
 async fn schedules_of(db: &impl ConnectionTrait, ids: &[String]) -> AppResult<HashMap<String, Vec<schedule::Model>>> {
     let mut by_service: HashMap<String, Vec<schedule::Model>> = HashMap::new();
-    for chunk in ids.chunks(IN_CHUNK) {
-        let rows = schedule::Entity::find()
-            .filter(schedule::Column::ServiceId.is_in(chunk.to_vec()))
-            .all(db)
-            .await?;
-        for row in rows {
-            if let Some(service_id) = row.service_id.clone() {
-                by_service.entry(service_id).or_default().push(row);
-            }
+    let rows = schedule::Entity::find()
+        .filter(is_in_list(
+            db.get_database_backend(),
+            Expr::col((schedule::Entity, schedule::Column::ServiceId)),
+            ids,
+        ))
+        .all(db)
+        .await?;
+    for row in rows {
+        if let Some(service_id) = row.service_id.clone() {
+            by_service.entry(service_id).or_default().push(row);
         }
     }
     Ok(by_service)
@@ -831,8 +832,15 @@ async fn fetch_in_order(
     taken: &[Candidate],
     joins: ServiceJoins,
 ) -> AppResult<(Vec<service::Model>, ServiceRelations)> {
+    if taken.is_empty() {
+        return Ok(Default::default());
+    }
     let ids: Vec<String> = taken.iter().map(|c| c.id.clone()).collect();
-    let select = service::Entity::find().filter(service::Column::Id.is_in(ids.clone()));
+    let select = service::Entity::find().filter(is_in_list(
+        db.get_database_backend(),
+        Expr::col((service::Entity, service::Column::Id)),
+        &ids,
+    ));
     // Put in the candidates' order here.
     let (rows, relations) = services_of(db, select, &[], joins).await?;
     let mut rows: HashMap<String, service::Model> = rows.into_iter().map(|s| (s.id.clone(), s)).collect();
@@ -932,26 +940,28 @@ pub async fn facet_counts(
 ) -> AppResult<Vec<(String, u64)>> {
     let parent: HashMap<&str, Option<&str>> = terms.iter().map(|t| (t.id.as_str(), t.parent_id.as_deref())).collect();
     let mut services_under: HashMap<&str, HashSet<String>> = HashMap::new();
-    for chunk in service_ids.chunks(IN_CHUNK) {
-        let links: Vec<(String, String)> = attribute::Entity::find()
-            .select_only()
-            .columns([attribute::Column::LinkId, attribute::Column::TaxonomyTermId])
-            .filter(attribute::Column::LinkEntity.eq("service"))
-            .filter(attribute::Column::LinkId.is_in(chunk.to_vec()))
-            .into_tuple()
-            .all(db)
-            .await?;
-        for (service_id, term_id) in links {
-            // Credit the term and every ancestor within this taxonomy.
-            let mut current = parent.get_key_value(term_id.as_str()).map(|(k, _)| *k);
-            let mut hops = 0;
-            while let Some(term) = current {
-                services_under.entry(term).or_default().insert(service_id.clone());
-                current = parent.get(term).copied().flatten();
-                hops += 1;
-                if hops > 32 {
-                    break; // a cycle in imported data
-                }
+    let links: Vec<(String, String)> = attribute::Entity::find()
+        .select_only()
+        .columns([attribute::Column::LinkId, attribute::Column::TaxonomyTermId])
+        .filter(attribute::Column::LinkEntity.eq("service"))
+        .filter(is_in_list(
+            db.get_database_backend(),
+            Expr::col((attribute::Entity, attribute::Column::LinkId)),
+            service_ids,
+        ))
+        .into_tuple()
+        .all(db)
+        .await?;
+    for (service_id, term_id) in links {
+        // Credit the term and every ancestor within this taxonomy.
+        let mut current = parent.get_key_value(term_id.as_str()).map(|(k, _)| *k);
+        let mut hops = 0;
+        while let Some(term) = current {
+            services_under.entry(term).or_default().insert(service_id.clone());
+            current = parent.get(term).copied().flatten();
+            hops += 1;
+            if hops > 32 {
+                break; // a cycle in imported data
             }
         }
     }

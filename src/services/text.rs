@@ -12,7 +12,8 @@ use entity::{organization, service};
 use sea_orm::sea_query::{Expr, SimpleExpr};
 use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseBackend, EntityTrait, QueryFilter, QuerySelect, Statement, Value};
 
-use crate::error::{AppError, AppResult};
+use crate::db::json_list;
+use crate::error::AppResult;
 use crate::services::related;
 
 /// Words considered per query, and characters per word: enough for any real search.
@@ -255,7 +256,7 @@ pub async fn relevance(
                 [
                     Value::from(fts5_query(&words, Some("name"))),
                     Value::from(fts5_query(&words, None)),
-                    Value::from(ids_json(service_ids)?),
+                    Value::from(json_list(service_ids)),
                 ],
             );
             if let Some(row) = db.query_one_raw(statement).await? {
@@ -318,18 +319,13 @@ pub fn postgres_relevance_statement(words: &[String], service_ids: &[String]) ->
                   plainto_tsquery('english', $1) AS q \
              WHERE {test}"
         ),
-        [Value::from(words.join(" ")), Value::from(ids_json(service_ids)?)],
+        [Value::from(words.join(" ")), Value::from(json_list(service_ids))],
     ))
 }
 
 /// Most candidates whose relevance PostgreSQL reads by looking each one up
 /// (see `relevance`); more are matched through the index of words.
 const LOOKED_UP_AT_MOST: usize = 500;
-
-/// Service ids as one JSON array, a single statement parameter whatever their number.
-fn ids_json(service_ids: &[String]) -> AppResult<String> {
-    serde_json::to_string(service_ids).map_err(|e| AppError::Internal(format!("candidates as JSON: {e}")))
-}
 
 /// What the index holds for one service.
 struct Document {
@@ -405,7 +401,7 @@ async fn write(db: &impl ConnectionTrait, ids: &[String], documents: &[Document]
         DatabaseBackend::Sqlite => {
             // Each entry is found by its rowid (`service_fts_row`), not by
             // the id FTS5 keeps unindexed; new entries get the next rowids.
-            let among = ids_json(ids)?;
+            let among = json_list(ids);
             db.execute_raw(Statement::from_sql_and_values(
                 backend,
                 "DELETE FROM service_fts WHERE rowid IN (SELECT fts_rowid FROM service_fts_row \

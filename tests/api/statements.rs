@@ -367,4 +367,36 @@ mod plans_on_postgres {
         let (_, custom, generic) = &statements[0];
         assert_eq!(custom + generic, radii.len() as i64, "{statements:#?}");
     }
+
+    /// A search's page of services with their details is one prepared
+    /// statement whatever the number of services on it (their ids go as
+    /// one JSON array), and PostgreSQL keeps one plan for it: with a
+    /// parameter per id each page size was a statement of its own, planned
+    /// afresh on its first five executions on every connection.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_search_page_is_one_statement_whatever_its_size() {
+        let Some(app) = app_on_one_connection().await else {
+            return;
+        };
+        let search = "query($r: Float) { services(first: 20, filter: {
+            near: { postcode: \"EH6 4AE\" }, radiusKm: $r }) {
+            nodes { name organization { name } locations { name } phones { number } } } }";
+        let radii = [0.3, 0.5, 1.0, 2.0, 3.0, 5.0, 10.0, 30.0, 100.0, 200.0];
+        let mut sizes = Vec::new();
+        for radius in radii {
+            let data = app.data(search, json!({ "r": radius })).await;
+            sizes.push(data["services"]["nodes"].as_array().unwrap().len());
+        }
+        // A search that finds nothing reads no page.
+        let pages = sizes.iter().filter(|size| **size > 0).count() as i64;
+        sizes.dedup();
+        assert!(sizes.len() > 2, "the radii should give pages of different sizes: {sizes:?}");
+
+        let statements = prepared(&app, "rel_organization").await;
+        assert_eq!(statements.len(), 1, "{statements:#?}");
+        let (text, custom, generic) = &statements[0];
+        assert!(text.contains("json_array_elements_text"), "{text}");
+        assert_eq!(custom + generic, pages, "{statements:#?}");
+        assert!(*custom <= 5 && *generic >= pages - 5, "{statements:#?}");
+    }
 }
