@@ -209,7 +209,10 @@ impl ResponseCache {
             answer => answer,
         };
         let (body, life) = match answer {
-            Answer::Keep { max_age, body } => (Some(body), max_age.map_or(self.ttl, |age| age.min(self.ttl))),
+            Answer::Keep { max_age, body } => (
+                Some(own_bytes(&body)),
+                max_age.map_or(self.ttl, |age| age.min(self.ttl)),
+            ),
             Answer::NeverKept => (None, self.ttl),
             Answer::NotNow => (None, NOT_NOW.min(self.ttl)),
         };
@@ -267,6 +270,14 @@ impl ResponseCache {
     pub fn weight(&self) -> u64 {
         self.entries.as_ref().map_or(0, Cache::weight)
     }
+}
+
+/// A copy of `body` in an allocation of its own length. A response is
+/// written into a growing buffer, and `Bytes` made from it keeps the whole
+/// buffer, up to twice the response's length: the cache would hold about
+/// half as much again as the bytes it counts.
+fn own_bytes(body: &Bytes) -> Bytes {
+    Bytes::copy_from_slice(body)
 }
 
 impl Default for ResponseCache {
@@ -333,6 +344,31 @@ mod tests {
         cache.settle(again, keep(b"A2"));
         assert_eq!(kept(&cache, &key("{ a }")).await, Some(Bytes::from_static(b"A2")));
         assert_eq!((cache.hits(), cache.misses(), cache.invalidations()), (2, 3, 1));
+    }
+
+    /// A kept answer does not hold on to the buffer it was written in,
+    /// which may be twice its length and is not what the cache counts.
+    #[tokio::test]
+    async fn a_kept_answer_holds_only_its_bytes() {
+        let cache = cache();
+        let mut buffer = Vec::with_capacity(4096);
+        buffer.extend_from_slice(b"{\"data\":{}}");
+        let body = Bytes::from(buffer);
+        let first = ticket(&cache, &key("{ a }")).await;
+        cache.settle(
+            first,
+            Answer::Keep {
+                max_age: None,
+                body: body.clone(),
+            },
+        );
+        let kept = kept(&cache, &key("{ a }")).await.unwrap();
+        assert_eq!(kept, body);
+        assert_ne!(
+            kept.as_ptr(),
+            body.as_ptr(),
+            "the kept answer shares the response's buffer"
+        );
     }
 
     #[tokio::test]

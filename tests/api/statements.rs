@@ -390,7 +390,10 @@ mod plans_on_postgres {
         // A search that finds nothing reads no page.
         let pages = sizes.iter().filter(|size| **size > 0).count() as i64;
         sizes.dedup();
-        assert!(sizes.len() > 2, "the radii should give pages of different sizes: {sizes:?}");
+        assert!(
+            sizes.len() > 2,
+            "the radii should give pages of different sizes: {sizes:?}"
+        );
 
         let statements = prepared(&app, "rel_organization").await;
         assert_eq!(statements.len(), 1, "{statements:#?}");
