@@ -4,6 +4,7 @@
 //! `main.rs` parses the command line and calls into this library; the
 //! integration tests build the very same application.
 
+pub mod allocator;
 pub mod cli;
 pub mod config;
 pub mod db;

@@ -207,6 +207,7 @@ fn main() -> anyhow::Result<()> {
 }
 
 fn serve(url: &str, bind: &str, response_cache: Switch, sqlite_mmap_bytes: u64) -> anyhow::Result<()> {
+    hubgraph::allocator::configure();
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     runtime.block_on(async {
         let mut config = hubgraph::Config::new(url);
