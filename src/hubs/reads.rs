@@ -296,11 +296,7 @@ async fn page_rows(
         );
     }
     let ids: Vec<String> = keys.iter().map(|k| k.id.clone()).collect();
-    query.and_where(is_in_list(
-        db.get_database_backend(),
-        Expr::col((hub::Entity, hub::Column::Id)),
-        &ids,
-    ));
+    query.and_where(is_in_list(db.get_database_backend(), hub::Column::Id.into_expr(), &ids));
 
     let mut rows: HashMap<String, hub::Model> = HashMap::with_capacity(keys.len());
     for row in db.query_all(&query).await? {
@@ -484,7 +480,7 @@ pub async fn hubs_at_locations(db: &impl ConnectionTrait, location_ids: &[String
     Ok(hub::Entity::find()
         .filter(is_in_list(
             db.get_database_backend(),
-            Expr::col((hub::Entity, hub::Column::LocationId)),
+            hub::Column::LocationId.into_expr(),
             location_ids,
         ))
         .all(db)
@@ -496,7 +492,7 @@ pub async fn facilities_of(db: &impl ConnectionTrait, hub_ids: &[String]) -> App
     let rows = hub_facility::Entity::find()
         .filter(is_in_list(
             db.get_database_backend(),
-            Expr::col((hub_facility::Entity, hub_facility::Column::HubId)),
+            hub_facility::Column::HubId.into_expr(),
             hub_ids,
         ))
         .order_by_asc(hub_facility::Column::TaxonomyTermId)

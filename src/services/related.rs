@@ -5,8 +5,8 @@
 use entity::*;
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, SelectStatement};
 use sea_orm::{
-    ConnectionTrait, DatabaseBackend, EntityTrait, FromQueryResult, Iterable, PrimaryKeyToColumn, QueryFilter,
-    QueryOrder, QueryTrait,
+    ColumnTrait, ConnectionTrait, DatabaseBackend, EntityTrait, FromQueryResult, Iterable, PrimaryKeyToColumn,
+    QueryFilter, QueryOrder, QueryTrait,
 };
 
 use crate::db::is_in_list;
@@ -24,7 +24,7 @@ where
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    let listed = is_in_list(db.get_database_backend(), Expr::col((E::default(), id)), ids);
+    let listed = is_in_list(db.get_database_backend(), id.into_expr(), ids);
     Ok(E::find().filter(listed).all(db).await?)
 }
 
@@ -40,7 +40,7 @@ where
     E: EntityTrait,
     E::Model: FromQueryResult + Send + Sync,
 {
-    let listed = is_in_list(db.get_database_backend(), Expr::col((E::default(), owner)), owners);
+    let listed = is_in_list(db.get_database_backend(), owner.into_expr(), owners);
     let mut select = E::find().filter(listed).order_by_asc(order);
     for key in E::PrimaryKey::iter() {
         select = select.order_by_asc(key.into_column());
@@ -81,7 +81,7 @@ where
             L::default(),
             Expr::col((L::default(), link_target)).equals((E::default(), target_id)),
         )
-        .and_where(is_in_list(backend, Expr::col((L::default(), link_owner)), owners));
+        .and_where(is_in_list(backend, link_owner.into_expr(), owners));
     select
 }
 
@@ -191,10 +191,10 @@ pub async fn service_counts_at_locations(
     db: &impl ConnectionTrait,
     location_ids: &[String],
 ) -> AppResult<Vec<(String, i64)>> {
-    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
+    use sea_orm::QuerySelect;
     let listed = is_in_list(
         db.get_database_backend(),
-        Expr::col((service_at_location::Entity, service_at_location::Column::LocationId)),
+        service_at_location::Column::LocationId.into_expr(),
         location_ids,
     );
     Ok(service_at_location::Entity::find()

@@ -812,7 +812,7 @@ async fn schedules_of(db: &impl ConnectionTrait, ids: &[String]) -> AppResult<Ha
     let rows = schedule::Entity::find()
         .filter(is_in_list(
             db.get_database_backend(),
-            Expr::col((schedule::Entity, schedule::Column::ServiceId)),
+            schedule::Column::ServiceId.into_expr(),
             ids,
         ))
         .all(db)
@@ -838,7 +838,7 @@ async fn fetch_in_order(
     let ids: Vec<String> = taken.iter().map(|c| c.id.clone()).collect();
     let select = service::Entity::find().filter(is_in_list(
         db.get_database_backend(),
-        Expr::col((service::Entity, service::Column::Id)),
+        service::Column::Id.into_expr(),
         &ids,
     ));
     // Put in the candidates' order here.
@@ -946,7 +946,7 @@ pub async fn facet_counts(
         .filter(attribute::Column::LinkEntity.eq("service"))
         .filter(is_in_list(
             db.get_database_backend(),
-            Expr::col((attribute::Entity, attribute::Column::LinkId)),
+            attribute::Column::LinkId.into_expr(),
             service_ids,
         ))
         .into_tuple()
