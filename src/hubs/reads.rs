@@ -17,7 +17,7 @@ use sea_orm::{
 };
 
 use super::model::{HubKind, HubStatus};
-use crate::db::{add_organizations_of, is_in_list, json_referenced_row_subquery, json_rows_of};
+use crate::db::{add_organizations_of, is_in_hashed_list, json_referenced_row_subquery, json_rows_of};
 use crate::error::AppResult;
 use crate::page::{Cursor, Page, PageRequest};
 use crate::services::geo::GeoPoint;
@@ -296,7 +296,7 @@ async fn page_rows(
         );
     }
     let ids: Vec<String> = keys.iter().map(|k| k.id.clone()).collect();
-    query.and_where(is_in_list(db.get_database_backend(), hub::Column::Id.into_expr(), &ids));
+    query.and_where(is_in_hashed_list(backend, hub::Column::Id.into_expr(), &ids));
 
     let mut rows: HashMap<String, hub::Model> = HashMap::with_capacity(keys.len());
     for row in db.query_all(&query).await? {
@@ -478,7 +478,7 @@ pub async fn history(
 /// The hubs at some locations, by location id.
 pub async fn hubs_at_locations(db: &impl ConnectionTrait, location_ids: &[String]) -> AppResult<Vec<hub::Model>> {
     Ok(hub::Entity::find()
-        .filter(is_in_list(
+        .filter(is_in_hashed_list(
             db.get_database_backend(),
             hub::Column::LocationId.into_expr(),
             location_ids,
@@ -490,7 +490,7 @@ pub async fn hubs_at_locations(db: &impl ConnectionTrait, location_ids: &[String
 /// The facility term ids of some hubs: `(hub id, term id)` pairs.
 pub async fn facilities_of(db: &impl ConnectionTrait, hub_ids: &[String]) -> AppResult<Vec<(String, String)>> {
     let rows = hub_facility::Entity::find()
-        .filter(is_in_list(
+        .filter(is_in_hashed_list(
             db.get_database_backend(),
             hub_facility::Column::HubId.into_expr(),
             hub_ids,

@@ -368,6 +368,30 @@ mod plans_on_postgres {
         assert_eq!(custom + generic, radii.len() as i64, "{statements:#?}");
     }
 
+    /// A page of hubs reads its rows by a list of ids that PostgreSQL
+    /// hashes (a semi-join): the hub table is small enough to be read
+    /// whole, and as an array (`= ANY(...)`) the list was compared with
+    /// every hub in turn, a tenth of PostgreSQL's work for the dashboard.
+    /// Whatever the page size, the statement is the same.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_page_of_hubs_hashes_its_ids() {
+        let Some(app) = app_on_one_connection().await else {
+            return;
+        };
+        for first in [1, 3, 5] {
+            let data = app.data(HUBS, json!({ "first": first })).await;
+            assert_eq!(data["hubs"]["nodes"].as_array().unwrap().len() as i64, first, "{data}");
+        }
+        let statements = prepared(&app, "AS \"service_count\"").await;
+        assert_eq!(statements.len(), 1, "{statements:#?}");
+        let (text, custom, generic) = &statements[0];
+        assert!(
+            text.ends_with(r#"WHERE "hub"."id" IN (SELECT json_array_elements_text(($1)::json))"#),
+            "{text}"
+        );
+        assert_eq!(custom + generic, 3, "{statements:#?}");
+    }
+
     /// A search's page of services with their details is one prepared
     /// statement whatever the number of services on it (their ids go as
     /// one JSON array), and PostgreSQL keeps one plan for it: with a
