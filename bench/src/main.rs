@@ -169,7 +169,10 @@ struct Report {
     response_cache: Switch,
     seed_seconds: f64,
     startup_ms: f64,
+    /// Peak RSS in MB (10^6 bytes), the unit the goals are set in.
     server_peak_rss_mb: f64,
+    /// The same in MiB (2^20 bytes).
+    server_peak_rss_mib: f64,
     pinned: String,
     commit: String,
     machine: String,
@@ -377,7 +380,7 @@ async fn run(args: Args, self_pinned: bool) -> anyhow::Result<()> {
         }
     }
 
-    let rss = peak_rss_mb(server.id());
+    let rss = peak_rss_bytes(server.id());
     let _ = Command::new("kill").args(["-TERM", &server.id().to_string()]).status();
     let _ = server.wait();
     if args.db == Db::Postgres {
@@ -401,7 +404,9 @@ async fn run(args: Args, self_pinned: bool) -> anyhow::Result<()> {
         response_cache: args.response_cache,
         seed_seconds,
         startup_ms,
-        server_peak_rss_mb: rss,
+        // The goal is in MB (10^6 bytes); MiB beside it, as tools show.
+        server_peak_rss_mb: rss as f64 / 1e6,
+        server_peak_rss_mib: rss as f64 / (1024.0 * 1024.0),
         pinned,
         commit: command_output("git", &["rev-parse", "--short", "HEAD"]),
         machine: machine(),
@@ -738,17 +743,20 @@ fn pin_postgres(cpus: &str) -> bool {
     all
 }
 
-fn peak_rss_mb(pid: u32) -> f64 {
+/// The server's peak RSS in bytes (`VmHWM`), 0 when it cannot be read.
+fn peak_rss_bytes(pid: u32) -> u64 {
     std::fs::read_to_string(format!("/proc/{pid}/status"))
         .ok()
-        .and_then(|s| {
-            s.lines().find_map(|l| {
-                l.strip_prefix("VmHWM:")
-                    .map(|v| v.trim().trim_end_matches("kB").trim().to_owned())
-            })
-        })
-        .and_then(|kb| kb.parse::<f64>().ok())
-        .map_or(0.0, |kb| kb / 1024.0)
+        .and_then(|status| vm_hwm_bytes(&status))
+        .unwrap_or(0)
+}
+
+/// `VmHWM` of a `/proc/PID/status` text, in bytes (the kernel writes
+/// kibibytes and calls them "kB").
+fn vm_hwm_bytes(status: &str) -> Option<u64> {
+    let value = status.lines().find_map(|line| line.strip_prefix("VmHWM:"))?;
+    let kib: u64 = value.trim().strip_suffix("kB")?.trim().parse().ok()?;
+    Some(kib * 1024)
 }
 
 fn command_output(program: &str, args: &[&str]) -> String {
@@ -806,15 +814,30 @@ fn markdown(report: &Report) -> String {
         out.push_str(&w6.markdown());
     }
     out.push_str(&format!(
-        "\nseed {:.1} s; startup to ready {:.0} ms; server peak RSS {:.1} MB; {}; commit {}; {}\n",
-        report.seed_seconds, report.startup_ms, report.server_peak_rss_mb, report.pinned, report.commit, report.machine
+        "\nseed {:.1} s; startup to ready {:.0} ms; server peak RSS {:.1} MB ({:.1} MiB); {}; commit {}; {}\n",
+        report.seed_seconds,
+        report.startup_ms,
+        report.server_peak_rss_mb,
+        report.server_peak_rss_mib,
+        report.pinned,
+        report.commit,
+        report.machine
     ));
     out
 }
 
 #[cfg(test)]
 mod tests {
-    use super::judge;
+    use super::{judge, vm_hwm_bytes};
+
+    /// The kernel's "kB" are kibibytes: 142,600 of them are 146.0 MB.
+    #[test]
+    fn peak_rss_is_read_in_bytes() {
+        let status = "Name:\thubgraph\nVmPeak:\t  900000 kB\nVmHWM:\t  142600 kB\nVmRSS:\t  100 kB\n";
+        assert_eq!(vm_hwm_bytes(status), Some(142_600 * 1024));
+        assert_eq!(vm_hwm_bytes("Name:\thubgraph\n"), None);
+        assert_eq!(vm_hwm_bytes("VmHWM:\t  lots\n"), None);
+    }
 
     #[test]
     fn a_response_is_judged_by_status_errors_and_user_errors() {
