@@ -365,12 +365,12 @@ pub fn json_list(values: &[String]) -> String {
 /// subquery (`IN (SELECT ...)`) it expects 100 values and, for a small
 /// table of children, prefers to hash the table's every row.
 pub fn is_in_list(backend: DatabaseBackend, expr: impl Into<SimpleExpr>, values: &[String]) -> SimpleExpr {
-    // The placeholders stand for the two expressions, as each builder writes its own.
-    let template = match backend {
-        DatabaseBackend::Postgres => "$1 = ANY(ARRAY(SELECT json_array_elements_text(($2)::json)))",
-        _ => "? IN (SELECT value FROM json_each(?))",
-    };
-    Expr::cust_with_exprs(template, [expr.into(), Expr::val(json_list(values))])
+    in_json_list(
+        backend,
+        "$1 = ANY(ARRAY(SELECT json_array_elements_text(($2)::json)))",
+        expr,
+        values,
+    )
 }
 
 /// `expr` is one of `values`, for a table small enough that PostgreSQL
@@ -382,8 +382,26 @@ pub fn is_in_list(backend: DatabaseBackend, expr: impl Into<SimpleExpr>, values:
 /// 313 rows times up to 100 string comparisons, a tenth of PostgreSQL's
 /// work for the hub dashboard. SQLite hashes either form.
 pub fn is_in_hashed_list(backend: DatabaseBackend, expr: impl Into<SimpleExpr>, values: &[String]) -> SimpleExpr {
+    in_json_list(
+        backend,
+        "$1 IN (SELECT json_array_elements_text(($2)::json))",
+        expr,
+        values,
+    )
+}
+
+/// `expr` tested against `values` bound as one JSON array: on PostgreSQL
+/// by `postgres` (`$1` the expression, `$2` the array), on SQLite as a
+/// list of look-ups by `json_each`.
+fn in_json_list(
+    backend: DatabaseBackend,
+    postgres: &'static str,
+    expr: impl Into<SimpleExpr>,
+    values: &[String],
+) -> SimpleExpr {
+    // The placeholders stand for the two expressions, as each builder writes its own.
     let template = match backend {
-        DatabaseBackend::Postgres => "$1 IN (SELECT json_array_elements_text(($2)::json))",
+        DatabaseBackend::Postgres => postgres,
         _ => "? IN (SELECT value FROM json_each(?))",
     };
     Expr::cust_with_exprs(template, [expr.into(), Expr::val(json_list(values))])
