@@ -8,6 +8,7 @@
 //!
 //!     cargo run --release -p hubgraph-bench -- --db sqlite --services 20000
 
+mod cpu;
 mod subscriptions;
 
 use std::collections::BTreeMap;
@@ -63,6 +64,10 @@ enum Workload {
     /// Subscribers to every hub's status changes while a writer changes hubs at a fixed rate.
     W6,
 }
+
+/// The CPU the load generator runs on, and that of the server and PostgreSQL.
+const LOAD_CPU: usize = 0;
+const SERVER_CPU: usize = 1;
 
 /// Share of W5 requests that are writes.
 const WRITE_SHARE: f64 = 0.10;
@@ -138,6 +143,14 @@ struct Outcome {
     cached_share: Option<f64>,
     /// Why the first failed request failed, if any did.
     first_error: Option<String>,
+    /// Busy share of the load generator's CPU over the measured time: near 1
+    /// with the server's CPU below it, the figures are the load generator's
+    /// ceiling. None for a part, or where `/proc/stat` cannot be read.
+    load_cpu_busy: Option<f64>,
+    /// Busy share of the CPU of the server (and PostgreSQL).
+    server_cpu_busy: Option<f64>,
+    /// Share of the server's CPU time the host gave to other guests.
+    server_cpu_steal: Option<f64>,
 }
 
 impl Outcome {
@@ -156,6 +169,9 @@ impl Outcome {
             statements_per_request: None,
             cached_share: None,
             first_error: measured.first_error.clone(),
+            load_cpu_busy: None,
+            server_cpu_busy: None,
+            server_cpu_steal: None,
         }
     }
 }
@@ -204,7 +220,7 @@ fn main() -> anyhow::Result<()> {
     // W6 holds a socket per subscriber on each side; the server inherits the limit.
     raise_open_files_limit();
     // The load generator runs on CPU 0; the server (and database) on CPU 1.
-    let pinned = pin(&format!("{}", std::process::id()), "0");
+    let pinned = pin(&format!("{}", std::process::id()), &LOAD_CPU.to_string());
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     runtime.block_on(run(args, pinned))
 }
@@ -286,7 +302,7 @@ async fn run(args: Args, self_pinned: bool) -> anyhow::Result<()> {
     let cache = cache.as_str().unwrap_or("on");
     let mmap = args.sqlite_mmap_bytes.to_string();
     let mut server = Command::new("taskset")
-        .args(["-c", "1"])
+        .args(["-c", &SERVER_CPU.to_string()])
         .arg(std::env::current_exe()?)
         .args(["--serve", &url, "--bind", &bind, "--response-cache", cache])
         .args(["--sqlite-mmap-bytes", &mmap])
@@ -309,14 +325,14 @@ async fn run(args: Args, self_pinned: bool) -> anyhow::Result<()> {
     wait_ready(&client, &base, &mut server).await?;
     let startup_ms = started.elapsed().as_secs_f64() * 1000.0;
     let postgres_pinned = if args.db == Db::Postgres {
-        pin_postgres("1")
+        pin_postgres(&SERVER_CPU.to_string())
     } else {
         true
     };
     let pinned = format!(
-        "load generator on CPU 0: {self_pinned}; server on CPU 1: true{}",
+        "load generator on CPU {LOAD_CPU}: {self_pinned}; server on CPU {SERVER_CPU}: true{}",
         if args.db == Db::Postgres {
-            format!("; PostgreSQL on CPU 1: {postgres_pinned}")
+            format!("; PostgreSQL on CPU {SERVER_CPU}: {postgres_pinned}")
         } else {
             String::new()
         }
@@ -357,6 +373,7 @@ async fn run(args: Args, self_pinned: bool) -> anyhow::Result<()> {
         .await;
         let before = counter(&client, &base, STATEMENTS).await?;
         let hits_before = counter(&client, &base, CACHE_HITS).await?;
+        let ticks_before = cpu::ticks_now();
         let (all, parts, elapsed) = drive(
             &client,
             &base,
@@ -366,12 +383,18 @@ async fn run(args: Args, self_pinned: bool) -> anyhow::Result<()> {
             Duration::from_secs(args.duration),
         )
         .await;
+        let ticks_after = cpu::ticks_now();
         let after = counter(&client, &base, STATEMENTS).await?;
         let hits = counter(&client, &base, CACHE_HITS).await? - hits_before;
         let mut outcome = Outcome::new(*workload, None, &all, elapsed);
         // The statement count itself queries nothing: /metrics reads a counter.
         outcome.statements_per_request = Some((after - before) as f64 / all.requests.max(1) as f64);
         outcome.cached_share = Some(hits as f64 / all.requests.max(1) as f64);
+        outcome.load_cpu_busy = cpu::shares(&ticks_before, &ticks_after, LOAD_CPU).map(|s| s.busy);
+        if let Some(server) = cpu::shares(&ticks_before, &ticks_after, SERVER_CPU) {
+            outcome.server_cpu_busy = Some(server.busy);
+            outcome.server_cpu_steal = Some(server.steal);
+        }
         outcomes.push(outcome);
         if *workload == Workload::W5 {
             for (part, measured) in parts {
@@ -788,8 +811,8 @@ fn machine() -> String {
 fn markdown(report: &Report) -> String {
     let mut out = format!(
         "### hubgraph on {:?}, {} services, concurrency {}, {} s per workload, response cache {:?}\n\n\
-         | workload | req/s | p50 ms | p90 ms | p99 ms | max ms | errors | SQL/request | from cache |\n\
-         | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n",
+         | workload | req/s | p50 ms | p90 ms | p99 ms | max ms | errors | SQL/request | from cache | load CPU | server CPU (stolen) |\n\
+         | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n",
         report.db, report.services, report.concurrency, report.duration_seconds, report.response_cache
     );
     for o in &report.outcomes {
@@ -798,9 +821,15 @@ fn markdown(report: &Report) -> String {
             None => format!("{:?}", o.workload),
         };
         let statements = o.statements_per_request.map_or("–".into(), |s| format!("{s:.2}"));
-        let cached = o.cached_share.map_or("–".into(), |s| format!("{:.0}%", s * 100.0));
+        let percent = |share: Option<f64>| share.map_or("–".into(), |s| format!("{:.0}%", s * 100.0));
+        let cached = percent(o.cached_share);
+        let load_cpu = percent(o.load_cpu_busy);
+        let server_cpu = match (o.server_cpu_busy, o.server_cpu_steal) {
+            (Some(busy), Some(steal)) => format!("{} ({})", percent(Some(busy)), percent(Some(steal))),
+            _ => "–".into(),
+        };
         out.push_str(&format!(
-            "| {name} | {:.0} | {:.2} | {:.2} | {:.2} | {:.2} | {} | {statements} | {cached} |\n",
+            "| {name} | {:.0} | {:.2} | {:.2} | {:.2} | {:.2} | {} | {statements} | {cached} | {load_cpu} | {server_cpu} |\n",
             o.requests_per_second, o.p50_ms, o.p90_ms, o.p99_ms, o.max_ms, o.errors,
         ));
     }
@@ -809,6 +838,11 @@ fn markdown(report: &Report) -> String {
             out.push_str(&format!("\nFirst failed request of {:?}: `{error}`\n", o.workload));
         }
     }
+    out.push_str(
+        "\nCPU columns: busy share of each CPU over the measured time (load generator; server and \
+         database, with the share the host took for other guests). With the load generator's CPU near \
+         100% and the server's below it, the figures are the load generator's ceiling.\n",
+    );
     if let Some(w6) = &report.subscriptions {
         out.push('\n');
         out.push_str(&w6.markdown());
