@@ -301,23 +301,29 @@ async fn run(args: Args, self_pinned: bool) -> anyhow::Result<()> {
     let cache = serde_json::to_value(args.response_cache)?;
     let cache = cache.as_str().unwrap_or("on");
     let mmap = args.sqlite_mmap_bytes.to_string();
-    let mut server = Command::new("taskset")
-        .args(["-c", &SERVER_CPU.to_string()])
-        .arg(std::env::current_exe()?)
-        .args(["--serve", &url, "--bind", &bind, "--response-cache", cache])
-        .args(["--sqlite-mmap-bytes", &mmap])
-        .env("RUST_LOG", "warn")
-        .env("HUBGRAPH_JWT_SECRET", &secret)
-        .stdout(Stdio::null())
-        .spawn()
-        .or_else(|_| {
-            Command::new(std::env::current_exe()?)
-                .args(["--serve", &url, "--bind", &bind, "--response-cache", cache])
-                .args(["--sqlite-mmap-bytes", &mmap])
-                .env("RUST_LOG", "warn")
-                .env("HUBGRAPH_JWT_SECRET", &secret)
-                .spawn()
-        })?;
+    let exe = std::env::current_exe()?;
+    // Pinned to the server's CPU by taskset where it can be run; else unpinned,
+    // and the report says so.
+    let spawn_server = |pinned: bool| {
+        let mut command = if pinned {
+            let mut taskset = Command::new("taskset");
+            taskset.args(["-c", &SERVER_CPU.to_string()]).arg(&exe);
+            taskset
+        } else {
+            Command::new(&exe)
+        };
+        command
+            .args(["--serve", &url, "--bind", &bind, "--response-cache", cache])
+            .args(["--sqlite-mmap-bytes", &mmap])
+            .env("RUST_LOG", "warn")
+            .env("HUBGRAPH_JWT_SECRET", &secret)
+            .stdout(Stdio::null())
+            .spawn()
+    };
+    let (mut server, server_pinned) = match spawn_server(true) {
+        Ok(server) => (server, true),
+        Err(_) => (spawn_server(false)?, false),
+    };
     let base = format!("http://{bind}");
     let client = reqwest::Client::builder()
         .pool_max_idle_per_host(args.concurrency)
@@ -330,7 +336,7 @@ async fn run(args: Args, self_pinned: bool) -> anyhow::Result<()> {
         true
     };
     let pinned = format!(
-        "load generator on CPU {LOAD_CPU}: {self_pinned}; server on CPU {SERVER_CPU}: true{}",
+        "load generator on CPU {LOAD_CPU}: {self_pinned}; server on CPU {SERVER_CPU}: {server_pinned}{}",
         if args.db == Db::Postgres {
             format!("; PostgreSQL on CPU {SERVER_CPU}: {postgres_pinned}")
         } else {
