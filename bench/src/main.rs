@@ -8,7 +8,9 @@
 //!
 //!     cargo run --release -p hubgraph-bench -- --db sqlite --services 20000
 
+mod answers;
 mod cpu;
+mod rss;
 mod subscriptions;
 
 use std::collections::BTreeMap;
@@ -409,7 +411,7 @@ async fn run(args: Args, self_pinned: bool) -> anyhow::Result<()> {
         }
     }
 
-    let rss = peak_rss_bytes(server.id());
+    let rss = rss::peak_rss_bytes(server.id());
     let _ = Command::new("kill").args(["-TERM", &server.id().to_string()]).status();
     let _ = server.wait();
     if args.db == Db::Postgres {
@@ -649,24 +651,7 @@ async fn succeeded(response: reqwest::Result<reqwest::Response>, write: bool) ->
         .bytes()
         .await
         .map_err(|e| format!("HTTP {status}, body not read: {e}"))?;
-    judge(status, &body, write)
-}
-
-/// A success is HTTP 2xx with no GraphQL errors and, for a write, no user
-/// errors. A failure is described by its status and the start of its body.
-fn judge(status: u16, body: &[u8], write: bool) -> Result<(), String> {
-    // memmem, not a window at a time: a naive scan of W3's 50 kB answers
-    // was half the load generator's CPU, and the load generator the
-    // bottleneck of the workloads answered from the cache.
-    let has = |needle: &[u8]| memchr::memmem::find(body, needle).is_some();
-    let ok = (200..300).contains(&status) && !has(b"\"errors\":") && (!write || has(b"\"userErrors\":[]"));
-    if ok {
-        return Ok(());
-    }
-    let text = String::from_utf8_lossy(body);
-    let start: String = text.chars().take(300).collect();
-    let more = if start.len() < text.len() { "…" } else { "" };
-    Err(format!("HTTP {status}: {start}{more}"))
+    answers::judge(status, &body, write)
 }
 
 /// Runs `workload` with `concurrency` workers for `length`; returns the
@@ -775,22 +760,6 @@ fn pin_postgres(cpus: &str) -> bool {
     all
 }
 
-/// The server's peak RSS in bytes (`VmHWM`), 0 when it cannot be read.
-fn peak_rss_bytes(pid: u32) -> u64 {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .ok()
-        .and_then(|status| vm_hwm_bytes(&status))
-        .unwrap_or(0)
-}
-
-/// `VmHWM` of a `/proc/PID/status` text, in bytes (the kernel writes
-/// kibibytes and calls them "kB").
-fn vm_hwm_bytes(status: &str) -> Option<u64> {
-    let value = status.lines().find_map(|line| line.strip_prefix("VmHWM:"))?;
-    let kib: u64 = value.trim().strip_suffix("kB")?.trim().parse().ok()?;
-    Some(kib * 1024)
-}
-
 fn command_output(program: &str, args: &[&str]) -> String {
     Command::new(program)
         .args(args)
@@ -867,49 +836,4 @@ fn markdown(report: &Report) -> String {
         report.machine
     ));
     out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::{judge, vm_hwm_bytes};
-
-    /// The kernel's "kB" are kibibytes: 142,600 of them are 146.0 MB.
-    #[test]
-    fn peak_rss_is_read_in_bytes() {
-        let status = "Name:\thubgraph\nVmPeak:\t  900000 kB\nVmHWM:\t  142600 kB\nVmRSS:\t  100 kB\n";
-        assert_eq!(vm_hwm_bytes(status), Some(142_600 * 1024));
-        assert_eq!(vm_hwm_bytes("Name:\thubgraph\n"), None);
-        assert_eq!(vm_hwm_bytes("VmHWM:\t  lots\n"), None);
-    }
-
-    #[test]
-    fn a_response_is_judged_by_status_errors_and_user_errors() {
-        assert_eq!(judge(200, br#"{"data":{"services":{"nodes":[]}}}"#, false), Ok(()));
-        assert_eq!(
-            judge(200, br#"{"data":{"updateHubStatus":{"hub":{},"userErrors":[]}}}"#, true),
-            Ok(())
-        );
-
-        let refused = judge(
-            503,
-            br#"{"errors":[{"extensions":{"code":"SERVICE_UNAVAILABLE"}}]}"#,
-            false,
-        );
-        assert!(refused.unwrap_err().contains("HTTP 503: {\"errors\""));
-        let with_errors = judge(200, br#"{"data":null,"errors":[{"message":"boom"}]}"#, false);
-        assert!(with_errors.unwrap_err().contains("boom"));
-        let user_error = judge(
-            200,
-            br#"{"data":{"updateHubStatus":{"userErrors":[{"code":"CONFLICT"}]}}}"#,
-            true,
-        );
-        assert!(user_error.unwrap_err().contains("CONFLICT"));
-    }
-
-    #[test]
-    fn a_long_failure_is_cut_short() {
-        let body = "x".repeat(1_000);
-        let error = judge(500, body.as_bytes(), false).unwrap_err();
-        assert!(error.len() < 320 && error.ends_with('…'), "{error}");
-    }
 }

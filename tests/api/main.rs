@@ -4,6 +4,7 @@
 mod helpers;
 
 mod auth;
+mod bench_harness;
 mod browser;
 mod changes;
 mod cli;
