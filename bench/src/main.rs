@@ -221,7 +221,7 @@ fn main() -> anyhow::Result<()> {
     }
     // W6 holds a socket per subscriber on each side; the server inherits the limit.
     raise_open_files_limit();
-    // The load generator runs on CPU 0; the server (and database) on CPU 1.
+    // The load generator runs on LOAD_CPU; the server (and database) on SERVER_CPU.
     let pinned = pin(&format!("{}", std::process::id()), &LOAD_CPU.to_string());
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     runtime.block_on(run(args, pinned))
@@ -793,13 +793,13 @@ fn markdown(report: &Report) -> String {
          | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n",
         report.db, report.services, report.concurrency, report.duration_seconds, report.response_cache
     );
+    let percent = |share: Option<f64>| share.map_or("–".into(), |s| format!("{:.0}%", s * 100.0));
     for o in &report.outcomes {
         let name = match o.part {
             Some(part) => format!("{:?} {part}", o.workload),
             None => format!("{:?}", o.workload),
         };
         let statements = o.statements_per_request.map_or("–".into(), |s| format!("{s:.2}"));
-        let percent = |share: Option<f64>| share.map_or("–".into(), |s| format!("{:.0}%", s * 100.0));
         let cached = percent(o.cached_share);
         let load_cpu = percent(o.load_cpu_busy);
         let server_cpu = match (o.server_cpu_busy, o.server_cpu_steal) {
