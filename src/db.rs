@@ -27,8 +27,15 @@ impl StatementCounter {
     }
 }
 
-/// How much of a SQLite file is read through a memory map unless configured.
-pub const DEFAULT_SQLITE_MMAP_BYTES: u64 = 256 * 1024 * 1024;
+/// How much of a SQLite file is read through a memory map unless configured:
+/// none. A map makes reads through the database 10-15% faster
+/// (`bench/RESULTS.md`, "The twelfth pass"), but each connection maps the
+/// file on its own and Linux counts a mapped page in the RSS once per
+/// connection that touched it: at 100,000 services four connections with
+/// 256 MiB maps showed over 1 GB of RSS for about 130 MB of the process's
+/// own memory, which is what container limits, monitoring and the OOM
+/// killer would see.
+pub const DEFAULT_SQLITE_MMAP_BYTES: u64 = 0;
 
 /// PostgreSQL's `statement_timeout` for every connection.
 pub const STATEMENT_TIMEOUT: &str = "60s";
@@ -40,9 +47,13 @@ pub const STATEMENT_TIMEOUT: &str = "60s";
 /// request hangs.
 pub const DEFAULT_ACQUIRE_TIMEOUT: Duration = Duration::from_secs(2);
 
-/// Connections a pool opens at most unless configured: SQLite serialises
-/// writers anyway, and a few readers share the file via WAL.
-pub const DEFAULT_SQLITE_POOL_SIZE: u32 = 8;
+/// Connections a pool opens at most unless configured. SQLite serialises
+/// writers anyway, and its reads come from the OS's page cache, so they
+/// are CPU work: a few connections keep the cores busy, and each one more
+/// holds its own page cache (2 MiB) and prepared statements. Four
+/// connections were as fast as eight on two cores for every workload of
+/// the benchmark and 25 MB smaller at 100,000 services.
+pub const DEFAULT_SQLITE_POOL_SIZE: u32 = 4;
 pub const DEFAULT_POSTGRES_POOL_SIZE: u32 = 16;
 
 /// How a pool is opened.
@@ -101,12 +112,10 @@ pub async fn connect_with(url: &str, settings: PoolSettings) -> Result<(Database
                     .synchronous(SqliteSynchronous::Full)
                     .foreign_keys(true)
                     .busy_timeout(Duration::from_secs(5))
-                    // Reads through a memory map instead of copying every page
-                    // into each connection's own 2 MiB cache: a profile of the
-                    // partner search spent a fifth of its time in pread copies.
-                    // The mapped pages are the OS page cache, shared by all
-                    // connections (though RSS counts them once per connection
-                    // that touched them). Writes still go through the WAL.
+                    // With a map (off unless configured, see
+                    // `DEFAULT_SQLITE_MMAP_BYTES`) reads use the OS's page
+                    // cache in place instead of copying each page into the
+                    // connection's own 2 MiB cache. Writes still go through the WAL.
                     .pragma("mmap_size", settings.sqlite_mmap_bytes.to_string())
             });
     } else {

@@ -117,6 +117,10 @@ struct Args {
     /// memory map (Linux counts mapped pages in RSS once per connection).
     #[arg(long, default_value_t = hubgraph::db::DEFAULT_SQLITE_MMAP_BYTES)]
     sqlite_mmap_bytes: u64,
+    /// Connections the server's database pool opens at most (default: the
+    /// server's own default for the database).
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
+    db_pool_size: Option<u32>,
     /// Where the Markdown and JSON reports go.
     #[arg(long, default_value = "bench-results")]
     out: PathBuf,
@@ -185,6 +189,10 @@ struct Report {
     concurrency: usize,
     duration_seconds: u64,
     response_cache: Switch,
+    /// SQLite's memory map in bytes (0: none); `None` on PostgreSQL.
+    sqlite_mmap_bytes: Option<u64>,
+    /// The server's pool size; `None`: its default for the database.
+    db_pool_size: Option<u32>,
     seed_seconds: f64,
     startup_ms: f64,
     /// Peak RSS in MB (10^6 bytes), the unit the goals are set in.
@@ -217,7 +225,7 @@ pub struct HubTarget {
 fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     if let (Some(url), Some(bind)) = (&args.serve, &args.bind) {
-        return serve(url, bind, args.response_cache, args.sqlite_mmap_bytes);
+        return serve(url, bind, &args);
     }
     // W6 holds a socket per subscriber on each side; the server inherits the limit.
     raise_open_files_limit();
@@ -227,7 +235,7 @@ fn main() -> anyhow::Result<()> {
     runtime.block_on(run(args, pinned))
 }
 
-fn serve(url: &str, bind: &str, response_cache: Switch, sqlite_mmap_bytes: u64) -> anyhow::Result<()> {
+fn serve(url: &str, bind: &str, args: &Args) -> anyhow::Result<()> {
     hubgraph::allocator::configure();
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     runtime.block_on(async {
@@ -237,8 +245,9 @@ fn serve(url: &str, bind: &str, response_cache: Switch, sqlite_mmap_bytes: u64) 
         config.limits.rate_per_token_per_minute = None;
         // W5 and W6 write as libraries, with tokens the benchmark issued.
         config.jwt.secret = std::env::var("HUBGRAPH_JWT_SECRET").ok();
-        config.sqlite_mmap_bytes = sqlite_mmap_bytes;
-        if response_cache == Switch::Off {
+        config.sqlite_mmap_bytes = args.sqlite_mmap_bytes;
+        config.db_pool_size = args.db_pool_size;
+        if args.response_cache == Switch::Off {
             config.response_cache_bytes = 0;
         }
         let state = hubgraph::AppState::prepare(config).await?;
@@ -303,6 +312,7 @@ async fn run(args: Args, self_pinned: bool) -> anyhow::Result<()> {
     let cache = serde_json::to_value(args.response_cache)?;
     let cache = cache.as_str().unwrap_or("on");
     let mmap = args.sqlite_mmap_bytes.to_string();
+    let pool_size = args.db_pool_size;
     let exe = std::env::current_exe()?;
     // Pinned to the server's CPU by taskset where it can be run; else unpinned,
     // and the report says so.
@@ -317,6 +327,11 @@ async fn run(args: Args, self_pinned: bool) -> anyhow::Result<()> {
         command
             .args(["--serve", &url, "--bind", &bind, "--response-cache", cache])
             .args(["--sqlite-mmap-bytes", &mmap])
+            .args(
+                pool_size
+                    .iter()
+                    .flat_map(|size| ["--db-pool-size".to_owned(), size.to_string()]),
+            )
             .env("RUST_LOG", "warn")
             .env("HUBGRAPH_JWT_SECRET", &secret)
             .stdout(Stdio::null())
@@ -433,6 +448,8 @@ async fn run(args: Args, self_pinned: bool) -> anyhow::Result<()> {
         concurrency: args.concurrency,
         duration_seconds: args.duration,
         response_cache: args.response_cache,
+        sqlite_mmap_bytes: (args.db == Db::Sqlite).then_some(args.sqlite_mmap_bytes),
+        db_pool_size: args.db_pool_size,
         seed_seconds,
         startup_ms,
         // The goal is in MB (10^6 bytes); MiB beside it, as tools show.
@@ -787,8 +804,13 @@ fn machine() -> String {
 }
 
 fn markdown(report: &Report) -> String {
+    let pool = report.db_pool_size.map_or("default".into(), |size| size.to_string());
+    let mmap = report
+        .sqlite_mmap_bytes
+        .map_or(String::new(), |bytes| format!(", SQLite memory map {bytes} bytes"));
     let mut out = format!(
-        "### hubgraph on {:?}, {} services, concurrency {}, {} s per workload, response cache {:?}\n\n\
+        "### hubgraph on {:?}, {} services, concurrency {}, {} s per workload, response cache {:?}, \
+         pool size {pool}{mmap}\n\n\
          | workload | req/s | p50 ms | p90 ms | p99 ms | max ms | errors | SQL/request | from cache | load CPU | server CPU (stolen) |\n\
          | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n",
         report.db, report.services, report.concurrency, report.duration_seconds, report.response_cache
