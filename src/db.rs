@@ -28,7 +28,7 @@ impl StatementCounter {
 }
 
 /// How much of a SQLite file is read through a memory map unless configured:
-/// none. A map makes reads through the database 10-15% faster
+/// none. A map makes reads through the database 5-15% faster
 /// (`bench/RESULTS.md`, "The twelfth pass"), but each connection maps the
 /// file on its own and Linux counts a mapped page in the RSS once per
 /// connection that touched it: at 100,000 services four connections with
@@ -724,6 +724,38 @@ mod tests {
             0,
             "ANALYZE gathered STAT4 samples"
         );
+    }
+
+    /// By default SQLite reads copy pages instead of mapping the file (the
+    /// RSS stays the process's own memory) from at most four connections;
+    /// both are settings, and every pooled connection gets the map asked for.
+    #[tokio::test]
+    async fn sqlite_maps_no_file_and_pools_four_connections_unless_configured() {
+        use super::{PoolSettings, pool_stats};
+        use sea_orm::{ConnectionTrait, DatabaseBackend, DatabaseConnection, Statement};
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}?mode=rwc", dir.path().join("map.db").display());
+        let mmap_of = |db: DatabaseConnection| async move {
+            let row = db
+                .query_one_raw(Statement::from_string(DatabaseBackend::Sqlite, "PRAGMA mmap_size"))
+                .await
+                .unwrap()
+                .unwrap();
+            let max = pool_stats(&db).unwrap().max;
+            (row.try_get_by_index::<i64>(0).unwrap(), max)
+        };
+        let (db, _) = super::connect(&url).await.unwrap();
+        assert_eq!(mmap_of(db).await, (0, 4));
+        let settings = PoolSettings {
+            size: Some(2),
+            sqlite_mmap_bytes: 1 << 20,
+            ..PoolSettings::default()
+        };
+        let (db, _) = super::connect_with(&url, settings).await.unwrap();
+        // Hold one connection so that the pragma runs on the pool's second.
+        let held = db.get_sqlite_connection_pool().acquire().await.unwrap();
+        assert_eq!(mmap_of(db).await, (1 << 20, 2));
+        drop(held);
     }
 
     #[tokio::test]
