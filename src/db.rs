@@ -9,12 +9,12 @@ use migration::{Migrator, MigratorTrait};
 use sea_orm::sea_query::{Alias, Expr, Query, QueryStatementBuilder, SelectStatement, SimpleExpr};
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{
-    ColumnTrait, ColumnType, ConnectOptions, ConnectionTrait, Database, DatabaseBackend, DatabaseConnection,
-    DatabaseTransaction, DbErr, EntityTrait, Iterable, RuntimeErr, SqliteTransactionMode, Statement,
-    TransactionOptions, TransactionTrait, Value,
+    ColumnTrait, ColumnType, ConnectOptions, ConnectionTrait, Database, DatabaseBackend, DatabaseConnection, DbErr,
+    EntityTrait, Iterable, RuntimeErr, SqliteTransactionMode, Statement, TransactionOptions, TransactionTrait, Value,
 };
 
 use crate::error::{AppError, AppResult};
+use crate::write_turns::WriteTransaction;
 
 /// Counts executed SQL statements; tests read it around a request to guard
 /// against N+1 queries (a count, unlike a timing, does not vary with load).
@@ -499,12 +499,16 @@ pub fn is_sqlite(db: &impl ConnectionTrait) -> bool {
 /// deadlock), whereas an immediate one waits out the busy timeout and then
 /// sees the other's commit, so a racing update gets CONFLICT, not INTERNAL.
 /// PostgreSQL ignores the option.
-pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction, DbErr> {
+///
+/// On SQLite the writers of this process first wait for their turn
+/// ([`crate::write_turns`]), so that a writer waiting for the lock holds no
+/// pooled connection.
+pub async fn begin_write(db: &DatabaseConnection) -> Result<WriteTransaction, DbErr> {
     let options = TransactionOptions {
         sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
         ..TransactionOptions::default()
     };
-    db.begin_with_options(options).await
+    crate::write_turns::begin_in_turn(db, crate::write_turns::TURN_TIMEOUT, || db.begin_with_options(options)).await
 }
 
 /// Writes `row` over the record `id` only while its `version` column still

@@ -23,6 +23,7 @@ pub mod seed;
 pub mod services;
 pub mod sqlite_alloc;
 pub mod telemetry;
+pub mod write_turns;
 
 use std::future::Future;
 use std::net::SocketAddr;

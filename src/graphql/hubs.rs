@@ -604,7 +604,7 @@ fn decode_terms(ids: &Option<Vec<ID>>) -> GqlResult<Option<Vec<String>>> {
 /// subscribers hear of the change only once it is committed.
 async fn finish(
     ctx: &Context<'_>,
-    txn: sea_orm::DatabaseTransaction,
+    txn: crate::write_turns::WriteTransaction,
     action: &str,
     written: &Written,
     fields: &[&str],

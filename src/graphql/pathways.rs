@@ -709,7 +709,7 @@ async fn curated(ctx: &Context<'_>, txn: &sea_orm::DatabaseTransaction, id: &ID)
 /// back), or the pathway once the audit row is written and all committed.
 async fn answer(
     ctx: &Context<'_>,
-    txn: sea_orm::DatabaseTransaction,
+    txn: crate::write_turns::WriteTransaction,
     action: &str,
     outcome: crate::services::writes::Outcome<pathway::Model>,
     fields: &[&str],
@@ -738,7 +738,7 @@ fn must_cover(ctx: &Context<'_>, area_codes: &[String]) -> GqlResult<()> {
 /// Writes the audit row and commits.
 async fn finish(
     ctx: &Context<'_>,
-    txn: sea_orm::DatabaseTransaction,
+    txn: crate::write_turns::WriteTransaction,
     action: &str,
     entity_id: &str,
     fields: &[&str],

@@ -24,6 +24,7 @@ use crate::partners::audit::{self, RequestId};
 use crate::partners::kind::SERVICES_WRITE;
 use crate::services::text;
 use crate::services::writes::{self as domain, PhoneFields, ScheduleFields, ServiceFields};
+use crate::write_turns::WriteTransaction;
 
 /// A problem with one input field: the write was not made.
 #[derive(Debug, Clone, SimpleObject)]
@@ -246,14 +247,14 @@ pub(crate) fn patch<T>(value: MaybeUndefined<T>, field: &'static str, cleared: &
 }
 
 /// Opens a write transaction (see `db::begin_write`); a failure is an `AppError`.
-pub(crate) async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction, AppError> {
+pub(crate) async fn begin_write(db: &DatabaseConnection) -> Result<WriteTransaction, AppError> {
     Ok(crate::db::begin_write(db).await?)
 }
 
 /// Reindexes the service, writes the audit row and commits.
 async fn finish(
     ctx: &Context<'_>,
-    txn: DatabaseTransaction,
+    txn: WriteTransaction,
     viewer: &Viewer,
     action: &str,
     service_id: &str,

@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use entity::hub;
 use hubgraph::graphql::ids::{self, Kind};
 use hubgraph::partners::PartnerKind;
-use sea_orm::{ColumnTrait, DatabaseConnection, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
 use serde_json::{Value, json};
 
 use crate::helpers::{Backend, FreshDatabase, demo_library};
@@ -60,7 +60,7 @@ fn update_hub(served: &Served, token: &str, target: &hub::Model) -> tokio::task:
 }
 
 /// Takes SQLite's write lock, so that the server's writes wait.
-async fn hold_write_lock(db: &DatabaseConnection) -> DatabaseTransaction {
+async fn hold_write_lock(db: &DatabaseConnection) -> hubgraph::write_turns::WriteTransaction {
     hubgraph::db::begin_write(db).await.unwrap()
 }
 
