@@ -40,6 +40,10 @@ pub const DEFAULT_SQLITE_MMAP_BYTES: u64 = 0;
 /// PostgreSQL's `statement_timeout` for every connection.
 pub const STATEMENT_TIMEOUT: &str = "60s";
 
+/// How long a SQLite connection waits for another's write lock before its
+/// statement fails as busy (answered `SERVICE_UNAVAILABLE`).
+pub const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
 /// How long a request waits for a pooled connection before it is answered
 /// `SERVICE_UNAVAILABLE`. It bounds both a busy pool and an unreachable
 /// database (sqlx keeps retrying a refused connection until then), so it is
@@ -111,7 +115,7 @@ pub async fn connect_with(url: &str, settings: PoolSettings) -> Result<(Database
                 opts.journal_mode(SqliteJournalMode::Wal)
                     .synchronous(SqliteSynchronous::Full)
                     .foreign_keys(true)
-                    .busy_timeout(Duration::from_secs(5))
+                    .busy_timeout(SQLITE_BUSY_TIMEOUT)
                     // With a map (off unless configured, see
                     // `DEFAULT_SQLITE_MMAP_BYTES`) reads use the OS's page
                     // cache in place instead of copying each page into the

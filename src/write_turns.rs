@@ -27,7 +27,7 @@ use tokio::sync::OwnedMutexGuard;
 /// How long a writer waits for its turn before it is answered
 /// `SERVICE_UNAVAILABLE`: as long as SQLite's busy timeout, which bounded
 /// the same wait before writers queued here.
-pub const TURN_TIMEOUT: Duration = Duration::from_secs(5);
+pub const TURN_TIMEOUT: Duration = crate::db::SQLITE_BUSY_TIMEOUT;
 
 /// One queue per database file, shared by every pool of the process that
 /// opens it.
@@ -38,19 +38,46 @@ static QUEUES: LazyLock<Mutex<HashMap<PathBuf, Arc<tokio::sync::Mutex<()>>>>> = 
 /// It is used like the `DatabaseTransaction` it wraps; `commit` and
 /// `rollback` end it, and dropping it rolls it back, as a transaction does.
 pub struct WriteTransaction {
-    // Declared first, so dropped first: the transaction has ended (or is
-    // rolling back) before the next writer's turn comes.
-    txn: DatabaseTransaction,
-    _turn: Option<OwnedMutexGuard<()>>,
+    /// `None` only once `commit` or `rollback` has taken it.
+    txn: Option<DatabaseTransaction>,
+    turn: Option<OwnedMutexGuard<()>>,
 }
 
 impl WriteTransaction {
-    pub async fn commit(self) -> Result<(), DbErr> {
-        self.txn.commit().await
+    pub async fn commit(mut self) -> Result<(), DbErr> {
+        let txn = self.txn.take().expect("a write transaction ends once");
+        // The turn goes with `self`, after the commit has returned.
+        txn.commit().await
     }
 
-    pub async fn rollback(self) -> Result<(), DbErr> {
-        self.txn.rollback().await
+    pub async fn rollback(mut self) -> Result<(), DbErr> {
+        let txn = self.txn.take().expect("a write transaction ends once");
+        txn.rollback().await
+    }
+}
+
+/// A dropped transaction (an error or a refusal returned early) is rolled
+/// back. Dropping a `DatabaseTransaction` only queues its rollback on the
+/// connection, so the turn is given up once the rollback has run: the next
+/// writer would otherwise find SQLite's lock still taken and wait in the
+/// busy handler, holding a connection.
+impl Drop for WriteTransaction {
+    fn drop(&mut self) {
+        let (Some(txn), Some(turn)) = (self.txn.take(), self.turn.take()) else {
+            return;
+        };
+        match tokio::runtime::Handle::try_current() {
+            Ok(runtime) => {
+                runtime.spawn(async move {
+                    if let Err(error) = txn.rollback().await {
+                        tracing::warn!(?error, "rolling back a dropped write failed");
+                    }
+                    drop(turn);
+                });
+            }
+            // No runtime (the process is ending): the transaction's own drop.
+            Err(_) => drop(txn),
+        }
     }
 }
 
@@ -58,7 +85,9 @@ impl Deref for WriteTransaction {
     type Target = DatabaseTransaction;
 
     fn deref(&self) -> &DatabaseTransaction {
-        &self.txn
+        self.txn
+            .as_ref()
+            .expect("a write transaction is used only until it ends")
     }
 }
 
@@ -82,7 +111,7 @@ where
         None => None,
     };
     let txn = begin().await?;
-    Ok(WriteTransaction { txn, _turn: turn })
+    Ok(WriteTransaction { txn: Some(txn), turn })
 }
 
 fn queue_of(db: &DatabaseConnection) -> Option<Arc<tokio::sync::Mutex<()>>> {
@@ -101,27 +130,27 @@ fn queue_of(db: &DatabaseConnection) -> Option<Arc<tokio::sync::Mutex<()>>> {
 #[async_trait::async_trait]
 impl ConnectionTrait for WriteTransaction {
     fn get_database_backend(&self) -> DatabaseBackend {
-        self.txn.get_database_backend()
+        (**self).get_database_backend()
     }
 
     async fn execute_raw(&self, stmt: Statement) -> Result<ExecResult, DbErr> {
-        self.txn.execute_raw(stmt).await
+        (**self).execute_raw(stmt).await
     }
 
     async fn execute_unprepared(&self, sql: &str) -> Result<ExecResult, DbErr> {
-        self.txn.execute_unprepared(sql).await
+        (**self).execute_unprepared(sql).await
     }
 
     async fn query_one_raw(&self, stmt: Statement) -> Result<Option<QueryResult>, DbErr> {
-        self.txn.query_one_raw(stmt).await
+        (**self).query_one_raw(stmt).await
     }
 
     async fn query_all_raw(&self, stmt: Statement) -> Result<Vec<QueryResult>, DbErr> {
-        self.txn.query_all_raw(stmt).await
+        (**self).query_all_raw(stmt).await
     }
 
     fn support_returning(&self) -> bool {
-        self.txn.support_returning()
+        (**self).support_returning()
     }
 }
 

@@ -264,8 +264,9 @@ async fn execute_operation(
     }
     // Reads are cut off at the request timeout. A mutation runs to its end:
     // cut off mid-commit, its write could be made yet reported as failed.
-    // Writes are bounded by the database instead (SQLite's busy timeout,
-    // PostgreSQL's statement timeout).
+    // Writes are bounded by the database instead (on SQLite the wait for
+    // the writer's turn, the pool's acquire timeout and the busy timeout;
+    // on PostgreSQL the acquire and statement timeouts).
     let read_only = is_read_only(&mut request);
     let named = OperationName::default();
     let request = operation_data(state, request, viewer, request_id).data(named.clone());

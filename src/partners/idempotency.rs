@@ -11,9 +11,10 @@
 use chrono::{Duration, Utc};
 use entity::idempotency_key;
 use sea_orm::sea_query::OnConflict;
-use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter};
 use sha2::{Digest, Sha256};
 
+use crate::db::begin_write;
 use crate::error::AppResult;
 
 /// The longest key accepted (Stripe's limit).
@@ -47,7 +48,24 @@ pub enum Claim {
 
 /// Claims `key` for `partner_id` and a request hashing to `request_hash`;
 /// an unfinished claim older than `stale_after` is taken over.
+///
+/// Each of this module's writes is a write transaction of its own, so that
+/// on SQLite it takes its turn with the mutations (`write_turns`) instead
+/// of waiting for the lock on a pooled connection.
 pub async fn claim(
+    db: &DatabaseConnection,
+    partner_id: &str,
+    key: &str,
+    request_hash: &str,
+    stale_after: Duration,
+) -> AppResult<Claim> {
+    let txn = begin_write(db).await?;
+    let claim = claim_in(&*txn, partner_id, key, request_hash, stale_after).await?;
+    txn.commit().await?;
+    Ok(claim)
+}
+
+async fn claim_in(
     db: &impl ConnectionTrait,
     partner_id: &str,
     key: &str,
@@ -112,30 +130,28 @@ async fn take_over(db: &impl ConnectionTrait, stale: &idempotency_key::Model) ->
 }
 
 /// Keeps the response of the request that claimed the key.
-pub async fn complete(
-    db: &impl ConnectionTrait,
-    partner_id: &str,
-    key: &str,
-    status: u16,
-    body: &str,
-) -> AppResult<()> {
+pub async fn complete(db: &DatabaseConnection, partner_id: &str, key: &str, status: u16, body: &str) -> AppResult<()> {
+    let txn = begin_write(db).await?;
     idempotency_key::Entity::update_many()
         .col_expr(idempotency_key::Column::Status, i32::from(status).into())
         .col_expr(idempotency_key::Column::Response, body.to_owned().into())
         .filter(idempotency_key::Column::Key.eq(key))
         .filter(idempotency_key::Column::PartnerId.eq(partner_id))
-        .exec(db)
+        .exec(&*txn)
         .await?;
+    txn.commit().await?;
     Ok(())
 }
 
 /// Gives the key up (the request failed on our side), so that a retry runs.
-pub async fn release(db: &impl ConnectionTrait, partner_id: &str, key: &str) -> AppResult<()> {
+pub async fn release(db: &DatabaseConnection, partner_id: &str, key: &str) -> AppResult<()> {
+    let txn = begin_write(db).await?;
     idempotency_key::Entity::delete_many()
         .filter(idempotency_key::Column::Key.eq(key))
         .filter(idempotency_key::Column::PartnerId.eq(partner_id))
-        .exec(db)
+        .exec(&*txn)
         .await?;
+    txn.commit().await?;
     Ok(())
 }
 
@@ -145,11 +161,13 @@ pub const RETENTION: Duration = Duration::hours(24);
 
 /// Forgets keys claimed before `cutoff`; returns how many. A retry after
 /// that runs as a new request.
-pub async fn purge(db: &impl ConnectionTrait, cutoff: chrono::DateTime<Utc>) -> AppResult<u64> {
+pub async fn purge(db: &DatabaseConnection, cutoff: chrono::DateTime<Utc>) -> AppResult<u64> {
+    let txn = begin_write(db).await?;
     let result = idempotency_key::Entity::delete_many()
         .filter(idempotency_key::Column::CreatedAt.lt(cutoff))
-        .exec(db)
+        .exec(&*txn)
         .await?;
+    txn.commit().await?;
     Ok(result.rows_affected)
 }
 
