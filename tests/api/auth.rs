@@ -700,3 +700,106 @@ async fn eddsa_keys_are_recognised_and_mismatched_pairs_refused() {
         json!(["S12000017"])
     );
 }
+
+/// The mutation root and its input types, as introspection shows them.
+const MUTATIONS: &str = "{ __schema {
+    mutationType { fields { name args { name type { ...Ref } } type { ...Ref } } }
+    types { name kind inputFields { name type { ...Ref } } enumValues { name } }
+} }
+fragment Ref on __Type { kind name ofType { kind name ofType { kind name ofType { kind name } } } }";
+
+/// A type reference as written in a document: `[ID!]!`.
+fn written(reference: &Value) -> String {
+    match reference["kind"].as_str() {
+        Some("NON_NULL") => format!("{}!", written(&reference["ofType"])),
+        Some("LIST") => format!("[{}]", written(&reference["ofType"])),
+        _ => reference["name"].as_str().unwrap().to_owned(),
+    }
+}
+
+/// The named type under NON_NULL and LIST wrappers.
+fn named(reference: &Value) -> &Value {
+    match reference["kind"].as_str() {
+        Some("NON_NULL") | Some("LIST") => named(&reference["ofType"]),
+        _ => reference,
+    }
+}
+
+/// A well-formed value of `reference`: every required input field set, so
+/// that the request passes validation and reaches the resolver.
+fn sample(reference: &Value, types: &[Value]) -> Value {
+    match reference["kind"].as_str() {
+        Some("NON_NULL") => sample(&reference["ofType"], types),
+        Some("LIST") => json!([]),
+        _ => {
+            let name = reference["name"].as_str().unwrap();
+            let definition = types.iter().find(|t| t["name"] == name).unwrap();
+            match (definition["kind"].as_str().unwrap(), name) {
+                ("ENUM", _) => definition["enumValues"][0]["name"].clone(),
+                ("INPUT_OBJECT", _) => definition["inputFields"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .filter(|field| field["type"]["kind"] == "NON_NULL")
+                    .map(|field| {
+                        let key = field["name"].as_str().unwrap().to_owned();
+                        (key, sample(&field["type"], types))
+                    })
+                    .collect::<serde_json::Map<_, _>>()
+                    .into(),
+                (_, "Int") => json!(1),
+                (_, "Float") => json!(1.5),
+                (_, "Boolean") => json!(false),
+                (_, "Date") => json!("2026-01-05"),
+                (_, "DateTime") => json!("2026-01-05T10:00:00Z"),
+                (_, "ID") => json!(ids::encode(Kind::Service, "00000000-0000-0000-0000-000000000000").0),
+                _ => json!("Anonymous attempt"),
+            }
+        }
+    }
+}
+
+on_both! {
+    /// Every mutation of the schema, sent anonymously with well-formed input,
+    /// is refused UNAUTHENTICATED at its own path and writes nothing. The
+    /// list comes from introspection, so a mutation added later is covered
+    /// as soon as it exists (ADVERSARIAL.md 15).
+    async fn every_mutation_refuses_anonymous_callers_and_writes_nothing(app) {
+        use sea_orm::{EntityTrait, PaginatorTrait};
+        let schema = app.data(MUTATIONS, json!({})).await;
+        let types = schema["__schema"]["types"].as_array().unwrap().clone();
+        let fields = schema["__schema"]["mutationType"]["fields"].as_array().unwrap().clone();
+        assert!(fields.len() >= 15, "{} mutations", fields.len());
+        let audit_before = entity::audit::Entity::find().count(&app.state.db).await.unwrap();
+        for field in &fields {
+            let name = field["name"].as_str().unwrap();
+            let required: Vec<&Value> = field["args"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|arg| arg["type"]["kind"] == "NON_NULL")
+                .collect();
+            let declared: Vec<String> = required
+                .iter()
+                .map(|arg| format!("${}: {}", arg["name"].as_str().unwrap(), written(&arg["type"])))
+                .collect();
+            let passed: Vec<String> = required
+                .iter()
+                .map(|arg| format!("{0}: ${0}", arg["name"].as_str().unwrap()))
+                .collect();
+            let selection = if named(&field["type"])["kind"] == "OBJECT" { "{ __typename }" } else { "" };
+            let wrap = |parts: &[String]| if parts.is_empty() { String::new() } else { format!("({})", parts.join(", ")) };
+            let query = format!("mutation{} {{ {name}{} {selection} }}", wrap(&declared), wrap(&passed));
+            let variables: serde_json::Map<String, Value> = required
+                .iter()
+                .map(|arg| (arg["name"].as_str().unwrap().to_owned(), sample(&arg["type"], &types)))
+                .collect();
+            let body = app.graphql(&query, Value::Object(variables)).await;
+            assert_eq!(error_code(&body), "UNAUTHENTICATED", "{name}: {query}: {body}");
+            assert_eq!(body["errors"][0]["path"], json!([name]), "{name}: {body}");
+            assert!(body["data"].is_null(), "{name}: {body}");
+        }
+        let audit_after = entity::audit::Entity::find().count(&app.state.db).await.unwrap();
+        assert_eq!(audit_after, audit_before, "no audit row for a refused write");
+    }
+}

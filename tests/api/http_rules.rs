@@ -465,6 +465,43 @@ async fn callers_over_their_rate_get_429_with_retry_after() {
     );
 }
 
+/// A partner's token has a budget of its own: once spent, that token gets
+/// 429 with `Retry-After` and RATE_LIMITED, while another partner's token
+/// and anonymous callers are still served.
+#[tokio::test]
+async fn a_token_over_its_rate_gets_429_and_other_callers_are_served() {
+    use hubgraph::partners::PartnerKind;
+    let app = crate::helpers::spawn_app_configured(Backend::Sqlite, false, |config| {
+        config.limits.rate_per_ip_per_minute = Some(600); // a burst of 100
+        config.limits.rate_per_token_per_minute = Some(60); // a burst of 10
+    })
+    .await
+    .unwrap();
+    let mut tokens = Vec::new();
+    for name in ["Busy Partner", "Quiet Partner"] {
+        let partner = app.add_partner(PartnerKind::Admin, name, None, &[]).await;
+        tokens.push(app.issue_token(&partner, &[]).await.token);
+    }
+    let me = "{ me { partner { name } } }";
+    let mut statuses = Vec::new();
+    for _ in 0..12 {
+        statuses.push(app.graphql_as(&tokens[0], me, json!({})).await.status());
+    }
+    assert!(statuses[..10].iter().all(|s| *s == StatusCode::OK), "{statuses:?}");
+    let refused = app.graphql_as(&tokens[0], me, json!({})).await;
+    assert_eq!(refused.status(), StatusCode::TOO_MANY_REQUESTS);
+    let wait: u64 = refused.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+    assert!((1..=60).contains(&wait), "{wait}");
+    let body: Value = refused.json().await.unwrap();
+    assert_eq!(error_code(&body), "RATE_LIMITED");
+    assert!(body["data"].is_null(), "{body}");
+
+    let other: Value = app.graphql_as(&tokens[1], me, json!({})).await.json().await.unwrap();
+    assert_eq!(other["data"]["me"]["partner"]["name"], "Quiet Partner", "{other}");
+    let (status, _, _) = post(&app, "application/json", json!({ "query": "{ areas { code } }" })).await;
+    assert_eq!(status, StatusCode::OK, "anonymous callers have the IP's budget");
+}
+
 #[tokio::test]
 async fn circular_fragments_are_refused_before_running() {
     let app = app().await;

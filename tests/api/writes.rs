@@ -132,6 +132,9 @@ on_both! {
         let (_, charity) = token(&app, PartnerKind::ThirdSector, Some(&third_sector_org), &["services:write"]).await;
         let elsewhere = json!({ "input": { "organizationId": gid(Kind::Organization, &library), "name": "Ours" } });
         assert_eq!(error_code(&call(&app, &charity, CREATE, elsewhere.clone()).await), "FORBIDDEN");
+        assert_eq!(error_code(&call(&app, &charity, UPDATE, rename.clone()).await), "FORBIDDEN");
+        let archive = json!({ "input": { "id": gid(Kind::Service, &other.id) } });
+        assert_eq!(error_code(&call(&app, &charity, ARCHIVE, archive).await), "FORBIDDEN");
 
         let anonymous = app.graphql(UPDATE, rename).await;
         assert_eq!(error_code(&anonymous), "UNAUTHENTICATED");
