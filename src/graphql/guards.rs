@@ -3,6 +3,14 @@
 //! nested edge or `node(id:)`): a nullable field becomes null with the
 //! error, a non-null one nulls its parent, as the GraphQL spec says.
 //!
+//! A nullable field checks its guard itself ([`refused_as_null`]) rather
+//! than through `#[graphql(guard)]`: async-graphql 7.2 leaves a nullable
+//! field whose guard refuses out of the response instead of answering null,
+//! and answers null for a parent all of whose selected fields were refused
+//! (async-graphql issues 798 and 1532), which clients that read the
+//! response by its schema (Apollo's cache, generated types) take for a
+//! broken response.
+//!
 //! Rules that depend on the record (ownership, the record's area) are
 //! checked by the resolver against the record as stored, through the same
 //! `partners::access` functions.
@@ -21,6 +29,18 @@ pub fn viewer<'a>(ctx: &Context<'a>) -> Option<&'a Viewer> {
 /// The signed-in caller; for resolvers behind `Scope` or `Admin`.
 pub fn caller<'a>(ctx: &Context<'a>) -> Result<&'a Viewer, AppError> {
     access::signed_in(viewer(ctx))
+}
+
+/// Checks `guard` for a nullable field: `true` when it refuses, after
+/// reporting the error at the field's path; the field then answers null.
+pub async fn refused_as_null(ctx: &Context<'_>, guard: &impl Guard) -> bool {
+    match guard.check(ctx).await {
+        Ok(()) => false,
+        Err(error) => {
+            ctx.add_error(ctx.set_error_path(error.into_server_error(ctx.item.pos)));
+            true
+        }
+    }
 }
 
 /// The caller must hold the scope (or `admin`): UNAUTHENTICATED when

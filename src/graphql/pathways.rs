@@ -16,7 +16,7 @@ use entity::{pathway, pathway_step};
 use super::connection::PageInfo;
 use super::directory::{Location, Organization, Service, TaxonomyTerm, db, load, load_many};
 use super::errors::GqlResult;
-use super::guards::{Scope, caller, viewer};
+use super::guards::{Scope, caller, refused_as_null, viewer};
 use super::ids::{self, Kind};
 use super::loaders::{
     AreasOfPathway, AudienceOfPathway, EntriesOfPathway, Loaders, LocationById, OrganizationById, PartnerById,
@@ -217,7 +217,6 @@ impl Pathway {
     /// Referrals made along the pathway (counts only), as `pathwayActivity`
     /// gives them. For the HSCP of one of its areas (`reports:read`) and
     /// admins; anyone else gets null and a FORBIDDEN error.
-    #[graphql(guard = "PathwayReports(&self.0.id)")]
     async fn activity(
         &self,
         ctx: &Context<'_>,
@@ -229,6 +228,9 @@ impl Pathway {
         )]
         bucket: Option<BucketValue>,
     ) -> GqlResult<Option<Vec<PathwayActivityBucket>>> {
+        if refused_as_null(ctx, &PathwayReports(&self.0.id)).await {
+            return Ok(None);
+        }
         Ok(Some(
             activity_of(ctx, &self.0.id, from, to, bucket.unwrap_or(BucketValue::Week)).await?,
         ))

@@ -224,6 +224,8 @@ on_both! {
             ("exp missing", signed(&without(&claims, "exp"))),
             ("exp as a string", signed(&with(&claims, "exp", json!((now() + 600).to_string())))),
             ("expired beyond the leeway", signed(&with(&claims, "exp", json!(now() - 90)))),
+            // The leeway is 30 s: ten seconds past it is refused.
+            ("expired just beyond the leeway", signed(&with(&claims, "exp", json!(now() - 40)))),
             ("wrong aud", signed(&with(&claims, "aud", json!("someone-else")))),
             ("wrong iss", signed(&with(&claims, "iss", json!("https://evil.example")))),
             ("iss missing", signed(&without(&claims, "iss"))),
@@ -243,7 +245,12 @@ on_both! {
             ("garbage segments", "a.b.c".into()),
         ];
         for (case, token) in &refused {
+            let before = app.statements();
             assert_refused(app.graphql_as(token, ME, json!({})).await, token, case).await;
+            // A hostile key id is never looked up, in files or the database.
+            if case.contains("kid") {
+                assert_eq!(app.statements(), before, "{case}: SQL ran");
+            }
         }
         // Nothing was written while refusing.
         let data = app.data("{ areas { code } }", json!({})).await;
@@ -271,6 +278,7 @@ on_both! {
             ("hubgraph's own", issued.token.clone()),
             ("minted elsewhere, jti unknown to hubgraph", signed(&claims)),
             ("expired inside the 30 s leeway", signed(&with(&claims, "exp", json!(now() - 10)))),
+            ("expired ten seconds before the leeway ends", signed(&with(&claims, "exp", json!(now() - 20)))),
             ("no typ", hand_built(&json!({ "alg": "HS256" }), &claims, secret)),
             ("typ in lower case", hand_built(&json!({ "alg": "HS256", "typ": "jwt" }), &claims, secret)),
             ("aud as an array", signed(&with(&claims, "aud", json!(["other-api", "hubgraph"])))),

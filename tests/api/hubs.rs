@@ -430,18 +430,37 @@ on_both! {
             assert_eq!(error_code(&response), "FORBIDDEN", "{response:#}");
             assert_eq!(response["errors"][0]["path"], json!(["hub", "history"]));
             assert_eq!(response["data"]["hub"]["id"], vars["id"], "public fields still readable");
+            assert_eq!(response["data"]["hub"].get("history"), Some(&Value::Null), "{response:#}");
         }
 
         // The same through node(id:) and the location's nested edge (ADVERSARIAL 16).
         let location = ids::encode(Kind::Location, &target.location_id).0;
         let nested = [
-            ("query($id: ID!) { node(id: $id) { ... on Hub { history { totalCount } } } }", json!({ "id": vars["id"] })),
-            ("query($id: ID!) { node(id: $id) { ... on Location { hub { history { totalCount } } } } }", json!({ "id": location })),
-            ("{ hubs(first: 3) { nodes { history { totalCount } } } }", json!({})),
+            (
+                "query($id: ID!) { node(id: $id) { ... on Hub { history { totalCount } } } }",
+                json!({ "id": vars["id"] }),
+                json!(["node", "history"]),
+            ),
+            (
+                "query($id: ID!) { node(id: $id) { ... on Location { hub { history { totalCount } } } } }",
+                json!({ "id": location }),
+                json!(["node", "hub", "history"]),
+            ),
+            ("{ hubs(first: 3) { nodes { history { totalCount } } } }", json!({}), json!(["hubs", "nodes", 0, "history"])),
         ];
-        for (query, variables) in nested {
+        for (query, variables, path) in nested {
             let refused = call(&app, &elsewhere, query, variables.clone()).await;
             assert_eq!(error_code(&refused), "FORBIDDEN", "{query}: {refused:#}");
+            assert_eq!(refused["errors"][0]["path"], path, "{query}: {refused:#}");
+            let steps = path.as_array().unwrap();
+            let mut parent = &refused["data"];
+            for step in &steps[..steps.len() - 1] {
+                parent = match step {
+                    Value::String(field) => &parent[field.as_str()],
+                    index => &parent[index.as_u64().unwrap() as usize],
+                };
+            }
+            assert_eq!(parent.get("history"), Some(&Value::Null), "{query}: the history is null: {refused:#}");
             let allowed = call(&app, &admin, query, variables).await;
             assert!(allowed.get("errors").is_none(), "{query}: {allowed:#}");
         }

@@ -72,9 +72,11 @@ on_both! {
     /// Page sizes outside 1..=100 and forged cursors are refused with the argument named.
     async fn page_arguments_are_checked(app) {
         for first in [0, -1, 101, 1000] {
+            let before = app.statements();
             let response = app.graphql("query($f: Int) { services(first: $f) { totalCount } }", json!({ "f": first })).await;
             assert_eq!(error_code(&response), "BAD_USER_INPUT", "first: {first}: {response}");
             assert_eq!(response["errors"][0]["extensions"]["field"], json!(["first"]));
+            assert_eq!(app.statements(), before, "first: {first}: refused before any SQL");
         }
         let response = app.graphql(r#"{ organizations(after: "not-a-cursor") { totalCount } }"#, json!({})).await;
         assert_eq!(error_code(&response), "BAD_USER_INPUT");

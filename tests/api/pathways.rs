@@ -636,8 +636,14 @@ on_both! {
         let nested = "query($id: ID!, $from: Date!, $to: Date!) { node(id: $id) { ... on Pathway { name activity(from: $from, to: $to, bucket: MONTH) { referrals } } } }";
         let seen = call(&app, &fife, nested, range.clone()).await;
         assert_eq!(error_code(&seen), "FORBIDDEN");
-        assert!(seen["data"]["node"]["activity"].is_null());
+        assert_eq!(seen["data"]["node"].get("activity"), Some(&Value::Null), "null, not left out: {seen:#}");
+        assert_eq!(seen["errors"][0]["path"], json!(["node", "activity"]));
         assert!(seen["data"]["node"]["name"].is_string());
+        // Asked for alone, the refused field still leaves its parent in place.
+        let alone = "query($id: ID!, $from: Date!, $to: Date!) { node(id: $id) { ... on Pathway { activity(from: $from, to: $to) { referrals } } } }";
+        let seen = call(&app, &fife, alone, range.clone()).await;
+        assert_eq!(error_code(&seen), "FORBIDDEN");
+        assert_eq!(seen["data"]["node"], json!({ "activity": null }), "{seen:#}");
         let mine = call(&app, &token, nested, range.clone()).await;
         let months: i64 = payload(&mine, "node")["activity"].as_array().unwrap().iter().map(|b| b["referrals"].as_i64().unwrap()).sum();
         assert_eq!(months, 14);
