@@ -151,6 +151,51 @@ async fn logs_name_the_request_and_partner_but_never_the_token() {
             .await
             .unwrap();
     }
+    // A token in the URL is ignored (and must not be logged with the URL).
+    client
+        .get(&playground)
+        .query(&[("query", "{ me { scopes } }"), ("access_token", token.as_str())])
+        .send()
+        .await
+        .unwrap();
+    // Contact details written at debug level stay out of the log too.
+    let write = |query: &'static str, variables: serde_json::Value| {
+        client
+            .post(&playground)
+            .bearer_auth(&token)
+            .json(&json!({ "query": query, "variables": variables }))
+            .send()
+    };
+    let organization: serde_json::Value = write(
+        "mutation($input: CreateOrganizationInput!) { createOrganization(input: $input) { organization { id } } }",
+        json!({ "input": { "name": "Log Check Trust", "description": "Checks what the log keeps." } }),
+    )
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    let organization_id = organization["data"]["createOrganization"]["organization"]["id"].clone();
+    assert!(organization_id.is_string(), "{organization}");
+    let (email, phone) = ("jean.personal@example.org", "0131 496 0917");
+    let service: serde_json::Value = write(
+        "mutation($input: CreateServiceInput!) { createService(input: $input) { service { id } userErrors { code } } }",
+        json!({ "input": {
+            "organizationId": organization_id,
+            "name": "Log check service",
+            "email": email,
+            "phones": [{ "number": phone }],
+        } }),
+    )
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    assert!(
+        service["data"]["createService"]["service"]["id"].is_string(),
+        "{service}"
+    );
     Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
         .status()
@@ -159,6 +204,8 @@ async fn logs_name_the_request_and_partner_but_never_the_token() {
     std::thread::sleep(Duration::from_millis(200));
     let log = lines.lock().unwrap().join("\n");
     assert!(!log.contains(&token), "a token reached the log");
+    assert!(!log.contains(email), "an email address reached the log");
+    assert!(!log.contains(phone), "a phone number reached the log");
     let signature = token.rsplit('.').next().unwrap();
     assert!(!log.contains(signature), "a token signature reached the log");
     assert!(log.contains("log-check-1"), "no request id in the log:\n{log}");
