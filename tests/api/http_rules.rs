@@ -446,18 +446,12 @@ async fn callers_over_their_rate_get_429_with_retry_after() {
     let body: Value = response.json().await.unwrap();
     assert_eq!(error_code(&body), "RATE_LIMITED");
     // A caller with a token has a budget of its own.
-    let (status, _, _) = {
-        let response = app
-            .client
-            .post(app.url("/graphql"))
-            .header("authorization", "Bearer not-a-real-token")
-            .json(&json!({ "query": "{ areas { code } }" }))
-            .send()
-            .await
-            .unwrap();
-        (response.status(), (), ())
-    };
-    assert_ne!(status, StatusCode::TOO_MANY_REQUESTS);
+    let partner = app
+        .add_partner(hubgraph::partners::PartnerKind::Admin, "Own Budget", None, &[])
+        .await;
+    let token = app.issue_token(&partner, &[]).await.token;
+    let response = app.graphql_as(&token, "{ areas { code } }", json!({})).await;
+    assert_eq!(response.status(), StatusCode::OK);
     // Health checks are never limited.
     assert_eq!(
         app.client.get(app.url("/healthz")).send().await.unwrap().status(),
@@ -500,6 +494,49 @@ async fn a_token_over_its_rate_gets_429_and_other_callers_are_served() {
     assert_eq!(other["data"]["me"]["partner"]["name"], "Quiet Partner", "{other}");
     let (status, _, _) = post(&app, "application/json", json!({ "query": "{ areas { code } }" })).await;
     assert_eq!(status, StatusCode::OK, "anonymous callers have the IP's budget");
+}
+
+/// Made-up tokens do not buy a fresh budget each: every refused token
+/// (401) is charged to the IP's anonymous budget, and once that is spent
+/// the IP's requests with a token get 429 until it refills, a valid
+/// token's included (ADVERSARIAL.md 30).
+#[tokio::test]
+async fn refused_tokens_spend_the_ips_budget() {
+    let app = crate::helpers::spawn_app_configured(Backend::Sqlite, false, |config| {
+        config.limits.rate_per_ip_per_minute = Some(60); // a burst of 10
+        config.limits.rate_per_token_per_minute = Some(6000);
+    })
+    .await
+    .unwrap();
+    let partner = app
+        .add_partner(hubgraph::partners::PartnerKind::Admin, "Shared Office", None, &[])
+        .await;
+    let token = app.issue_token(&partner, &[]).await.token;
+    let mut statuses = Vec::new();
+    for attempt in 0..12 {
+        let made_up = format!("{token}{attempt}");
+        statuses.push(app.graphql_as(&made_up, "{ areas { code } }", json!({})).await.status());
+    }
+    assert!(
+        statuses[..10].iter().all(|s| *s == StatusCode::UNAUTHORIZED),
+        "{statuses:?}"
+    );
+    assert!(
+        statuses[10..].iter().all(|s| *s == StatusCode::TOO_MANY_REQUESTS),
+        "{statuses:?}"
+    );
+    let barred = app.graphql_as(&token, "{ areas { code } }", json!({})).await;
+    assert_eq!(barred.status(), StatusCode::TOO_MANY_REQUESTS);
+    let wait: u64 = barred.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+    assert!((1..=60).contains(&wait), "{wait}");
+    let body: Value = barred.json().await.unwrap();
+    assert_eq!(error_code(&body), "RATE_LIMITED");
+    let (status, _, _) = post(&app, "application/json", json!({ "query": "{ areas { code } }" })).await;
+    assert_eq!(
+        status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "the anonymous budget is spent too"
+    );
 }
 
 #[tokio::test]
