@@ -654,7 +654,20 @@ async fn rs256_tokens_work_and_hs256_signed_with_the_public_key_is_refused() {
     );
     assert_eq!(me_of(&app, &issued.token, "RS256").await["scopes"], json!(["admin"]));
 
+    // ADVERSARIAL 12: an RS256 token minted elsewhere (an identity provider
+    // holding the private key), by another library, is accepted.
     let claims = external_claims(&partner);
+    let private = jsonwebtoken::EncodingKey::from_rsa_pem(fixture("rsa-private.pem").as_bytes()).unwrap();
+    let minted = jsonwebtoken::encode(
+        &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::RS256),
+        &claims,
+        &private,
+    )
+    .unwrap();
+    assert_eq!(
+        me_of(&app, &minted, "RS256 minted elsewhere").await["partner"]["name"],
+        "Operator"
+    );
     for (case, token) in [
         (
             "HS256 with the public key PEM",
