@@ -135,11 +135,14 @@ pub async fn limit<E: Endpoint>(endpoint: E, request: Request, limits: RateLimit
     if let Some(wait) = limits.check(&request) {
         return Ok(too_many_requests(wait));
     }
-    let token_sent = request.headers().contains_key(header::AUTHORIZATION);
-    let address = address_of(&request);
+    // Only a request with a token can be refused one.
+    let token_sender = request
+        .headers()
+        .contains_key(header::AUTHORIZATION)
+        .then(|| address_of(&request));
     let response = endpoint.call(request).await?.into_response();
-    if token_sent
-        && response.status() == StatusCode::UNAUTHORIZED
+    if response.status() == StatusCode::UNAUTHORIZED
+        && let Some(address) = token_sender
         && let Some(wait) = limits.charge_refused_token(&address)
     {
         return Ok(too_many_requests(wait));

@@ -60,7 +60,7 @@ pub async fn claim(
     stale_after: Duration,
 ) -> AppResult<Claim> {
     let txn = begin_write(db).await?;
-    let claim = claim_in(&*txn, partner_id, key, request_hash, stale_after).await?;
+    let claim = claim_in(&txn, partner_id, key, request_hash, stale_after).await?;
     txn.commit().await?;
     Ok(claim)
 }
@@ -137,7 +137,7 @@ pub async fn complete(db: &DatabaseConnection, partner_id: &str, key: &str, stat
         .col_expr(idempotency_key::Column::Response, body.to_owned().into())
         .filter(idempotency_key::Column::Key.eq(key))
         .filter(idempotency_key::Column::PartnerId.eq(partner_id))
-        .exec(&*txn)
+        .exec(&txn)
         .await?;
     txn.commit().await?;
     Ok(())
@@ -149,7 +149,7 @@ pub async fn release(db: &DatabaseConnection, partner_id: &str, key: &str) -> Ap
     idempotency_key::Entity::delete_many()
         .filter(idempotency_key::Column::Key.eq(key))
         .filter(idempotency_key::Column::PartnerId.eq(partner_id))
-        .exec(&*txn)
+        .exec(&txn)
         .await?;
     txn.commit().await?;
     Ok(())
@@ -165,7 +165,7 @@ pub async fn purge(db: &DatabaseConnection, cutoff: chrono::DateTime<Utc>) -> Ap
     let txn = begin_write(db).await?;
     let result = idempotency_key::Entity::delete_many()
         .filter(idempotency_key::Column::CreatedAt.lt(cutoff))
-        .exec(&*txn)
+        .exec(&txn)
         .await?;
     txn.commit().await?;
     Ok(result.rows_affected)

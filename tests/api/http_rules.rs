@@ -432,14 +432,38 @@ async fn browsers_may_call_from_configured_origins_only() {
     assert!(response.headers().get("access-control-allow-origin").is_some());
 }
 
-#[tokio::test]
-async fn callers_over_their_rate_get_429_with_retry_after() {
-    let app = crate::helpers::spawn_app_configured(Backend::Sqlite, false, |config| {
-        config.limits.rate_per_ip_per_minute = Some(60); // a burst of 10
-        config.limits.rate_per_token_per_minute = Some(60);
+/// An app whose per-IP and per-token rates (requests a minute) are set.
+async fn app_with_rates(per_ip: u32, per_token: u32) -> TestApp {
+    crate::helpers::spawn_app_configured(Backend::Sqlite, false, |config| {
+        config.limits.rate_per_ip_per_minute = Some(per_ip);
+        config.limits.rate_per_token_per_minute = Some(per_token);
     })
     .await
-    .unwrap();
+    .unwrap()
+}
+
+/// A token of a new admin partner called `name`.
+async fn admin_token(app: &TestApp, name: &str) -> String {
+    let partner = app
+        .add_partner(hubgraph::partners::PartnerKind::Admin, name, None, &[])
+        .await;
+    app.issue_token(&partner, &[]).await.token
+}
+
+/// Asserts `response` is a 429 with a `Retry-After` of 1 to 60 s and the
+/// code RATE_LIMITED; returns its body.
+async fn assert_rate_limited(response: reqwest::Response) -> Value {
+    assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
+    let wait: u64 = response.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+    assert!((1..=60).contains(&wait), "{wait}");
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(error_code(&body), "RATE_LIMITED");
+    body
+}
+
+#[tokio::test]
+async fn callers_over_their_rate_get_429_with_retry_after() {
+    let app = app_with_rates(60, 60).await; // bursts of 10
     let mut statuses = Vec::new();
     for _ in 0..12 {
         let (status, _, _) = post(&app, "application/json", json!({ "query": "{ areas { code } }" })).await;
@@ -453,16 +477,9 @@ async fn callers_over_their_rate_get_429_with_retry_after() {
         .send()
         .await
         .unwrap();
-    assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
-    let wait: u64 = response.headers()["retry-after"].to_str().unwrap().parse().unwrap();
-    assert!((1..=60).contains(&wait));
-    let body: Value = response.json().await.unwrap();
-    assert_eq!(error_code(&body), "RATE_LIMITED");
+    assert_rate_limited(response).await;
     // A caller with a token has a budget of its own.
-    let partner = app
-        .add_partner(hubgraph::partners::PartnerKind::Admin, "Own Budget", None, &[])
-        .await;
-    let token = app.issue_token(&partner, &[]).await.token;
+    let token = admin_token(&app, "Own Budget").await;
     let response = app.graphql_as(&token, "{ areas { code } }", json!({})).await;
     assert_eq!(response.status(), StatusCode::OK);
     // Health checks are never limited.
@@ -477,30 +494,18 @@ async fn callers_over_their_rate_get_429_with_retry_after() {
 /// and anonymous callers are still served.
 #[tokio::test]
 async fn a_token_over_its_rate_gets_429_and_other_callers_are_served() {
-    use hubgraph::partners::PartnerKind;
-    let app = crate::helpers::spawn_app_configured(Backend::Sqlite, false, |config| {
-        config.limits.rate_per_ip_per_minute = Some(600); // a burst of 100
-        config.limits.rate_per_token_per_minute = Some(60); // a burst of 10
-    })
-    .await
-    .unwrap();
-    let mut tokens = Vec::new();
-    for name in ["Busy Partner", "Quiet Partner"] {
-        let partner = app.add_partner(PartnerKind::Admin, name, None, &[]).await;
-        tokens.push(app.issue_token(&partner, &[]).await.token);
-    }
+    let app = app_with_rates(600, 60).await; // bursts of 100 and 10
+    let tokens = [
+        admin_token(&app, "Busy Partner").await,
+        admin_token(&app, "Quiet Partner").await,
+    ];
     let me = "{ me { partner { name } } }";
     let mut statuses = Vec::new();
     for _ in 0..12 {
         statuses.push(app.graphql_as(&tokens[0], me, json!({})).await.status());
     }
     assert!(statuses[..10].iter().all(|s| *s == StatusCode::OK), "{statuses:?}");
-    let refused = app.graphql_as(&tokens[0], me, json!({})).await;
-    assert_eq!(refused.status(), StatusCode::TOO_MANY_REQUESTS);
-    let wait: u64 = refused.headers()["retry-after"].to_str().unwrap().parse().unwrap();
-    assert!((1..=60).contains(&wait), "{wait}");
-    let body: Value = refused.json().await.unwrap();
-    assert_eq!(error_code(&body), "RATE_LIMITED");
+    let body = assert_rate_limited(app.graphql_as(&tokens[0], me, json!({})).await).await;
     assert!(body["data"].is_null(), "{body}");
 
     let other: Value = app.graphql_as(&tokens[1], me, json!({})).await.json().await.unwrap();
@@ -515,16 +520,8 @@ async fn a_token_over_its_rate_gets_429_and_other_callers_are_served() {
 /// token's included (ADVERSARIAL.md 30).
 #[tokio::test]
 async fn refused_tokens_spend_the_ips_budget() {
-    let app = crate::helpers::spawn_app_configured(Backend::Sqlite, false, |config| {
-        config.limits.rate_per_ip_per_minute = Some(60); // a burst of 10
-        config.limits.rate_per_token_per_minute = Some(6000);
-    })
-    .await
-    .unwrap();
-    let partner = app
-        .add_partner(hubgraph::partners::PartnerKind::Admin, "Shared Office", None, &[])
-        .await;
-    let token = app.issue_token(&partner, &[]).await.token;
+    let app = app_with_rates(60, 6000).await; // an IP burst of 10
+    let token = admin_token(&app, "Shared Office").await;
     let mut statuses = Vec::new();
     for attempt in 0..12 {
         let made_up = format!("{token}{attempt}");
@@ -538,12 +535,7 @@ async fn refused_tokens_spend_the_ips_budget() {
         statuses[10..].iter().all(|s| *s == StatusCode::TOO_MANY_REQUESTS),
         "{statuses:?}"
     );
-    let barred = app.graphql_as(&token, "{ areas { code } }", json!({})).await;
-    assert_eq!(barred.status(), StatusCode::TOO_MANY_REQUESTS);
-    let wait: u64 = barred.headers()["retry-after"].to_str().unwrap().parse().unwrap();
-    assert!((1..=60).contains(&wait), "{wait}");
-    let body: Value = barred.json().await.unwrap();
-    assert_eq!(error_code(&body), "RATE_LIMITED");
+    assert_rate_limited(app.graphql_as(&token, "{ areas { code } }", json!({})).await).await;
     let (status, _, _) = post(&app, "application/json", json!({ "query": "{ areas { code } }" })).await;
     assert_eq!(
         status,

@@ -159,26 +159,25 @@ async fn logs_name_the_request_and_partner_but_never_the_token() {
         .await
         .unwrap();
     // Contact details written at debug level stay out of the log too.
-    let write = |query: &'static str, variables: serde_json::Value| {
-        client
+    let write = async |query: &str, variables: serde_json::Value| -> serde_json::Value {
+        let response = client
             .post(&playground)
             .bearer_auth(&token)
             .json(&json!({ "query": query, "variables": variables }))
             .send()
+            .await
+            .unwrap();
+        response.json().await.unwrap()
     };
-    let organization: serde_json::Value = write(
+    let organization = write(
         "mutation($input: CreateOrganizationInput!) { createOrganization(input: $input) { organization { id } } }",
         json!({ "input": { "name": "Log Check Trust", "description": "Checks what the log keeps." } }),
     )
-    .await
-    .unwrap()
-    .json()
-    .await
-    .unwrap();
+    .await;
     let organization_id = organization["data"]["createOrganization"]["organization"]["id"].clone();
     assert!(organization_id.is_string(), "{organization}");
     let (email, phone) = ("jean.personal@example.org", "0131 496 0917");
-    let service: serde_json::Value = write(
+    let service = write(
         "mutation($input: CreateServiceInput!) { createService(input: $input) { service { id } userErrors { code } } }",
         json!({ "input": {
             "organizationId": organization_id,
@@ -187,11 +186,7 @@ async fn logs_name_the_request_and_partner_but_never_the_token() {
             "phones": [{ "number": phone }],
         } }),
     )
-    .await
-    .unwrap()
-    .json()
-    .await
-    .unwrap();
+    .await;
     assert!(
         service["data"]["createService"]["service"]["id"].is_string(),
         "{service}"
