@@ -20,6 +20,7 @@ use async_graphql::{Request, Response, Value};
 
 use super::HubSchema;
 use super::documents::ParsedDocuments;
+use super::null_propagation;
 use super::operation::OperationName;
 
 /// The two schemas of an HTTP request.
@@ -52,7 +53,8 @@ impl Extension for StopBeforeExecution {
 
 /// Checks `request` and, if it passes, runs it. A request that fails the
 /// checks gets their errors and runs nothing; one that passes gets the
-/// checks' extensions (the cost) on its response. `named` receives the
+/// checks' extensions (the cost) on its response, with errored fields
+/// nulled as the spec says (`null_propagation`). `named` receives the
 /// document's operation name.
 pub async fn execute(schemas: &HttpSchemas, mut request: Request, named: &OperationName) -> Response {
     let mut check = Request::new(request.query.clone())
@@ -68,7 +70,19 @@ pub async fn execute(schemas: &HttpSchemas, mut request: Request, named: &Operat
     if !checked.errors.is_empty() {
         return checked;
     }
+    let operation_name = request.operation_name.clone();
+    let query = std::mem::take(&mut request.query);
     let mut response = schemas.runs.execute(request).await;
+    if !response.errors.is_empty()
+        && let Ok(document) = schemas.documents.parse(&query)
+    {
+        null_propagation::complete(
+            &mut response,
+            &document,
+            operation_name.as_deref(),
+            null_propagation::FieldTypes::of_hubgraph(),
+        );
+    }
     for (key, value) in checked.extensions {
         response.extensions.entry(key).or_insert(value);
     }

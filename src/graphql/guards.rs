@@ -9,7 +9,8 @@
 //! and answers null for a parent all of whose selected fields were refused
 //! (async-graphql issues 798 and 1532), which clients that read the
 //! response by its schema (Apollo's cache, generated types) take for a
-//! broken response.
+//! broken response. `null_propagation` completes the response the same way
+//! for every other failed field; the guarded fields do not depend on it.
 //!
 //! Rules that depend on the record (ownership, the record's area) are
 //! checked by the resolver against the record as stored, through the same

@@ -16,6 +16,7 @@ pub mod limits;
 pub mod loaders;
 pub mod location_writes;
 pub mod node;
+pub mod null_propagation;
 pub mod operation;
 pub mod organization_writes;
 pub mod partners;

@@ -40,6 +40,7 @@ use super::graphql::{operation_data, with_codes};
 use super::response_cache::ResponseCache;
 use crate::AppState;
 use crate::error::AppError;
+use crate::graphql::null_propagation;
 use crate::partners::audit::RequestId;
 use crate::partners::{self, Viewer};
 
@@ -357,6 +358,9 @@ struct Operation {
     finished: bool,
     /// Whether the operation may write (its text names a mutation).
     writes: bool,
+    /// The document and operation run, to null errored fields by.
+    query: String,
+    operation_name: Option<String>,
     _held: Held,
 }
 
@@ -364,7 +368,8 @@ enum Output {
     Response {
         // Boxed: a response is large, and `Done` is nothing.
         response: Box<async_graphql::Response>,
-        first: bool,
+        /// The first response, with errors and no data: sent as `error`.
+        never_ran: bool,
         writes: bool,
     },
     Done,
@@ -378,11 +383,17 @@ impl Stream for Operation {
             return Poll::Ready(None);
         }
         match self.responses.poll_next_unpin(cx) {
-            Poll::Ready(Some(response)) => {
+            Poll::Ready(Some(mut response)) => {
                 let first = std::mem::replace(&mut self.first, false);
+                // No data and errors at once: the operation never ran
+                // (validation, limits, a guard on a subscription field).
+                let never_ran = first && response.data == Value::Null && !response.errors.is_empty();
+                if !never_ran {
+                    null_propagation::complete_text(&mut response, &self.query, self.operation_name.as_deref());
+                }
                 Poll::Ready(Some(Output::Response {
                     response: Box::new(response),
-                    first,
+                    never_ran,
                     writes: self.writes,
                 }))
             }
@@ -440,15 +451,13 @@ where
             _ = &mut init_deadline, if prepare.is_none() => return Err(init_timeout()),
             _ = keepalive.tick() => send(socket, &ServerMessage::Ping, options).await?,
             Some((id, output)) = operations.next(), if !operations.is_empty() => match output {
-                Output::Response { mut response, first, writes } => {
+                Output::Response { mut response, never_ran, writes } => {
                     // The write has committed: answers kept from before it may be wrong now.
                     if writes && let Some(responses) = &options.responses {
                         responses.invalidate();
                     }
                     with_codes(&mut response.errors);
-                    // No data and errors at once: the operation never ran
-                    // (validation, limits, a guard on a subscription field).
-                    if first && response.data == Value::Null && !response.errors.is_empty() {
+                    if never_ran {
                         operations.remove(&id);
                         let error = ServerMessage::Error { id: &id, payload: &response.errors };
                         send(socket, &error, options).await?;
@@ -511,11 +520,14 @@ where
                         }
                         // A query that merely mentions the word empties the cache for nothing.
                         let writes = payload.query.contains("mutation");
+                        let (query, operation_name) = (payload.query.clone(), payload.operation_name.clone());
                         let operation = Operation {
                             responses: executor.execute_stream(prepare(payload.into_request()), None),
                             first: true,
                             finished: false,
                             writes,
+                            query,
+                            operation_name,
                             _held: Held::new(&options.gauges, |g| &g.operations),
                         };
                         operations.insert(id, operation);

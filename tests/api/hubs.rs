@@ -606,3 +606,45 @@ on_both! {
         assert_eq!(events_of(&app, &target.id).await.len(), before + WRITERS as usize);
     }
 }
+
+on_both! {
+    async fn an_errored_field_is_null_in_its_place_over_http_and_websocket(app) {
+        let target = hub_in(&app, EDINBURGH).await;
+        let id = hub_id(&target.id);
+        let admin = token(&app, PartnerKind::Admin, None, &[], &["admin"]).await;
+        // A window that ends before it starts: the history field fails,
+        // the fields around it are answered, and it is null in its place.
+        let query = format!(
+            r#"{{ hub(id: "{id}") {{ id history(from: "2026-02-01T00:00:00Z", to: "2026-01-01T00:00:00Z") {{ totalCount }} name }} }}"#
+        );
+        let text = app.graphql_as(&admin, &query, json!({})).await.text().await.unwrap();
+        let response: Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(error_code(&response), "BAD_USER_INPUT", "{response:#}");
+        assert_eq!(response["errors"][0]["path"], json!(["hub", "history"]));
+        assert_eq!(response["data"], json!({ "hub": { "id": id, "history": null, "name": target.name } }));
+        let data = &text[text.find(r#""data""#).unwrap()..];
+        let at = |key: &str| data.find(&format!(r#""{key}":"#)).unwrap_or_else(|| panic!("{key} in {text}"));
+        assert!(at("id") < at("history") && at("history") < at("name"), "in the order asked: {text}");
+
+        let mut client = crate::ws_client::Client::connect(&crate::ws_client::app_url(&app)).await;
+        client.init(json!({ "authorization": format!("Bearer {admin}") })).await;
+        client.subscribe("q", &query).await;
+        let next = client.recv().await;
+        assert_eq!(next["type"], "next", "{next:#}");
+        assert_eq!(next["payload"]["data"], response["data"], "{next:#}");
+        assert_eq!(next["payload"]["errors"][0]["path"], json!(["hub", "history"]));
+
+        // A field that may not be null and fails nulls its nearest nullable
+        // parent, here all of `data` (`nodes` is `[Node]!`): no answer
+        // reads as complete when it is not.
+        let response = app.graphql("{ areas { code } nodes(ids: [\"not-an-id\"]) { id } }", json!({})).await;
+        assert_eq!(error_code(&response), "BAD_USER_INPUT", "{response:#}");
+        assert_eq!(response["errors"][0]["path"], json!(["nodes"]), "{response:#}");
+        assert_eq!(response["data"], Value::Null, "{response:#}");
+        let response = app.graphql("{ areas { code } node(id: \"not-an-id\") { id } }", json!({})).await;
+        assert_eq!(error_code(&response), "BAD_USER_INPUT", "{response:#}");
+        assert_eq!(response["data"]["node"], Value::Null, "{response:#}");
+        let areas = response["data"]["areas"].as_array().unwrap();
+        assert!(areas.iter().any(|area| area["code"] == EDINBURGH), "the other field is answered: {response:#}");
+    }
+}
