@@ -17,6 +17,7 @@ mod m20261130_000040_covering_indexes;
 pub mod m20261201_000050_change_announcements;
 pub mod m20261201_000060_located_services;
 mod m20261201_000070_service_fts_rows;
+mod m20261206_000080_changes_name_their_table;
 
 pub struct Migrator;
 
@@ -38,6 +39,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000050_change_announcements::Migration),
             Box::new(m20261201_000060_located_services::Migration),
             Box::new(m20261201_000070_service_fts_rows::Migration),
+            Box::new(m20261206_000080_changes_name_their_table::Migration),
         ]
     }
 }

@@ -33,8 +33,9 @@ pub const QUIET_TABLES: [&str; 4] = ["audit", "idempotency_key", "token", "seaql
 pub const TRIGGER: &str = "hubgraph_announce_change";
 
 /// The function the triggers run. The channel is `events::CHANNEL` and the
-/// event's shape `events::Event` (topic and payload).
-const FUNCTION: &str = r#"
+/// event's shape `events::Event` (topic and payload). Since
+/// `m20261206_000080_changes_name_their_table` the payload names the table.
+pub const FUNCTION: &str = r#"
 CREATE OR REPLACE FUNCTION hubgraph_announce_change() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     PERFORM pg_notify('hubgraph_events', '{"topic":"data.changed","payload":{}}');

@@ -21,6 +21,7 @@ pub mod operation;
 pub mod organization_writes;
 pub mod partners;
 pub mod pathways;
+pub mod reach;
 pub mod scalars;
 pub mod search;
 pub mod subscriptions;

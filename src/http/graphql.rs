@@ -24,6 +24,7 @@ use tracing::Instrument;
 use super::response_cache::{self, Answer, Key, Lookup, Ticket};
 use crate::graphql::loaders::loaders;
 use crate::graphql::operation::OperationName;
+use crate::graphql::reach;
 use crate::partners::Viewer;
 use crate::partners::audit::RequestId;
 use crate::{AppState, metrics};
@@ -169,12 +170,13 @@ fn cache_key(
         MediaType::GraphqlResponse => GRAPHQL_RESPONSE,
         MediaType::Json => JSON,
     };
-    Some(Key::new(
-        media,
-        request.operation_name.as_deref(),
-        &request.query,
-        &variables,
-    ))
+    let key = Key::new(media, request.operation_name.as_deref(), &request.query, &variables);
+    // Whether the answer may show hubs (`graphql::reach`). A document that
+    // does not parse is answered with errors, never kept.
+    let reads_hubs = reach::mentions_hub(&request.query)
+        || reach::mentions_hub(&variables)
+        || request.parsed_query().map_or(true, reach::selects_any_record);
+    Some(key.reading_hubs(reads_hubs))
 }
 
 /// The kept answer to an anonymous query, logged and counted as the query
@@ -268,6 +270,7 @@ async fn execute_operation(
     // the writer's turn, the pool's acquire timeout and the busy timeout;
     // on PostgreSQL the acquire and statement timeouts).
     let read_only = is_read_only(&mut request);
+    let writes_only_hubs = !read_only && request.parsed_query().is_ok_and(reach::writes_only_hubs);
     let named = OperationName::default();
     let request = operation_data(state, request, viewer, request_id).data(named.clone());
     let timeout = state.config.limits.request_timeout;
@@ -281,7 +284,7 @@ async fn execute_operation(
     let took = started.elapsed();
     if !read_only {
         // The write has committed (or failed): answers kept from before it may be wrong now.
-        state.responses.invalidate();
+        state.responses.after_write(writes_only_hubs);
     }
     let name = given_name.as_deref().or(named.get());
     if given_name.is_none() {

@@ -21,9 +21,16 @@
 //!     its own write at once),
 //!   - on every event of the bus: on PostgreSQL a trigger on each data table
 //!     notifies every instance of every committed change, whoever made it
-//!     (another instance, the CLI, an import, `psql`),
+//!     (another instance, the CLI, an import, `psql`), naming the table,
 //!   - when events may have been lost (a subscriber fell behind, the
 //!     PostgreSQL listener reconnected).
+//! - **Except hub changes, which empty only answers that may show hubs.**
+//!   Libraries update their hubs' status all day, while partner websites
+//!   ask about services. A change to the hub tables alone ([`HUB_TABLES`]:
+//!   a status update, a new hub, an expiry) moves a second, hub generation;
+//!   an answer that may show anything read from those tables
+//!   ([`Key::reading_hubs`], decided by `graphql::reach`) is served only
+//!   while both generations are those it was read in.
 //! - **A read that raced a change is not kept**: the generation is taken
 //!   before the query runs and the answer is stored only if it is still
 //!   current afterwards.
@@ -48,7 +55,7 @@ use quick_cache::sync::{Cache, DefaultLifecycle, PlaceholderGuard};
 use quick_cache::{DefaultHashBuilder, Weighter};
 use tokio::sync::broadcast::error::RecvError;
 
-use crate::events::EventBus;
+use crate::events::{Event, EventBus};
 
 /// Bytes of responses kept by default.
 pub const DEFAULT_CAPACITY_BYTES: u64 = 32 * 1024 * 1024;
@@ -56,28 +63,47 @@ pub const DEFAULT_CAPACITY_BYTES: u64 = 32 * 1024 * 1024;
 /// How long an entry may be served by default, changes or not.
 pub const DEFAULT_TTL: Duration = Duration::from_secs(60);
 
+/// The tables whose changes can only change answers that may show hubs.
+pub const HUB_TABLES: [&str; 3] = ["hub", "hub_facility", "hub_status_event"];
+
 /// What identifies an answer: the response's media type, the operation
 /// name, the query text and the variables (serde_json writes object keys
-/// sorted, so the same variables give the same text).
+/// sorted, so the same variables give the same text); and whether the
+/// answer may show hubs, which follows from them.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct Key(Box<str>);
+pub struct Key {
+    text: Box<str>,
+    reads_hubs: bool,
+}
 
 impl Key {
+    /// The key of an answer that shows nothing of the hub tables.
     pub fn new(media: &str, operation_name: Option<&str>, query: &str, variables: &str) -> Key {
         let operation_name = operation_name.unwrap_or("");
         // Lengths first, so that no two requests give the same text.
-        Key(format!(
+        let text = format!(
             "{media}\n{}:{operation_name}\n{}:{query}\n{variables}",
             operation_name.len(),
             query.len()
-        )
-        .into_boxed_str())
+        );
+        Key {
+            text: text.into_boxed_str(),
+            reads_hubs: false,
+        }
+    }
+
+    /// The key of an answer that may show what the hub tables hold when
+    /// `reads_hubs`: it is emptied by hub changes as well.
+    pub fn reading_hubs(self, reads_hubs: bool) -> Key {
+        Key { reads_hubs, ..self }
     }
 }
 
 #[derive(Clone)]
 struct Entry {
     generation: u64,
+    /// The hub generation it was read in, for an answer that may show hubs.
+    hub_generation: Option<u64>,
     expires: Instant,
     /// The answer; `None` marks a question whose answer is not kept (run it).
     body: Option<Bytes>,
@@ -102,6 +128,7 @@ pub enum Lookup<'a> {
 pub struct Ticket<'a> {
     guard: Guard<'a>,
     read_in: u64,
+    hubs_read_in: Option<u64>,
 }
 
 /// What became of a query that held a ticket.
@@ -120,7 +147,7 @@ struct EntrySize;
 
 impl Weighter<Key, Entry> for EntrySize {
     fn weight(&self, key: &Key, entry: &Entry) -> u64 {
-        (key.0.len() + entry.body.as_ref().map_or(0, Bytes::len) + 64) as u64
+        (key.text.len() + entry.body.as_ref().map_or(0, Bytes::len) + 64) as u64
     }
 }
 
@@ -128,6 +155,7 @@ impl Weighter<Key, Entry> for EntrySize {
 pub struct ResponseCache {
     entries: Option<Cache<Key, Entry, EntrySize>>,
     generation: AtomicU64,
+    hub_generation: AtomicU64,
     ttl: Duration,
     hits: AtomicU64,
     misses: AtomicU64,
@@ -142,6 +170,7 @@ impl ResponseCache {
         ResponseCache {
             entries: on.then(|| Cache::with_weighter(estimated_entries, capacity_bytes, EntrySize)),
             generation: AtomicU64::new(0),
+            hub_generation: AtomicU64::new(0),
             ttl,
             hits: AtomicU64::new(0),
             misses: AtomicU64::new(0),
@@ -169,11 +198,9 @@ impl ResponseCache {
         // most, since a busy key may go stale again meanwhile.
         for _ in 0..3 {
             let read_in = self.generation.load(Ordering::Acquire);
+            let hubs_read_in = key.reads_hubs.then(|| self.hub_generation.load(Ordering::Acquire));
             match entries.get_value_or_guard_async(key).await {
-                Ok(entry)
-                    if entry.generation == self.generation.load(Ordering::Acquire)
-                        && Instant::now() < entry.expires =>
-                {
+                Ok(entry) if self.is_current(&entry) && Instant::now() < entry.expires => {
                     return match entry.body {
                         Some(body) => {
                             self.hits.fetch_add(1, Ordering::Relaxed);
@@ -190,7 +217,11 @@ impl ResponseCache {
                 }
                 Err(guard) => {
                     self.misses.fetch_add(1, Ordering::Relaxed);
-                    return Lookup::Run(Some(Ticket { guard, read_in }));
+                    return Lookup::Run(Some(Ticket {
+                        guard,
+                        read_in,
+                        hubs_read_in,
+                    }));
                 }
             }
         }
@@ -203,8 +234,9 @@ impl ResponseCache {
     /// the waiting requests run their own.
     pub fn settle(&self, ticket: Ticket<'_>, answer: Answer) {
         let current = self.generation.load(Ordering::Acquire);
+        let hubs_current = ticket.hubs_read_in.map(|_| self.hub_generation.load(Ordering::Acquire));
         let answer = match answer {
-            Answer::Keep { .. } if current != ticket.read_in => Answer::NotNow,
+            Answer::Keep { .. } if current != ticket.read_in || hubs_current != ticket.hubs_read_in => Answer::NotNow,
             Answer::Keep { max_age: Some(age), .. } if age.is_zero() => Answer::NeverKept,
             answer => answer,
         };
@@ -218,6 +250,7 @@ impl ResponseCache {
         };
         let entry = Entry {
             generation: current,
+            hub_generation: hubs_current,
             expires: Instant::now() + life,
             body,
         };
@@ -225,10 +258,51 @@ impl ResponseCache {
         let _ = ticket.guard.insert(entry);
     }
 
+    /// Whether `entry` was read in the generations now current.
+    fn is_current(&self, entry: &Entry) -> bool {
+        entry.generation == self.generation.load(Ordering::Acquire)
+            && entry
+                .hub_generation
+                .is_none_or(|read_in| read_in == self.hub_generation.load(Ordering::Acquire))
+    }
+
     /// Something may have changed: nothing kept so far is served again.
     pub fn invalidate(&self) {
         self.generation.fetch_add(1, Ordering::AcqRel);
         self.invalidations.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Only the hub tables may have changed: answers that may show hubs
+    /// are not served again.
+    pub fn invalidate_hubs(&self) {
+        self.hub_generation.fetch_add(1, Ordering::AcqRel);
+        self.invalidations.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// A write this instance ran has committed (or failed): `only_hubs`
+    /// when all it may have written is in the hub tables.
+    pub fn after_write(&self, only_hubs: bool) {
+        if only_hubs {
+            self.invalidate_hubs();
+        } else {
+            self.invalidate();
+        }
+    }
+
+    /// Empties what `event` may have made wrong: a change to a hub table
+    /// (named by PostgreSQL's trigger) or a hub status event only the
+    /// answers that may show hubs; anything else, or an event of unknown
+    /// shape, everything.
+    fn follow_event(&self, event: &Event) {
+        let hub_table = event.topic == "data.changed"
+            && event.payload["table"]
+                .as_str()
+                .is_some_and(|table| HUB_TABLES.contains(&table));
+        if hub_table || event.topic == crate::hubs::announce::TOPIC {
+            self.invalidate_hubs();
+        } else {
+            self.invalidate();
+        }
     }
 
     /// Invalidates the cache on every event of `bus`, and whenever events
@@ -244,7 +318,8 @@ impl ResponseCache {
                 let received = events.recv().await;
                 let Some(cache) = cache.upgrade() else { break };
                 match received {
-                    Ok(_) | Err(RecvError::Lagged(_)) => cache.invalidate(),
+                    Ok(event) => cache.follow_event(&event),
+                    Err(RecvError::Lagged(_)) => cache.invalidate(),
                     Err(RecvError::Closed) => break,
                 }
             }
@@ -502,23 +577,90 @@ mod tests {
         assert!(waited.is_ok(), "{} invalidations, not {times}", cache.invalidations());
     }
 
+    /// Keeps `answer` under `key`.
+    async fn keep_under(cache: &ResponseCache, key: &Key, answer: &'static [u8]) {
+        let ticket = ticket(cache, key).await;
+        cache.settle(ticket, keep(answer));
+    }
+
+    #[tokio::test]
+    async fn a_hub_change_empties_only_the_answers_that_may_show_hubs() {
+        let cache = cache();
+        let (services, hubs) = (key("{ services }"), key("{ hubs }").reading_hubs(true));
+        keep_under(&cache, &services, b"S").await;
+        keep_under(&cache, &hubs, b"H").await;
+        cache.invalidate_hubs();
+        assert_eq!(kept(&cache, &services).await.as_deref(), Some(&b"S"[..]));
+        assert_eq!(kept(&cache, &hubs).await, None);
+        keep_under(&cache, &hubs, b"H2").await;
+        assert_eq!(kept(&cache, &hubs).await.as_deref(), Some(&b"H2"[..]));
+        // Any other change empties both.
+        cache.after_write(false);
+        assert_eq!(kept(&cache, &services).await, None);
+        assert_eq!(kept(&cache, &hubs).await, None);
+        keep_under(&cache, &services, b"S").await;
+        cache.after_write(true);
+        assert_eq!(kept(&cache, &services).await.as_deref(), Some(&b"S"[..]));
+    }
+
+    #[tokio::test]
+    async fn an_answer_that_raced_a_hub_change_is_not_kept_if_it_may_show_hubs() {
+        let cache = cache();
+        let (services, hubs) = (key("{ services }"), key("{ hubs }").reading_hubs(true));
+        let (reading_services, reading_hubs) = (ticket(&cache, &services).await, ticket(&cache, &hubs).await);
+        cache.invalidate_hubs();
+        cache.settle(reading_services, keep(b"S"));
+        cache.settle(reading_hubs, keep(b"H"));
+        assert_eq!(kept(&cache, &services).await.as_deref(), Some(&b"S"[..]));
+        assert_eq!(kept(&cache, &hubs).await, None);
+    }
+
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn every_event_of_the_bus_empties_the_cache() {
+    async fn every_event_of_the_bus_empties_what_it_may_have_changed() {
         use sea_orm::TransactionTrait;
         let (db, _) = crate::db::connect("sqlite::memory:").await.unwrap();
         let bus = EventBus::start(&db).await.unwrap();
         let cache = Arc::new(cache());
         cache.follow(&bus);
-        let first = ticket(&cache, &key("{ a }")).await;
-        cache.settle(first, keep(b"A"));
-        let txn = db.begin().await.unwrap();
-        let pending = bus
-            .stage(&txn, crate::events::Event::new("hub.status", serde_json::json!({})))
-            .await
-            .unwrap();
-        txn.commit().await.unwrap();
-        pending.deliver();
-        invalidated(&cache, 1).await;
-        assert_eq!(kept(&cache, &key("{ a }")).await, None);
+        let (services, hubs) = (key("{ services }"), key("{ hubs }").reading_hubs(true));
+        let events = [
+            // (event, whether it leaves the answers that show no hub)
+            (Event::new(crate::hubs::announce::TOPIC, serde_json::json!({})), true),
+            (
+                Event::new("data.changed", serde_json::json!({ "table": "hub_status_event" })),
+                true,
+            ),
+            (Event::new("data.changed", serde_json::json!({ "table": "hub" })), true),
+            (
+                Event::new("data.changed", serde_json::json!({ "table": "service" })),
+                false,
+            ),
+            (Event::new("data.changed", serde_json::json!({})), false),
+            (Event::new(crate::events::RESUMED_TOPIC, serde_json::json!({})), false),
+        ];
+        for (times, (event, leaves_services)) in (1..).zip(events) {
+            keep_under(&cache, &services, b"S").await;
+            keep_under(&cache, &hubs, b"H").await;
+            let txn = db.begin().await.unwrap();
+            let pending = bus.stage(&txn, event.clone()).await.unwrap();
+            txn.commit().await.unwrap();
+            pending.deliver();
+            invalidated(&cache, times).await;
+            assert_eq!(kept(&cache, &hubs).await, None, "{event:?}");
+            assert_eq!(kept(&cache, &services).await.is_some(), leaves_services, "{event:?}");
+            // Emptied, whatever the event, before the next one.
+            cache.generation.fetch_add(1, Ordering::AcqRel);
+        }
+    }
+
+    #[test]
+    fn the_hub_tables_are_the_hub_entities_tables() {
+        use sea_orm::EntityName;
+        let tables = [
+            entity::hub::Entity.table_name(),
+            entity::hub_facility::Entity.table_name(),
+            entity::hub_status_event::Entity.table_name(),
+        ];
+        assert_eq!(HUB_TABLES, tables);
     }
 }

@@ -40,7 +40,7 @@ use super::graphql::{operation_data, with_codes};
 use super::response_cache::ResponseCache;
 use crate::AppState;
 use crate::error::AppError;
-use crate::graphql::null_propagation;
+use crate::graphql::{null_propagation, reach};
 use crate::partners::audit::RequestId;
 use crate::partners::{self, Viewer};
 
@@ -356,8 +356,9 @@ struct Operation {
     responses: BoxStream<'static, async_graphql::Response>,
     first: bool,
     finished: bool,
-    /// Whether the operation may write (its text names a mutation).
-    writes: bool,
+    /// Whether the operation may write (its text names a mutation), and
+    /// if so whether only to the hub tables.
+    writes: Option<bool>,
     /// The document and operation run, to null errored fields by.
     query: String,
     operation_name: Option<String>,
@@ -370,7 +371,8 @@ enum Output {
         response: Box<async_graphql::Response>,
         /// The first response, with errors and no data: sent as `error`.
         never_ran: bool,
-        writes: bool,
+        /// As `Operation::writes`.
+        writes: Option<bool>,
     },
     Done,
 }
@@ -453,8 +455,10 @@ where
             Some((id, output)) = operations.next(), if !operations.is_empty() => match output {
                 Output::Response { mut response, never_ran, writes } => {
                     // The write has committed: answers kept from before it may be wrong now.
-                    if writes && let Some(responses) = &options.responses {
-                        responses.invalidate();
+                    if let Some(only_hubs) = writes
+                        && let Some(responses) = &options.responses
+                    {
+                        responses.after_write(only_hubs);
                     }
                     with_codes(&mut response.errors);
                     if never_ran {
@@ -519,7 +523,9 @@ where
                             continue;
                         }
                         // A query that merely mentions the word empties the cache for nothing.
-                        let writes = payload.query.contains("mutation");
+                        let writes = payload.query.contains("mutation").then(|| {
+                            async_graphql::parser::parse_query(&payload.query).is_ok_and(|document| reach::writes_only_hubs(&document))
+                        });
                         let (query, operation_name) = (payload.query.clone(), payload.operation_name.clone());
                         let operation = Operation {
                             responses: executor.execute_stream(prepare(payload.into_request()), None),

@@ -7,7 +7,7 @@ use std::time::Duration;
 use chrono::Utc;
 use hubgraph::graphql::ids::{self, Kind};
 use hubgraph::partners::PartnerKind;
-use sea_orm::{ConnectionTrait, DatabaseBackend, Statement};
+use sea_orm::{ConnectionTrait, DatabaseBackend, EntityTrait, Statement};
 use serde_json::{Value, json};
 
 use crate::helpers::{Backend, TestApp, demo_library, hub_in, metric_value, spawn_app_configured};
@@ -50,6 +50,42 @@ macro_rules! cached {
             }
         }
     };
+}
+
+const INVALIDATIONS: &str = "hubgraph_response_cache_invalidations_total";
+
+const RENAME: &str = "mutation($input: UpdateServiceInput!) { updateService(input: $input) {
+    service { id } userErrors { code } } }";
+
+/// Waits, on PostgreSQL, until the cache has been emptied since it had
+/// been `before` times: what a test writes straight to the database (a
+/// partner, a token) is announced a moment later, and would empty answers
+/// the test means to keep.
+async fn announced(app: &TestApp, before: u64) {
+    invalidated_past(app, before).await;
+}
+
+/// Waits, on PostgreSQL, until the announcements of a hub status update
+/// made when the cache had been emptied `before` times have arrived: the
+/// write's own emptying, then the hub status event and the changes of
+/// `hub` and `hub_status_event` (`audit` is quiet), four in all.
+async fn hub_update_announced(app: &TestApp, before: u64) {
+    invalidated_past(app, before + 3).await;
+    // Anything else it announced would come with them.
+    if app.state.db.get_database_backend() == DatabaseBackend::Postgres {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+async fn invalidated_past(app: &TestApp, times: u64) {
+    if app.state.db.get_database_backend() != DatabaseBackend::Postgres {
+        return;
+    }
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while metric(app, INVALIDATIONS).await <= times {
+        assert!(std::time::Instant::now() < deadline, "no announcement came");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
 }
 
 /// A `/metrics` counter or gauge.
@@ -290,6 +326,12 @@ async fn hsds(app: &TestApp, path: &str) -> (u16, String, u64) {
 cached! {
     /// The HSDS API's answers are kept by URL, and emptied by a write like GraphQL's.
     async fn hsds_answers_are_kept_by_url_until_a_write(app) {
+        let hub = hub_in(&app, EDINBURGH).await;
+        let before = metric(&app, INVALIDATIONS).await;
+        let (token, input) = owner_update(&app, &hub, "CLOSED").await;
+        let admin = app.add_partner(PartnerKind::Admin, "Admin", None, &[]).await;
+        let admin = app.issue_token(&admin, &["admin"]).await.token;
+        announced(&app, before).await;
         let page = "/hsds/services?per_page=5&page=2";
         let (status, first, cost) = hsds(&app, page).await;
         assert_eq!(status, 200, "{first}");
@@ -307,12 +349,189 @@ cached! {
             assert_eq!(status, 404);
             assert!(cost > 0, "a 404 is not kept");
         }
-        let hub = hub_in(&app, EDINBURGH).await;
-        let (token, input) = owner_update(&app, &hub, "CLOSED").await;
+        // The HSDS API shows no hub: a hub status update leaves its answers.
+        let written = metric(&app, INVALIDATIONS).await;
         let done: Value = app.graphql_as(&token, UPDATE, input).await.json().await.unwrap();
         assert_eq!(done["data"]["updateHubStatus"]["userErrors"], json!([]), "{done:#}");
-        let (_, again, cost) = hsds(&app, page).await;
-        assert_eq!(again, first, "the write changed no service");
+        hub_update_announced(&app, written).await;
+        assert_eq!(hsds(&app, page).await, (200, first.clone(), 0), "kept across a hub update");
+        // Any other write empties them.
+        let id = some_service(&app).await;
+        let rename = json!({ "input": { "id": id, "description": "Changed" } });
+        let done: Value = app.graphql_as(&admin, RENAME, rename).await.json().await.unwrap();
+        assert_eq!(done["data"]["updateService"]["userErrors"], json!([]), "{done:#}");
+        let (_, _, cost) = hsds(&app, page).await;
         assert!(cost > 0, "read again after the write");
+    }
+}
+
+/// Every way an anonymous query can reach a hub, each selecting what a
+/// status update changes (the version, the status or the change feed).
+fn hub_revealing_queries(hub: &entity::hub::Model, since: &str) -> Vec<(&'static str, Value)> {
+    let hub_id = ids::encode(Kind::Hub, &hub.id).0;
+    let location_id = ids::encode(Kind::Location, &hub.location_id).0;
+    vec![
+        (HUB, json!({ "id": hub_id })),
+        ("{ hubs(first: 100) { nodes { id version } } }", json!({})),
+        ("{ hubSummary { byStatus { status count } } }", json!({})),
+        (
+            "query($id: ID!) { node(id: $id) { ... on Hub { version } } }",
+            json!({ "id": hub_id }),
+        ),
+        (
+            "query($ids: [ID!]!) { nodes(ids: $ids) { ... on Hub { version } } }",
+            json!({ "ids": [hub_id] }),
+        ),
+        (
+            "query($id: ID!) { location(id: $id) { name hub { version } } }",
+            json!({ "id": location_id }),
+        ),
+        (
+            "query($since: DateTime!) { changes(since: $since) { edges { node { entity id at } } } }",
+            json!({ "since": since }),
+        ),
+        // No "hub" in the text: the root field, through a fragment, tells.
+        (
+            "query($id: ID!) { ...Root } fragment Root on Query { node(id: $id) { id __typename } }",
+            json!({ "id": hub_id }),
+        ),
+    ]
+}
+
+cached! {
+    /// A hub status update leaves the kept answers that show no hub, and
+    /// every answer that may show one is read again.
+    async fn a_hub_update_keeps_answers_without_hubs_and_refreshes_every_way_to_a_hub(app) {
+        let hub = hub_in(&app, EDINBURGH).await;
+        let before = metric(&app, INVALIDATIONS).await;
+        let status = if hub.status == "CLOSED" { "LIMITED" } else { "CLOSED" };
+        let (token, input) = owner_update(&app, &hub, status).await;
+        announced(&app, before).await;
+        let since = Utc::now().to_rfc3339();
+        let service = some_service(&app).await;
+        let unrelated = [
+            (SERVICE, json!({ "id": service })),
+            ("{ services(first: 5) { nodes { id name organization { name } } } }", json!({})),
+            ("{ areas { code name } }", json!({})),
+        ];
+        let revealing = hub_revealing_queries(&hub, &since);
+        let mut before = Vec::new();
+        for (query, variables) in unrelated.iter().chain(&revealing) {
+            let (body, _) = answer(&app, query, variables.clone()).await;
+            assert_eq!(answer(&app, query, variables.clone()).await, (body.clone(), 0), "kept: {query}");
+            before.push(body);
+        }
+
+        let written = metric(&app, INVALIDATIONS).await;
+        let done: Value = app.graphql_as(&token, UPDATE, input).await.json().await.unwrap();
+        assert_eq!(done["data"]["updateHubStatus"]["userErrors"], json!([]), "{done:#}");
+        hub_update_announced(&app, written).await;
+
+        for ((query, variables), kept) in unrelated.iter().zip(&before) {
+            assert_eq!(answer(&app, query, variables.clone()).await, (kept.clone(), 0), "still kept: {query}");
+        }
+        for ((query, variables), old) in revealing.iter().zip(&before[unrelated.len()..]) {
+            let (now, cost) = answer(&app, query, variables.clone()).await;
+            assert!(cost > 0, "read again: {query}");
+            if !query.contains("__typename") {
+                assert_ne!(&now, old, "the update shows: {query}");
+            }
+        }
+    }
+}
+
+/// On PostgreSQL, what a hub status update and a new hub write is
+/// announced as changes of the hub tables alone, so that instances keep
+/// the answers without hubs (`response_cache::HUB_TABLES`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hub_writes_announce_only_the_hub_tables_on_postgres() {
+    use hubgraph::http::response_cache::HUB_TABLES;
+    let Some(app) = cached_app(Backend::Postgres).await else {
+        return;
+    };
+    let hub = hub_in(&app, EDINBURGH).await;
+    let (token, input) = owner_update(&app, &hub, if hub.status == "CLOSED" { "LIMITED" } else { "CLOSED" }).await;
+    // The partner and token the test added are announced too: let them pass.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let mut events = app.state.events.receiver();
+    let done: Value = app.graphql_as(&token, UPDATE, input).await.json().await.unwrap();
+    assert_eq!(done["data"]["updateHubStatus"]["userErrors"], json!([]), "{done:#}");
+
+    let mut tables = Vec::new();
+    while let Ok(Ok(event)) = tokio::time::timeout(Duration::from_millis(500), events.recv()).await {
+        if event.topic == "data.changed" {
+            tables.push(event.payload["table"].as_str().expect("the table is named").to_owned());
+        }
+    }
+    tables.sort();
+    tables.dedup();
+    assert_eq!(tables, ["hub", "hub_status_event"], "a status update");
+
+    // A new hub, at a location that has none, with facilities.
+    let with_hubs: Vec<String> = entity::hub::Entity::find()
+        .all(&app.state.db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|h| h.location_id)
+        .collect();
+    let free = entity::location::Entity::find()
+        .all(&app.state.db)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|l| !with_hubs.contains(&l.id))
+        .expect("a location without a hub");
+    let admin = app.add_partner(PartnerKind::Admin, "Admin", None, &[]).await;
+    let admin = app.issue_token(&admin, &["admin"]).await.token;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let mut events = app.state.events.receiver();
+    let wifi = hubgraph::seed::demo::demo_id("taxonomy_term", "hub-facility/wifi");
+    let input = json!({ "input": {
+        "locationId": ids::encode(Kind::Location, &free.id).0, "name": "New hub", "kinds": ["WARM_SPACE"],
+        "facilityTermIds": [ids::encode(Kind::TaxonomyTerm, &wifi).0],
+    } });
+    let created: Value = app
+        .graphql_as(
+            &admin,
+            "mutation($input: CreateHubInput!) { createHub(input: $input) { hub { id } userErrors { code } } }",
+            input,
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(created["data"]["createHub"]["userErrors"], json!([]), "{created:#}");
+    let mut tables = Vec::new();
+    while let Ok(Ok(event)) = tokio::time::timeout(Duration::from_millis(500), events.recv()).await {
+        if event.topic == "data.changed" {
+            tables.push(event.payload["table"].as_str().expect("the table is named").to_owned());
+        }
+    }
+    assert!(
+        !tables.is_empty() && tables.iter().all(|table| HUB_TABLES.contains(&table.as_str())),
+        "a new hub: {tables:?}"
+    );
+
+    // Any other table is named too, and empties everything.
+    let id = some_service(&app).await;
+    let raw = ids::decode(id.as_str().unwrap(), Kind::Service, &["id"]).unwrap();
+    let renamed = Statement::from_sql_and_values(
+        DatabaseBackend::Postgres,
+        "UPDATE service SET name = name WHERE id = $1",
+        [raw.into()],
+    );
+    app.state.db.execute_raw(renamed).await.unwrap();
+    // (with `located_service`, which its triggers keep)
+    loop {
+        let event = tokio::time::timeout(Duration::from_secs(10), events.recv())
+            .await
+            .unwrap()
+            .unwrap();
+        let table = event.payload["table"].as_str().expect("the table is named").to_owned();
+        assert!(!HUB_TABLES.contains(&table.as_str()), "{table}");
+        if table == "service" {
+            break;
+        }
     }
 }
