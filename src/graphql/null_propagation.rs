@@ -102,7 +102,7 @@ pub fn complete(
     operation_name: Option<&str>,
     types: &FieldTypes,
 ) {
-    if response.errors.is_empty() || response.data == Value::Null {
+    if response.errors.is_empty() {
         return;
     }
     let Some(operation) = operation(document, operation_name) else {
@@ -116,6 +116,14 @@ pub fn complete(
             Some((error.path.clone(), steps))
         })
         .collect();
+    if shapes.is_empty() {
+        return;
+    }
+    // An error at a field's path shows the operation ran: `data` is an
+    // object, null only because every root field failed.
+    if response.data == Value::Null {
+        response.data = Value::Object(Default::default());
+    }
     // Objects that lost every field are null in async-graphql's answer;
     // an error below one shows it was an object, so it is one again before
     // any null is placed (a later error may null it for good).
@@ -130,7 +138,7 @@ pub fn complete(
 /// [`complete`] for hubgraph's schema, from the document's text: for
 /// operations whose document is not at hand parsed.
 pub fn complete_text(response: &mut Response, query: &str, operation_name: Option<&str>) {
-    if response.errors.is_empty() || response.data == Value::Null {
+    if response.errors.is_empty() {
         return;
     }
     if let Ok(document) = async_graphql::parser::parse_query(query) {

@@ -646,5 +646,9 @@ on_both! {
         assert_eq!(response["data"]["node"], Value::Null, "{response:#}");
         let areas = response["data"]["areas"].as_array().unwrap();
         assert!(areas.iter().any(|area| area["code"] == EDINBURGH), "the other field is answered: {response:#}");
+        // Alone, the nullable root field is null in `data`, which is not null.
+        let response = app.graphql("{ node(id: \"not-an-id\") { id } }", json!({})).await;
+        assert_eq!(response["data"], json!({ "node": null }), "{response:#}");
+        assert_eq!(response["errors"][0]["path"], json!(["node"]), "{response:#}");
     }
 }

@@ -22,6 +22,10 @@ impl Query {
     async fn count(&self) -> i32 {
         1
     }
+    /// Nullable, and always fails.
+    async fn lost(&self) -> async_graphql::Result<Option<i32>> {
+        Err("lost".into())
+    }
 }
 
 struct Shelf;
@@ -140,6 +144,19 @@ async fn an_errored_non_null_field_nulls_its_nearest_nullable_parent() {
 async fn with_no_nullable_field_above_the_error_data_is_null() {
     let (raw, completed, _) = answers("{ shelf { title book { pages } } count }", None).await;
     assert_eq!(raw, json!({"shelf": {"title": "t", "book": null}, "count": 1}));
+    assert_eq!(completed, Json::Null);
+}
+
+#[tokio::test]
+async fn a_failed_nullable_root_field_alone_is_null_in_data() {
+    let (raw, completed, _) = answers("{ lost }", None).await;
+    assert_eq!(raw, Json::Null, "async-graphql nulls data");
+    assert_eq!(completed, json!({"lost": null}));
+    let (raw, completed, _) = answers("{ shelf { note } }", None).await;
+    assert_eq!(raw, json!({"shelf": null}));
+    assert_eq!(completed, json!({"shelf": {"note": null}}));
+    // A failed non-null root field leaves data null.
+    let (_, completed, _) = answers("{ shelf { size } }", None).await;
     assert_eq!(completed, Json::Null);
 }
 
