@@ -10,8 +10,13 @@
 //! change feed `changes`. So a document may read hubs when its text or its
 //! variables mention "hub" in any case, or it selects one of those root
 //! fields ([`mentions_hub`], [`selects_any_record`]). A name that merely
-//! contains "hub" costs an answer its longer life, never its correctness. The tests in `tests/api/response_cache.rs`
-//! read every one of these ways after a hub change.
+//! contains "hub" costs an answer its longer life, never its correctness.
+//!
+//! A unit test below holds the schema to that rule. A new field that reads
+//! the hub tables must say "hub" in its name, or in its parent type's name,
+//! even when it answers with a plain value such as a count or a flag. The
+//! tests in `tests/api/response_cache.rs` read every one of these ways
+//! after a hub change.
 
 use async_graphql::parser::types::{ExecutableDocument, OperationType, Selection, SelectionSet};
 
@@ -30,12 +35,12 @@ pub fn mentions_hub(text: &str) -> bool {
         .any(|window| window.eq_ignore_ascii_case(b"hub"))
 }
 
-/// Whether `document` selects a root field that may return any record.
+/// Whether `document` selects a root field that may return any record
+/// (or nests its fragments too deep to tell).
 pub fn selects_any_record(document: &ExecutableDocument) -> bool {
     document.operations.iter().any(|(_, operation)| {
         root_fields(document, &operation.node.selection_set.node)
-            .iter()
-            .any(|name| ANY_RECORD_FIELDS.contains(name))
+            .is_none_or(|names| names.iter().any(|name| ANY_RECORD_FIELDS.contains(name)))
     })
 }
 
@@ -44,44 +49,52 @@ pub fn selects_any_record(document: &ExecutableDocument) -> bool {
 pub fn writes_only_hubs(document: &ExecutableDocument) -> bool {
     document.operations.iter().all(|(_, operation)| {
         operation.node.ty == OperationType::Mutation
-            && root_fields(document, &operation.node.selection_set.node)
-                .iter()
-                .all(|name| HUB_ONLY_MUTATIONS.contains(name) || *name == "__typename")
+            && root_fields(document, &operation.node.selection_set.node).is_some_and(|names| {
+                names.iter().any(|name| HUB_ONLY_MUTATIONS.contains(name))
+                    && names
+                        .iter()
+                        .all(|name| HUB_ONLY_MUTATIONS.contains(name) || *name == "__typename")
+            })
     })
 }
 
+/// Fragments followed at most this deep; a document nesting them deeper is
+/// not told apart (async-graphql refuses such a document, at its default
+/// recursive depth of 32, before it runs).
+const MAX_FRAGMENT_DEPTH: usize = 32;
+
 /// The names of the fields `selection` selects at its own level, fragments
-/// followed.
-fn root_fields<'a>(document: &'a ExecutableDocument, selection: &'a SelectionSet) -> Vec<&'a str> {
+/// followed; `None` when fragments nest deeper than [`MAX_FRAGMENT_DEPTH`].
+fn root_fields<'a>(document: &'a ExecutableDocument, selection: &'a SelectionSet) -> Option<Vec<&'a str>> {
     let mut names = Vec::new();
-    collect_fields(document, selection, &mut names, 0);
-    names
+    collect_fields(document, selection, &mut names, 0).then_some(names)
 }
 
+/// Adds the names of the fields `selection` selects to `names`; `false`
+/// when fragments nest too deep to follow.
 fn collect_fields<'a>(
     document: &'a ExecutableDocument,
     selection: &'a SelectionSet,
     names: &mut Vec<&'a str>,
     depth: usize,
-) {
-    // Validation refuses fragment cycles; this bound only keeps a document
-    // that was not validated from looping.
-    if depth > 32 {
-        return;
+) -> bool {
+    if depth > MAX_FRAGMENT_DEPTH {
+        return false;
     }
-    for item in &selection.items {
-        match &item.node {
-            Selection::Field(field) => names.push(field.node.name.node.as_str()),
-            Selection::InlineFragment(fragment) => {
-                collect_fields(document, &fragment.node.selection_set.node, names, depth + 1)
-            }
-            Selection::FragmentSpread(spread) => {
-                if let Some(fragment) = document.fragments.get(&spread.node.fragment_name.node) {
-                    collect_fields(document, &fragment.node.selection_set.node, names, depth + 1);
-                }
-            }
+    selection.items.iter().all(|item| match &item.node {
+        Selection::Field(field) => {
+            names.push(field.node.name.node.as_str());
+            true
         }
-    }
+        Selection::InlineFragment(fragment) => {
+            collect_fields(document, &fragment.node.selection_set.node, names, depth + 1)
+        }
+        Selection::FragmentSpread(spread) => match document.fragments.get(&spread.node.fragment_name.node) {
+            Some(fragment) => collect_fields(document, &fragment.node.selection_set.node, names, depth + 1),
+            // Validation refuses an unknown fragment; it selects nothing.
+            None => true,
+        },
+    })
 }
 
 #[cfg(test)]
@@ -89,6 +102,16 @@ mod tests {
     use async_graphql::parser::parse_query;
 
     use super::*;
+
+    /// A document selecting `root` through `depth` nested fragments.
+    fn nested_fragments(depth: usize, root: &str) -> String {
+        let mut document = String::from("{ ...F0 }");
+        for level in 0..depth {
+            document.push_str(&format!(" fragment F{level} on Query {{ ...F{} }}", level + 1));
+        }
+        document.push_str(&format!(" fragment F{depth} on Query {{ {root} }}"));
+        document
+    }
 
     /// As `http::graphql` asks it of an anonymous query.
     fn reads(query: &str, variables: &str) -> bool {
@@ -128,12 +151,86 @@ mod tests {
         ] {
             assert!(reads(query, "{}"), "{query}");
         }
-        // The text of the variables counts too: an input object may name
-        // a hub filter there.
+        // The text of the variables counts too (a hub facility's
+        // vocabulary here, read from the terms: kept all the same).
         assert!(reads(
-            "query($f: LocationFilter) { locations(filter: $f) { totalCount } }",
-            r#"{"f":{"isHub":true}}"#
+            "query($t: String) { taxonomyTerms(taxonomy: $t) { nodes { name } } }",
+            r#"{"t":"hub-facility"}"#
         ));
+        // Fragments nested deeper than can be followed: taken to read hubs.
+        assert!(reads(&nested_fragments(MAX_FRAGMENT_DEPTH + 2, "areas { code }"), "{}"));
+        assert!(!reads(
+            &nested_fragments(MAX_FRAGMENT_DEPTH - 1, "areas { code }"),
+            "{}"
+        ));
+    }
+
+    /// The rule this module rests on, checked against the schema: a field
+    /// whose type or argument is a `Hub…` type says "hub" in its own name or
+    /// its parent type's (so a document reaching it says "hub" somewhere),
+    /// and the types that may hold any record are reached only from the
+    /// root fields `node`, `nodes` and `changes`. A field that reads the hub
+    /// tables to answer with a plain value (a count, a flag) must say "hub"
+    /// in its name too; no test can see that, so it is said here.
+    #[test]
+    fn every_way_to_a_hub_in_the_schema_names_hubs_or_starts_at_an_any_record_field() {
+        use async_graphql::parser::types::{BaseType, Type, TypeKind, TypeSystemDefinition};
+
+        fn named(ty: &Type) -> &str {
+            match &ty.base {
+                BaseType::Named(name) => name.as_str(),
+                BaseType::List(item) => named(item),
+            }
+        }
+        const ANY_RECORD_TYPES: [&str; 4] = ["Node", "Change", "ChangeEdge", "ChangeConnection"];
+        const ANY_RECORD_WAYS: [(&str, &str); 6] = [
+            ("Query", "node"),
+            ("Query", "nodes"),
+            ("Query", "changes"),
+            ("ChangeConnection", "edges"),
+            ("ChangeEdge", "node"),
+            ("Change", "node"),
+        ];
+        let says_hub = |name: &str| mentions_hub(name);
+        let schema = async_graphql::parser::parse_schema(crate::graphql::sdl()).unwrap();
+        let mut checked = 0;
+        for definition in schema.definitions {
+            let TypeSystemDefinition::Type(definition) = definition else {
+                continue;
+            };
+            let parent = definition.node.name.node.to_string();
+            let fields = match definition.node.kind {
+                TypeKind::Object(object) => object.fields,
+                TypeKind::Interface(interface) => interface.fields,
+                _ => continue,
+            };
+            for field in fields {
+                let field = field.node;
+                let name = field.name.node.as_str();
+                let mut types = vec![named(&field.ty.node).to_owned()];
+                types.extend(
+                    field
+                        .arguments
+                        .iter()
+                        .map(|argument| named(&argument.node.ty.node).to_owned()),
+                );
+                if types.iter().any(|ty| says_hub(ty)) {
+                    assert!(
+                        says_hub(name) || says_hub(&parent),
+                        "{parent}.{name} leads to hubs without saying so"
+                    );
+                    checked += 1;
+                }
+                if ANY_RECORD_TYPES.contains(&types[0].as_str()) {
+                    assert!(
+                        ANY_RECORD_WAYS.contains(&(parent.as_str(), name)),
+                        "{parent}.{name} returns {} (any record), not from node, nodes or changes",
+                        types[0]
+                    );
+                }
+            }
+        }
+        assert!(checked > 20, "{checked} fields lead to hubs");
     }
 
     #[test]
@@ -144,11 +241,16 @@ mod tests {
         assert!(writes_hubs_only(
             "mutation { a: createHub(input: {}) { hub { id } } __typename }"
         ));
+        let deep = nested_fragments(MAX_FRAGMENT_DEPTH + 2, "updateHubStatus(input: {}) { hub { id } }")
+            .replacen("{ ...F0 }", "mutation { ...F0 }", 1)
+            .replace("on Query", "on Mutation");
         for query in [
             "mutation { updateHubStatus(input: {}) { hub { id } } updateService(input: {}) { service { id } } }",
             "mutation { createService(input: {}) { service { id } } }",
             "{ hubs { totalCount } }",
             "mutation A { updateHubStatus(input: {}) { hub { id } } } mutation B { archiveService(input: {}) { service { id } } }",
+            "mutation { __typename }",
+            deep.as_str(),
         ] {
             assert!(!writes_hubs_only(query), "{query}");
         }
