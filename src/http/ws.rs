@@ -362,6 +362,8 @@ struct Operation {
     /// The document and operation run, to null errored fields by.
     query: String,
     operation_name: Option<String>,
+    /// Whether the operation is a subscription.
+    subscribes: bool,
     _held: Held,
 }
 
@@ -369,7 +371,7 @@ enum Output {
     Response {
         // Boxed: a response is large, and `Done` is nothing.
         response: Box<async_graphql::Response>,
-        /// The first response, with errors and no data: sent as `error`.
+        /// The first response of an operation that never ran: sent as `error`.
         never_ran: bool,
         /// As `Operation::writes`.
         writes: Option<bool>,
@@ -388,8 +390,14 @@ impl Stream for Operation {
             Poll::Ready(Some(mut response)) => {
                 let first = std::mem::replace(&mut self.first, false);
                 // No data and errors at once: the operation never ran
-                // (validation, limits, a guard on a subscription field).
-                let never_ran = first && response.data == Value::Null && !response.errors.is_empty();
+                // (validation, limits), or a subscription never started (a
+                // guard on its field). A query or mutation whose fields
+                // failed did run: its errors have paths, and its answer
+                // goes out as `next`, completed like any other.
+                let never_ran = first
+                    && response.data == Value::Null
+                    && !response.errors.is_empty()
+                    && (self.subscribes || response.errors.iter().all(|error| error.path.is_empty()));
                 if !never_ran {
                     null_propagation::complete_text(&mut response, &self.query, self.operation_name.as_deref());
                 }
@@ -527,6 +535,7 @@ where
                             async_graphql::parser::parse_query(&payload.query).is_ok_and(|document| reach::writes_only_hubs(&document))
                         });
                         let (query, operation_name) = (payload.query.clone(), payload.operation_name.clone());
+                        let subscribes = is_subscription(&query, operation_name.as_deref());
                         let operation = Operation {
                             responses: executor.execute_stream(prepare(payload.into_request()), None),
                             first: true,
@@ -534,6 +543,7 @@ where
                             writes,
                             query,
                             operation_name,
+                            subscribes,
                             _held: Held::new(&options.gauges, |g| &g.operations),
                         };
                         operations.insert(id, operation);
@@ -546,6 +556,23 @@ where
             }
         }
     }
+}
+
+/// Whether `query` runs a subscription (its operation `operation_name`,
+/// or its only one). A document that does not parse is taken for one: it
+/// never runs, whatever it is.
+fn is_subscription(query: &str, operation_name: Option<&str>) -> bool {
+    if !query.contains("subscription") {
+        return false;
+    }
+    let Ok(document) = async_graphql::parser::parse_query(query) else {
+        return true;
+    };
+    document
+        .operations
+        .iter()
+        .filter(|(name, _)| operation_name.is_none() || name.map(|name| name.as_str()) == operation_name)
+        .any(|(_, operation)| operation.node.ty == async_graphql::parser::types::OperationType::Subscription)
 }
 
 fn init_timeout() -> End {
@@ -612,5 +639,21 @@ async fn close(socket: &mut WebSocketStream, frame: Close, options: &Options) {
             }
         })
         .await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_subscription;
+
+    #[test]
+    fn the_operation_run_tells_a_subscription() {
+        assert!(is_subscription("subscription { hubStatusChanged { version } }", None));
+        assert!(!is_subscription("{ areas { code } }", None));
+        assert!(!is_subscription("query Q { services(filter: { text: \"subscription\" }) { totalCount } }", None));
+        let both = "query Q { areas { code } } subscription S { hubStatusChanged { version } }";
+        assert!(is_subscription(both, Some("S")));
+        assert!(!is_subscription(both, Some("Q")));
+        assert!(is_subscription("subscription {", None), "a document that does not parse never runs");
     }
 }

@@ -633,6 +633,13 @@ on_both! {
         assert_eq!(next["type"], "next", "{next:#}");
         assert_eq!(next["payload"]["data"], response["data"], "{next:#}");
         assert_eq!(next["payload"]["errors"][0]["path"], json!(["hub", "history"]));
+        assert_eq!(client.recv().await["type"], "complete");
+        // Over the WebSocket too, a query whose only field failed ran: `next`, not `error`.
+        client.subscribe("n", "{ node(id: \"not-an-id\") { id } }").await;
+        let next = client.recv().await;
+        assert_eq!(next["type"], "next", "{next:#}");
+        assert_eq!(next["payload"]["data"], json!({ "node": null }), "{next:#}");
+        assert_eq!(next["payload"]["errors"][0]["extensions"]["code"], "BAD_USER_INPUT", "{next:#}");
 
         // A field that may not be null and fails nulls its nearest nullable
         // parent, here all of `data` (`nodes` is `[Node]!`): no answer
