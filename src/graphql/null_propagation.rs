@@ -12,7 +12,7 @@
 //! errors' paths, the document and the schema's field types: responses
 //! without errors, nearly all of them, cost nothing.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::OnceLock;
 
 use async_graphql::parser::types::{
@@ -108,31 +108,74 @@ pub fn complete(
     let Some(operation) = operation(document, operation_name) else {
         return;
     };
-    let shapes: Vec<(Vec<PathSegment>, Vec<Step>)> = response
-        .errors
-        .iter()
-        .filter_map(|error| {
-            let steps = Walk::new(document, types, operation).steps(&error.path)?;
-            Some((error.path.clone(), steps))
-        })
-        .collect();
+    // Many errors may share a path, or a path but for its list indices (a
+    // field failing in each item of a page): each shape is walked once.
+    let mut walks: HashMap<Vec<Option<&str>>, Option<usize>> = HashMap::new();
+    let mut walked: Vec<Vec<Step>> = Vec::new();
+    let mut seen: HashSet<Vec<Result<&str, usize>>> = HashSet::new();
+    let mut shapes: Vec<(&[PathSegment], usize)> = Vec::new();
+    for error in &response.errors {
+        let path = error.path.as_slice();
+        // A field that has its value was answered: its resolver reported
+        // the error beside it (an item of `nodes` refused as null).
+        let segments: Vec<Result<&str, usize>> = path
+            .iter()
+            .map(|segment| match segment {
+                PathSegment::Field(key) => Ok(key.as_str()),
+                PathSegment::Index(index) => Err(*index),
+            })
+            .collect();
+        let shape = segments.iter().map(|segment| segment.ok()).collect();
+        if !seen.insert(segments) || answered(&response.data, path) {
+            continue;
+        }
+        let walk = *walks.entry(shape).or_insert_with(|| {
+            let steps = Walk::new(document, types, operation).steps(path)?;
+            walked.push(steps);
+            Some(walked.len() - 1)
+        });
+        if let Some(walk) = walk {
+            shapes.push((path, walk));
+        }
+    }
     if shapes.is_empty() {
         return;
     }
+    let mut data = std::mem::take(&mut response.data);
     // An error at a field's path shows the operation ran: `data` is an
     // object, null only because every root field failed.
-    if response.data == Value::Null {
-        response.data = Value::Object(Default::default());
+    if data == Value::Null {
+        data = Value::Object(Default::default());
     }
     // Objects that lost every field are null in async-graphql's answer;
     // an error below one shows it was an object, so it is one again before
     // any null is placed (a later error may null it for good).
     for (path, _) in &shapes {
-        restore_objects(&mut response.data, path);
+        restore_objects(&mut data, path);
     }
-    for (path, steps) in &shapes {
-        place_null(&mut response.data, path, steps);
+    for (path, walk) in &shapes {
+        place_null(&mut data, path, &walked[*walk]);
     }
+    response.data = data;
+}
+
+/// Whether the value at `path` is there and not null.
+fn answered(data: &Value, path: &[PathSegment]) -> bool {
+    let mut value = data;
+    for segment in path {
+        value = match (segment, value) {
+            (PathSegment::Field(key), Value::Object(object)) => match object.get(key.as_str()) {
+                Some(child) => child,
+                None => return false,
+            },
+            (PathSegment::Index(index), Value::List(items)) => match items.get(*index) {
+                Some(child) => child,
+                None => return false,
+            },
+            _ => return false,
+        };
+    }
+    *value != Value::Null
 }
 
 /// [`complete`] for hubgraph's schema, from the document's text: for
@@ -217,8 +260,17 @@ impl<'a> Walk<'a> {
                     .iter()
                     .filter(|(_, field)| field.response_key().node == key.as_str())
                     .collect();
+                // Fields of one key selected on different types may differ
+                // in type (`Organization` on one, `Organization!` on
+                // another): which one the value is of cannot be told from
+                // the response, so such an error is left as it is.
                 let (on, field) = matching.first()?;
                 let ty = self.types.field(on, &field.name.node)?;
+                for (other_on, other) in &matching[1..] {
+                    if self.types.field(other_on, &other.name.node)? != ty {
+                        return None;
+                    }
+                }
                 let named = named_type(ty);
                 self.selections = matching
                     .iter()

@@ -650,10 +650,16 @@ mod tests {
     fn the_operation_run_tells_a_subscription() {
         assert!(is_subscription("subscription { hubStatusChanged { version } }", None));
         assert!(!is_subscription("{ areas { code } }", None));
-        assert!(!is_subscription("query Q { services(filter: { text: \"subscription\" }) { totalCount } }", None));
+        assert!(!is_subscription(
+            "query Q { services(filter: { text: \"subscription\" }) { totalCount } }",
+            None
+        ));
         let both = "query Q { areas { code } } subscription S { hubStatusChanged { version } }";
         assert!(is_subscription(both, Some("S")));
         assert!(!is_subscription(both, Some("Q")));
-        assert!(is_subscription("subscription {", None), "a document that does not parse never runs");
+        assert!(
+            is_subscription("subscription {", None),
+            "a document that does not parse never runs"
+        );
     }
 }

@@ -412,6 +412,19 @@ on_both! {
         let missing_for_admin = node(Some(admin_token), &missing).await;
         assert!(missing_for_admin["data"]["node"].is_null());
         assert!(missing_for_admin.get("errors").is_none(), "{missing_for_admin}");
+
+        // Through `nodes`, the refused partner is null beside the one shown,
+        // and the rest of the answer stands.
+        let both = json!({ "ids": [ids::encode(Kind::Partner, &b).0, ids::encode(Kind::Partner, &a).0] });
+        let listed: Value = app
+            .graphql_as(&a_token, "query($ids: [ID!]!) { areas { code } nodes(ids: $ids) { ... on Partner { name } } }", both)
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(listed["data"]["nodes"], json!([null, { "name": "Library A" }]), "{listed:#}");
+        assert_eq!(error_code(&listed), "FORBIDDEN", "{listed:#}");
+        assert!(listed["data"]["areas"].as_array().is_some_and(|areas| !areas.is_empty()), "{listed:#}");
     }
 }
 

@@ -1,7 +1,7 @@
 //! Each case runs on a small schema whose resolvers fail, and shows both
 //! async-graphql's own answer and the completed one.
 
-use async_graphql::{EmptyMutation, EmptySubscription, Object, Request, Schema};
+use async_graphql::{Context, EmptyMutation, EmptySubscription, Object, Request, Schema, ServerError, Union};
 use serde_json::{Value as Json, json};
 
 use super::*;
@@ -26,6 +26,21 @@ impl Query {
     async fn lost(&self) -> async_graphql::Result<Option<i32>> {
         Err("lost".into())
     }
+    /// Answers, with one item refused as null and its error reported at
+    /// the list's path, as `nodes` does for a record the caller may not see.
+    async fn picked(&self, ctx: &Context<'_>) -> Vec<Option<i32>> {
+        ctx.add_error(ctx.set_error_path(ServerError::new("refused", None)));
+        vec![None, Some(2)]
+    }
+    async fn items(&self) -> Vec<Item> {
+        vec![Item::Shelf(Shelf), Item::Book(Book)]
+    }
+}
+
+#[derive(Union)]
+enum Item {
+    Shelf(Shelf),
+    Book(Book),
 }
 
 struct Shelf;
@@ -157,6 +172,27 @@ async fn a_failed_nullable_root_field_alone_is_null_in_data() {
     assert_eq!(completed, json!({"shelf": {"note": null}}));
     // A failed non-null root field leaves data null.
     let (_, completed, _) = answers("{ shelf { size } }", None).await;
+    assert_eq!(completed, Json::Null);
+}
+
+#[tokio::test]
+async fn a_field_that_has_its_value_is_left_as_it_is() {
+    let (raw, completed, paths) = answers("{ count picked }", None).await;
+    assert_eq!(raw, json!({"count": 1, "picked": [null, 2]}));
+    assert_eq!(completed, raw, "the list was answered; its error stays beside it");
+    assert_eq!(paths, vec![json!(["picked"])]);
+}
+
+#[tokio::test]
+async fn one_key_of_two_types_is_left_as_it_is_when_they_differ() {
+    // `x` is `Int!` on a shelf and `String!` on a book: which one failed
+    // cannot be told, so the answer is not changed.
+    let query = "{ count items { ... on Shelf { x: size } ... on Book { x: name } } }";
+    let (raw, completed, _) = answers(query, None).await;
+    assert_eq!(completed, raw);
+    // The same type on both: completed as usual (here up to `data`).
+    let query = "{ count items { ... on Shelf { x: size } ... on Book { x: pages } } }";
+    let (_, completed, _) = answers(query, None).await;
     assert_eq!(completed, Json::Null);
 }
 
