@@ -58,6 +58,12 @@ pub const MAX_EVENT_BYTES: usize = 7999;
 /// after getting its connection back: events may have been lost meanwhile.
 pub const RESUMED_TOPIC: &str = "events.resumed";
 
+/// The topic of the announcements PostgreSQL's triggers send for every
+/// committed change of a data table, naming the table in the payload
+/// (migrations `m20261201_000050_change_announcements` and
+/// `m20261206_000080_changes_name_their_table`).
+pub const DATA_CHANGED_TOPIC: &str = "data.changed";
+
 /// Events each subscriber may fall behind by before it loses the oldest.
 pub const DEFAULT_CAPACITY: usize = 1024;
 

@@ -24,6 +24,7 @@ pub mod pathways;
 pub mod reach;
 pub mod scalars;
 pub mod search;
+pub mod selections;
 pub mod subscriptions;
 pub mod writes;
 

@@ -16,10 +16,12 @@ use std::collections::{HashMap, HashSet};
 use std::sync::OnceLock;
 
 use async_graphql::parser::types::{
-    BaseType, DocumentOperations, ExecutableDocument, Field, OperationDefinition, OperationType, Selection,
-    SelectionSet, Type, TypeKind, TypeSystemDefinition,
+    BaseType, DocumentOperations, ExecutableDocument, Field, OperationDefinition, OperationType, SelectionSet, Type,
+    TypeKind, TypeSystemDefinition,
 };
 use async_graphql::{PathSegment, Response, Value};
+
+use super::selections;
 
 /// The declared type of every field of the schema's object and interface
 /// types, and the names of its root types.
@@ -161,32 +163,13 @@ pub fn complete(
 
 /// Whether the value at `path` is there and not null.
 fn answered(data: &Value, path: &[PathSegment]) -> bool {
-    let mut value = data;
-    for segment in path {
-        value = match (segment, value) {
-            (PathSegment::Field(key), Value::Object(object)) => match object.get(key.as_str()) {
-                Some(child) => child,
-                None => return false,
-            },
-            (PathSegment::Index(index), Value::List(items)) => match items.get(*index) {
-                Some(child) => child,
-                None => return false,
-            },
-            _ => return false,
-        };
-    }
-    *value != Value::Null
-}
-
-/// [`complete`] for hubgraph's schema, from the document's text: for
-/// operations whose document is not at hand parsed.
-pub fn complete_text(response: &mut Response, query: &str, operation_name: Option<&str>) {
-    if response.errors.is_empty() {
-        return;
-    }
-    if let Ok(document) = async_graphql::parser::parse_query(query) {
-        complete(response, &document, operation_name, FieldTypes::of_hubgraph());
-    }
+    path.iter()
+        .try_fold(data, |value, segment| match (segment, value) {
+            (PathSegment::Field(key), Value::Object(object)) => object.get(key.as_str()),
+            (PathSegment::Index(index), Value::List(items)) => items.get(*index),
+            _ => None,
+        })
+        .is_some_and(|value| *value != Value::Null)
 }
 
 /// The operation a request ran.
@@ -253,7 +236,7 @@ impl<'a> Walk<'a> {
             PathSegment::Field(key) => {
                 let mut fields = Vec::new();
                 for (on, selection) in &self.selections {
-                    self.collect(on, selection, &mut fields);
+                    fields.extend(selections::fields_of(self.document, on, selection)?);
                 }
                 let siblings = response_keys(&fields);
                 let matching: Vec<&(&'a str, &'a Field)> = fields
@@ -271,7 +254,7 @@ impl<'a> Walk<'a> {
                         return None;
                     }
                 }
-                let named = named_type(ty);
+                let named = selections::named_type(ty);
                 self.selections = matching
                     .iter()
                     .map(|(_, field)| (named, &field.selection_set.node))
@@ -281,30 +264,6 @@ impl<'a> Walk<'a> {
                     nullable: ty.nullable,
                     siblings,
                 })
-            }
-        }
-    }
-
-    /// The fields of `selection`, fragments followed, in document order,
-    /// each with the type it is selected on.
-    fn collect(&self, on: &'a str, selection: &'a SelectionSet, fields: &mut Vec<(&'a str, &'a Field)>) {
-        for item in &selection.items {
-            match &item.node {
-                Selection::Field(field) => fields.push((on, &field.node)),
-                Selection::InlineFragment(fragment) => {
-                    let on = fragment
-                        .node
-                        .type_condition
-                        .as_ref()
-                        .map_or(on, |condition| condition.node.on.node.as_str());
-                    self.collect(on, &fragment.node.selection_set.node, fields);
-                }
-                Selection::FragmentSpread(spread) => {
-                    if let Some(fragment) = self.document.fragments.get(&spread.node.fragment_name.node) {
-                        let on = fragment.node.type_condition.node.on.node.as_str();
-                        self.collect(on, &fragment.node.selection_set.node, fields);
-                    }
-                }
             }
         }
     }
@@ -320,14 +279,6 @@ fn response_keys(fields: &[(&str, &Field)]) -> Vec<String> {
         }
     }
     keys
-}
-
-/// The type a field's value is of, lists unwrapped.
-fn named_type(ty: &Type) -> &str {
-    match &ty.base {
-        BaseType::Named(name) => name.as_str(),
-        BaseType::List(item) => named_type(item),
-    }
 }
 
 /// Turns the nulls on `path` above its last segment back into objects.

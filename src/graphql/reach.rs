@@ -18,7 +18,9 @@
 //! tests in `tests/api/response_cache.rs` read every one of these ways
 //! after a hub change.
 
-use async_graphql::parser::types::{ExecutableDocument, OperationType, Selection, SelectionSet};
+use async_graphql::parser::types::{ExecutableDocument, OperationType, SelectionSet};
+
+use super::selections;
 
 /// Root fields that may return hubs without "hub" in their name.
 const ANY_RECORD_FIELDS: [&str; 3] = ["node", "nodes", "changes"];
@@ -58,43 +60,11 @@ pub fn writes_only_hubs(document: &ExecutableDocument) -> bool {
     })
 }
 
-/// Fragments followed at most this deep; a document nesting them deeper is
-/// not told apart (async-graphql refuses such a document, at its default
-/// recursive depth of 32, before it runs).
-const MAX_FRAGMENT_DEPTH: usize = 32;
-
 /// The names of the fields `selection` selects at its own level, fragments
-/// followed; `None` when fragments nest deeper than [`MAX_FRAGMENT_DEPTH`].
+/// followed; `None` when fragments nest too deep to follow.
 fn root_fields<'a>(document: &'a ExecutableDocument, selection: &'a SelectionSet) -> Option<Vec<&'a str>> {
-    let mut names = Vec::new();
-    collect_fields(document, selection, &mut names, 0).then_some(names)
-}
-
-/// Adds the names of the fields `selection` selects to `names`; `false`
-/// when fragments nest too deep to follow.
-fn collect_fields<'a>(
-    document: &'a ExecutableDocument,
-    selection: &'a SelectionSet,
-    names: &mut Vec<&'a str>,
-    depth: usize,
-) -> bool {
-    if depth > MAX_FRAGMENT_DEPTH {
-        return false;
-    }
-    selection.items.iter().all(|item| match &item.node {
-        Selection::Field(field) => {
-            names.push(field.node.name.node.as_str());
-            true
-        }
-        Selection::InlineFragment(fragment) => {
-            collect_fields(document, &fragment.node.selection_set.node, names, depth + 1)
-        }
-        Selection::FragmentSpread(spread) => match document.fragments.get(&spread.node.fragment_name.node) {
-            Some(fragment) => collect_fields(document, &fragment.node.selection_set.node, names, depth + 1),
-            // Validation refuses an unknown fragment; it selects nothing.
-            None => true,
-        },
-    })
+    let fields = selections::fields_of(document, "", selection)?;
+    Some(fields.into_iter().map(|(_, field)| field.name.node.as_str()).collect())
 }
 
 #[cfg(test)]
@@ -102,6 +72,7 @@ mod tests {
     use async_graphql::parser::parse_query;
 
     use super::*;
+    use crate::graphql::selections::MAX_FRAGMENT_DEPTH;
 
     /// A document selecting `root` through `depth` nested fragments.
     fn nested_fragments(depth: usize, root: &str) -> String {
@@ -174,14 +145,9 @@ mod tests {
     /// in its name too; no test can see that, so it is said here.
     #[test]
     fn every_way_to_a_hub_in_the_schema_names_hubs_or_starts_at_an_any_record_field() {
-        use async_graphql::parser::types::{BaseType, Type, TypeKind, TypeSystemDefinition};
+        use async_graphql::parser::types::{TypeKind, TypeSystemDefinition};
 
-        fn named(ty: &Type) -> &str {
-            match &ty.base {
-                BaseType::Named(name) => name.as_str(),
-                BaseType::List(item) => named(item),
-            }
-        }
+        use crate::graphql::selections::named_type as named;
         const ANY_RECORD_TYPES: [&str; 4] = ["Node", "Change", "ChangeEdge", "ChangeConnection"];
         const ANY_RECORD_WAYS: [(&str, &str); 6] = [
             ("Query", "node"),

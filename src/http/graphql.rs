@@ -139,7 +139,12 @@ pub(super) async fn execute(
     };
     let mut response = match lookup {
         Ok(Lookup::Kept(body)) => answer_kept(state, &mut request, media, &request_id, started, body),
-        Ok(Lookup::Run(ticket)) => execute_operation(state, viewer, request, media, &request_id, ticket).await,
+        Ok(Lookup::Run(ticket)) => {
+            let ticket = ticket
+                .zip(key.as_ref())
+                .map(|(ticket, key)| judged_for_hubs(ticket, key, &mut request));
+            execute_operation(state, viewer, request, media, &request_id, ticket).await
+        }
         Err(_) => request_error(
             StatusCode::SERVICE_UNAVAILABLE,
             media,
@@ -170,13 +175,21 @@ fn cache_key(
         MediaType::GraphqlResponse => GRAPHQL_RESPONSE,
         MediaType::Json => JSON,
     };
-    let key = Key::new(media, request.operation_name.as_deref(), &request.query, &variables);
-    // Whether the answer may show hubs (`graphql::reach`). A document that
-    // does not parse is answered with errors, never kept.
-    let reads_hubs = reach::mentions_hub(&request.query)
-        || reach::mentions_hub(&variables)
-        || request.parsed_query().map_or(true, reach::selects_any_record);
-    Some(key.reading_hubs(reads_hubs))
+    Some(Key::new(
+        media,
+        request.operation_name.as_deref(),
+        &request.query,
+        &variables,
+    ))
+}
+
+/// The ticket of a question about to run, told whether its answer may show
+/// hubs (`graphql::reach`): asked on a miss only. The key holds the query
+/// and variables; a document that does not parse is answered with errors,
+/// never kept.
+fn judged_for_hubs<'a>(ticket: Ticket<'a>, key: &Key, request: &mut async_graphql::Request) -> Ticket<'a> {
+    let reads_hubs = reach::mentions_hub(key.text()) || request.parsed_query().map_or(true, reach::selects_any_record);
+    if reads_hubs { ticket } else { ticket.showing_no_hub() }
 }
 
 /// The kept answer to an anonymous query, logged and counted as the query

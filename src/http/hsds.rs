@@ -140,6 +140,8 @@ pub async fn cached<E: Endpoint>(
     let Some(ticket) = ticket else {
         return Ok(response);
     };
+    // The HSDS API reads no hub table.
+    let ticket = ticket.showing_no_hub();
     if response.status() != StatusCode::OK {
         cache.settle(ticket, Answer::NotNow);
         return Ok(response);

@@ -28,9 +28,11 @@
 //!   Libraries update their hubs' status all day, while partner websites
 //!   ask about services. A change to the hub tables alone ([`HUB_TABLES`]:
 //!   a status update, a new hub, an expiry) moves a second, hub generation;
-//!   an answer that may show anything read from those tables
-//!   ([`Key::reading_hubs`], decided by `graphql::reach`) is served only
-//!   while both generations are those it was read in.
+//!   an answer that may show anything read from those tables is served
+//!   only while both generations are those it was read in. Whoever runs a
+//!   question decides, on a miss, whether its answer shows no hub
+//!   ([`Ticket::showing_no_hub`], decided by `graphql::reach` for GraphQL);
+//!   until told so an answer counts as showing hubs.
 //! - **A read that raced a change is not kept**: the generation is taken
 //!   before the query runs and the answer is stored only if it is still
 //!   current afterwards.
@@ -68,34 +70,25 @@ pub const HUB_TABLES: [&str; 3] = ["hub", "hub_facility", "hub_status_event"];
 
 /// What identifies an answer: the response's media type, the operation
 /// name, the query text and the variables (serde_json writes object keys
-/// sorted, so the same variables give the same text); and whether the
-/// answer may show hubs, which follows from them.
+/// sorted, so the same variables give the same text).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct Key {
-    text: Box<str>,
-    reads_hubs: bool,
-}
+pub struct Key(Box<str>);
 
 impl Key {
-    /// The key of an answer that shows nothing of the hub tables.
     pub fn new(media: &str, operation_name: Option<&str>, query: &str, variables: &str) -> Key {
         let operation_name = operation_name.unwrap_or("");
         // Lengths first, so that no two requests give the same text.
-        let text = format!(
+        Key(format!(
             "{media}\n{}:{operation_name}\n{}:{query}\n{variables}",
             operation_name.len(),
             query.len()
-        );
-        Key {
-            text: text.into_boxed_str(),
-            reads_hubs: false,
-        }
+        )
+        .into_boxed_str())
     }
 
-    /// The key of an answer that may show what the hub tables hold when
-    /// `reads_hubs`: it is emptied by hub changes as well.
-    pub fn reading_hubs(self, reads_hubs: bool) -> Key {
-        Key { reads_hubs, ..self }
+    /// The whole text, the query and variables among it.
+    pub fn text(&self) -> &str {
+        &self.0
     }
 }
 
@@ -128,7 +121,20 @@ pub enum Lookup<'a> {
 pub struct Ticket<'a> {
     guard: Guard<'a>,
     read_in: u64,
-    hubs_read_in: Option<u64>,
+    hubs_read_in: u64,
+    /// Whether the answer may show hubs: yes, unless the asker says not.
+    reads_hubs: bool,
+}
+
+impl Ticket<'_> {
+    /// The answer shows nothing read from the hub tables: hub changes
+    /// leave it kept.
+    pub fn showing_no_hub(self) -> Self {
+        Ticket {
+            reads_hubs: false,
+            ..self
+        }
+    }
 }
 
 /// What became of a query that held a ticket.
@@ -147,7 +153,7 @@ struct EntrySize;
 
 impl Weighter<Key, Entry> for EntrySize {
     fn weight(&self, key: &Key, entry: &Entry) -> u64 {
-        (key.text.len() + entry.body.as_ref().map_or(0, Bytes::len) + 64) as u64
+        (key.0.len() + entry.body.as_ref().map_or(0, Bytes::len) + 64) as u64
     }
 }
 
@@ -198,7 +204,7 @@ impl ResponseCache {
         // most, since a busy key may go stale again meanwhile.
         for _ in 0..3 {
             let read_in = self.generation.load(Ordering::Acquire);
-            let hubs_read_in = key.reads_hubs.then(|| self.hub_generation.load(Ordering::Acquire));
+            let hubs_read_in = self.hub_generation.load(Ordering::Acquire);
             match entries.get_value_or_guard_async(key).await {
                 Ok(entry) if self.is_current(&entry) && Instant::now() < entry.expires => {
                     return match entry.body {
@@ -221,6 +227,7 @@ impl ResponseCache {
                         guard,
                         read_in,
                         hubs_read_in,
+                        reads_hubs: true,
                     }));
                 }
             }
@@ -234,9 +241,10 @@ impl ResponseCache {
     /// the waiting requests run their own.
     pub fn settle(&self, ticket: Ticket<'_>, answer: Answer) {
         let current = self.generation.load(Ordering::Acquire);
-        let hubs_current = ticket.hubs_read_in.map(|_| self.hub_generation.load(Ordering::Acquire));
+        let hubs_current = self.hub_generation.load(Ordering::Acquire);
+        let hubs_changed = ticket.reads_hubs && hubs_current != ticket.hubs_read_in;
         let answer = match answer {
-            Answer::Keep { .. } if current != ticket.read_in || hubs_current != ticket.hubs_read_in => Answer::NotNow,
+            Answer::Keep { .. } if current != ticket.read_in || hubs_changed => Answer::NotNow,
             Answer::Keep { max_age: Some(age), .. } if age.is_zero() => Answer::NeverKept,
             answer => answer,
         };
@@ -250,7 +258,7 @@ impl ResponseCache {
         };
         let entry = Entry {
             generation: current,
-            hub_generation: hubs_current,
+            hub_generation: ticket.reads_hubs.then_some(hubs_current),
             expires: Instant::now() + life,
             body,
         };
@@ -294,7 +302,7 @@ impl ResponseCache {
     /// answers that may show hubs; anything else, or an event of unknown
     /// shape, everything.
     fn follow_event(&self, event: &Event) {
-        let hub_table = event.topic == "data.changed"
+        let hub_table = event.topic == crate::events::DATA_CHANGED_TOPIC
             && event.payload["table"]
                 .as_str()
                 .is_some_and(|table| HUB_TABLES.contains(&table));
@@ -577,37 +585,42 @@ mod tests {
         assert!(waited.is_ok(), "{} invalidations, not {times}", cache.invalidations());
     }
 
-    /// Keeps `answer` under `key`.
-    async fn keep_under(cache: &ResponseCache, key: &Key, answer: &'static [u8]) {
-        let ticket = ticket(cache, key).await;
+    /// Keeps `answer` under `key`; `hubs`: it may show hubs.
+    async fn keep_under(cache: &ResponseCache, (key, hubs): &(Key, bool), answer: &'static [u8]) {
+        let ticket = reading(ticket(cache, key).await, *hubs);
         cache.settle(ticket, keep(answer));
+    }
+
+    fn reading(ticket: Ticket<'_>, hubs: bool) -> Ticket<'_> {
+        if hubs { ticket } else { ticket.showing_no_hub() }
     }
 
     #[tokio::test]
     async fn a_hub_change_empties_only_the_answers_that_may_show_hubs() {
         let cache = cache();
-        let (services, hubs) = (key("{ services }"), key("{ hubs }").reading_hubs(true));
+        let (services, hubs) = ((key("{ services }"), false), (key("{ hubs }"), true));
         keep_under(&cache, &services, b"S").await;
         keep_under(&cache, &hubs, b"H").await;
         cache.invalidate_hubs();
-        assert_eq!(kept(&cache, &services).await.as_deref(), Some(&b"S"[..]));
-        assert_eq!(kept(&cache, &hubs).await, None);
+        assert_eq!(kept(&cache, &services.0).await.as_deref(), Some(&b"S"[..]));
+        assert_eq!(kept(&cache, &hubs.0).await, None);
         keep_under(&cache, &hubs, b"H2").await;
-        assert_eq!(kept(&cache, &hubs).await.as_deref(), Some(&b"H2"[..]));
+        assert_eq!(kept(&cache, &hubs.0).await.as_deref(), Some(&b"H2"[..]));
         // Any other change empties both.
         cache.after_write(false);
-        assert_eq!(kept(&cache, &services).await, None);
-        assert_eq!(kept(&cache, &hubs).await, None);
+        assert_eq!(kept(&cache, &services.0).await, None);
+        assert_eq!(kept(&cache, &hubs.0).await, None);
         keep_under(&cache, &services, b"S").await;
         cache.after_write(true);
-        assert_eq!(kept(&cache, &services).await.as_deref(), Some(&b"S"[..]));
+        assert_eq!(kept(&cache, &services.0).await.as_deref(), Some(&b"S"[..]));
     }
 
     #[tokio::test]
     async fn an_answer_that_raced_a_hub_change_is_not_kept_if_it_may_show_hubs() {
         let cache = cache();
-        let (services, hubs) = (key("{ services }"), key("{ hubs }").reading_hubs(true));
-        let (reading_services, reading_hubs) = (ticket(&cache, &services).await, ticket(&cache, &hubs).await);
+        let (services, hubs) = (key("{ services }"), key("{ hubs }"));
+        let reading_services = ticket(&cache, &services).await.showing_no_hub();
+        let reading_hubs = ticket(&cache, &hubs).await;
         cache.invalidate_hubs();
         cache.settle(reading_services, keep(b"S"));
         cache.settle(reading_hubs, keep(b"H"));
@@ -622,20 +635,32 @@ mod tests {
         let bus = EventBus::start(&db).await.unwrap();
         let cache = Arc::new(cache());
         cache.follow(&bus);
-        let (services, hubs) = (key("{ services }"), key("{ hubs }").reading_hubs(true));
+        let (services, hubs) = ((key("{ services }"), false), (key("{ hubs }"), true));
         let events = [
             // (event, whether it leaves the answers that show no hub)
             (Event::new(crate::hubs::announce::TOPIC, serde_json::json!({})), true),
             (
-                Event::new("data.changed", serde_json::json!({ "table": "hub_status_event" })),
+                Event::new(
+                    crate::events::DATA_CHANGED_TOPIC,
+                    serde_json::json!({ "table": "hub_status_event" }),
+                ),
                 true,
             ),
-            (Event::new("data.changed", serde_json::json!({ "table": "hub" })), true),
             (
-                Event::new("data.changed", serde_json::json!({ "table": "service" })),
+                Event::new(crate::events::DATA_CHANGED_TOPIC, serde_json::json!({ "table": "hub" })),
+                true,
+            ),
+            (
+                Event::new(
+                    crate::events::DATA_CHANGED_TOPIC,
+                    serde_json::json!({ "table": "service" }),
+                ),
                 false,
             ),
-            (Event::new("data.changed", serde_json::json!({})), false),
+            (
+                Event::new(crate::events::DATA_CHANGED_TOPIC, serde_json::json!({})),
+                false,
+            ),
             (Event::new(crate::events::RESUMED_TOPIC, serde_json::json!({})), false),
         ];
         for (times, (event, leaves_services)) in (1..).zip(events) {
@@ -646,8 +671,8 @@ mod tests {
             txn.commit().await.unwrap();
             pending.deliver();
             invalidated(&cache, times).await;
-            assert_eq!(kept(&cache, &hubs).await, None, "{event:?}");
-            assert_eq!(kept(&cache, &services).await.is_some(), leaves_services, "{event:?}");
+            assert_eq!(kept(&cache, &hubs.0).await, None, "{event:?}");
+            assert_eq!(kept(&cache, &services.0).await.is_some(), leaves_services, "{event:?}");
             // Emptied, whatever the event, before the next one.
             cache.generation.fetch_add(1, Ordering::AcqRel);
         }

@@ -24,6 +24,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
+use async_graphql::parser::types::ExecutableDocument;
 use async_graphql::{ErrorExtensionValues, Executor, ServerError, Value};
 use futures_util::stream::BoxStream;
 use futures_util::{SinkExt, Stream, StreamExt};
@@ -359,8 +360,9 @@ struct Operation {
     /// Whether the operation may write (its text names a mutation), and
     /// if so whether only to the hub tables.
     writes: Option<bool>,
-    /// The document and operation run, to null errored fields by.
-    query: String,
+    /// The document (if it parses) and operation run, to null errored
+    /// fields by.
+    document: Option<ExecutableDocument>,
     operation_name: Option<String>,
     /// Whether the operation is a subscription.
     subscribes: bool,
@@ -398,8 +400,9 @@ impl Stream for Operation {
                     && response.data == Value::Null
                     && !response.errors.is_empty()
                     && (self.subscribes || response.errors.iter().all(|error| error.path.is_empty()));
-                if !never_ran {
-                    null_propagation::complete_text(&mut response, &self.query, self.operation_name.as_deref());
+                if !never_ran && let Some(document) = &self.document {
+                    let types = null_propagation::FieldTypes::of_hubgraph();
+                    null_propagation::complete(&mut response, document, self.operation_name.as_deref(), types);
                 }
                 Poll::Ready(Some(Output::Response {
                     response: Box::new(response),
@@ -530,18 +533,26 @@ where
                             send(socket, &ServerMessage::Error { id: &id, payload: &[refusal] }, options).await?;
                             continue;
                         }
+                        // Parsed once: for the executor, the response cache,
+                        // telling a subscription and completing errored answers.
+                        let document = async_graphql::parser::parse_query(&payload.query).ok();
                         // A query that merely mentions the word empties the cache for nothing.
-                        let writes = payload.query.contains("mutation").then(|| {
-                            async_graphql::parser::parse_query(&payload.query).is_ok_and(|document| reach::writes_only_hubs(&document))
-                        });
-                        let (query, operation_name) = (payload.query.clone(), payload.operation_name.clone());
-                        let subscribes = is_subscription(&query, operation_name.as_deref());
+                        let writes = payload
+                            .query
+                            .contains("mutation")
+                            .then(|| document.as_ref().is_some_and(reach::writes_only_hubs));
+                        let operation_name = payload.operation_name.clone();
+                        let subscribes = is_subscription(document.as_ref(), operation_name.as_deref());
+                        let mut request = prepare(payload.into_request());
+                        if let Some(document) = &document {
+                            request.set_parsed_query(document.clone());
+                        }
                         let operation = Operation {
-                            responses: executor.execute_stream(prepare(payload.into_request()), None),
+                            responses: executor.execute_stream(request, None),
                             first: true,
                             finished: false,
                             writes,
-                            query,
+                            document,
                             operation_name,
                             subscribes,
                             _held: Held::new(&options.gauges, |g| &g.operations),
@@ -558,14 +569,11 @@ where
     }
 }
 
-/// Whether `query` runs a subscription (its operation `operation_name`,
-/// or its only one). A document that does not parse is taken for one: it
-/// never runs, whatever it is.
-fn is_subscription(query: &str, operation_name: Option<&str>) -> bool {
-    if !query.contains("subscription") {
-        return false;
-    }
-    let Ok(document) = async_graphql::parser::parse_query(query) else {
+/// Whether `document` runs a subscription (its operation `operation_name`,
+/// or its only one). A document that did not parse (`None`) is taken for
+/// one: it never runs, whatever it is.
+fn is_subscription(document: Option<&ExecutableDocument>, operation_name: Option<&str>) -> bool {
+    let Some(document) = document else {
         return true;
     };
     document
@@ -644,7 +652,11 @@ async fn close(socket: &mut WebSocketStream, frame: Close, options: &Options) {
 
 #[cfg(test)]
 mod tests {
-    use super::is_subscription;
+    /// Whether `query`, as sent, runs a subscription.
+    fn is_subscription(query: &str, operation_name: Option<&str>) -> bool {
+        let document = async_graphql::parser::parse_query(query).ok();
+        super::is_subscription(document.as_ref(), operation_name)
+    }
 
     #[test]
     fn the_operation_run_tells_a_subscription() {

@@ -440,6 +440,18 @@ cached! {
     }
 }
 
+/// The tables named by the change announcements that arrive until none
+/// has come for half a second.
+async fn announced_tables(events: &mut tokio::sync::broadcast::Receiver<hubgraph::events::Event>) -> Vec<String> {
+    let mut tables = Vec::new();
+    while let Ok(Ok(event)) = tokio::time::timeout(Duration::from_millis(500), events.recv()).await {
+        if event.topic == hubgraph::events::DATA_CHANGED_TOPIC {
+            tables.push(event.payload["table"].as_str().expect("the table is named").to_owned());
+        }
+    }
+    tables
+}
+
 /// On PostgreSQL, what a hub status update and a new hub write is
 /// announced as changes of the hub tables alone, so that instances keep
 /// the answers without hubs (`response_cache::HUB_TABLES`).
@@ -457,12 +469,7 @@ async fn hub_writes_announce_only_the_hub_tables_on_postgres() {
     let done: Value = app.graphql_as(&token, UPDATE, input).await.json().await.unwrap();
     assert_eq!(done["data"]["updateHubStatus"]["userErrors"], json!([]), "{done:#}");
 
-    let mut tables = Vec::new();
-    while let Ok(Ok(event)) = tokio::time::timeout(Duration::from_millis(500), events.recv()).await {
-        if event.topic == "data.changed" {
-            tables.push(event.payload["table"].as_str().expect("the table is named").to_owned());
-        }
-    }
+    let mut tables = announced_tables(&mut events).await;
     tables.sort();
     tables.dedup();
     assert_eq!(tables, ["hub", "hub_status_event"], "a status update");
@@ -502,12 +509,7 @@ async fn hub_writes_announce_only_the_hub_tables_on_postgres() {
         .await
         .unwrap();
     assert_eq!(created["data"]["createHub"]["userErrors"], json!([]), "{created:#}");
-    let mut tables = Vec::new();
-    while let Ok(Ok(event)) = tokio::time::timeout(Duration::from_millis(500), events.recv()).await {
-        if event.topic == "data.changed" {
-            tables.push(event.payload["table"].as_str().expect("the table is named").to_owned());
-        }
-    }
+    let tables = announced_tables(&mut events).await;
     assert!(
         !tables.is_empty() && tables.iter().all(|table| HUB_TABLES.contains(&table.as_str())),
         "a new hub: {tables:?}"
