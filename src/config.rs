@@ -45,6 +45,12 @@ pub struct Config {
     pub response_cache_bytes: u64,
     /// How long a kept answer may be served at most, changes or not.
     pub response_cache_ttl: Duration,
+    /// The Redis server whose rate-limit budgets every instance shares
+    /// (`redis://host:port`); `None` keeps budgets in each process.
+    pub rate_limit_redis: Option<String>,
+    /// What the keys of the budgets in Redis start with: deployments that
+    /// share one Redis server keep their budgets apart by it.
+    pub rate_limit_redis_prefix: String,
 }
 
 /// JWT key material and expected claims. Secrets are never printed.
@@ -104,7 +110,14 @@ pub struct Limits {
     pub max_body_bytes: usize,
     pub max_query_bytes: usize,
     pub request_timeout: Duration,
-    /// Requests a minute per bearer token; `None` turns the limit off.
+    /// Largest encoded answer, in bytes (RESPONSE_TOO_LARGE over it).
+    pub max_response_bytes: usize,
+    /// Most records one answer may hold, counted as they are read, so that
+    /// a fan-out the complexity budget could not foresee stops early
+    /// (RESPONSE_TOO_LARGE over it).
+    pub max_response_records: usize,
+    /// Requests a minute per partner whose bearer token verified (all its
+    /// tokens together); `None` turns the limit off.
     pub rate_per_token_per_minute: Option<u32>,
     /// Requests a minute per IP address for anonymous callers; `None` turns the limit off.
     pub rate_per_ip_per_minute: Option<u32>,
@@ -120,6 +133,8 @@ impl Default for Limits {
             max_body_bytes: 1024 * 1024,
             max_query_bytes: 32 * 1024,
             request_timeout: Duration::from_secs(10),
+            max_response_bytes: 8 * 1024 * 1024,
+            max_response_records: 50_000,
             rate_per_token_per_minute: Some(1_200),
             rate_per_ip_per_minute: Some(600),
         }
@@ -143,6 +158,8 @@ impl Config {
             hub_expiry_interval: Some(Duration::from_secs(30)),
             response_cache_bytes: crate::http::response_cache::DEFAULT_CAPACITY_BYTES,
             response_cache_ttl: crate::http::response_cache::DEFAULT_TTL,
+            rate_limit_redis: None,
+            rate_limit_redis_prefix: crate::http::ratelimit::DEFAULT_REDIS_PREFIX.to_owned(),
         }
     }
 }
@@ -164,6 +181,8 @@ impl std::fmt::Debug for Config {
             .field("hub_expiry_interval", &self.hub_expiry_interval)
             .field("response_cache_bytes", &self.response_cache_bytes)
             .field("response_cache_ttl", &self.response_cache_ttl)
+            .field("rate_limit_redis", &self.rate_limit_redis.as_deref().map(redact_url))
+            .field("rate_limit_redis_prefix", &self.rate_limit_redis_prefix)
             .finish()
     }
 }

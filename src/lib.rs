@@ -61,6 +61,8 @@ pub struct AppState {
     pub metrics: Arc<metrics::Metrics>,
     /// Answers to anonymous queries, dropped at every change.
     pub responses: Arc<http::response_cache::ResponseCache>,
+    /// Per-partner and per-IP request budgets (shared through Redis when configured).
+    pub rate_limits: http::ratelimit::RateLimits,
 }
 
 impl AppState {
@@ -90,6 +92,16 @@ impl AppState {
             config.response_cache_ttl,
         ));
         responses.follow(&events);
+        let metrics = Arc::<metrics::Metrics>::default();
+        let mut rate_limits = http::ratelimit::RateLimits::new(
+            config.limits.rate_per_token_per_minute,
+            config.limits.rate_per_ip_per_minute,
+            metrics.clone(),
+        );
+        if let Some(url) = &config.rate_limit_redis {
+            rate_limits = rate_limits.shared_through(url, &config.rate_limit_redis_prefix).await?;
+            tracing::info!("rate-limit budgets shared through Redis");
+        }
         Ok(AppState {
             db,
             schema,
@@ -100,8 +112,9 @@ impl AppState {
             events,
             shutdown: CancellationToken::new(),
             ws: Arc::default(),
-            metrics: Arc::default(),
+            metrics,
             responses,
+            rate_limits,
         })
     }
 }

@@ -15,6 +15,7 @@
 use std::collections::HashMap;
 use std::ops::Deref;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, LazyLock, Mutex, PoisonError};
 use std::time::Duration;
 
@@ -47,12 +48,47 @@ impl WriteTransaction {
     pub async fn commit(mut self) -> Result<(), DbErr> {
         let txn = self.txn.take().expect("a write transaction ends once");
         // The turn goes with `self`, after the commit has returned.
-        txn.commit().await
+        txn.commit().await?;
+        // Outside any watch (the sweeper, the CLI) there is nobody to tell.
+        let _ = WATCH.try_with(|watch| watch.0.store(true, Ordering::Release));
+        Ok(())
     }
 
     pub async fn rollback(mut self) -> Result<(), DbErr> {
         let txn = self.txn.take().expect("a write transaction ends once");
         txn.rollback().await
+    }
+}
+
+tokio::task_local! {
+    /// The watch of the work running on this task, if it is watched.
+    static WATCH: CommitWatch;
+}
+
+/// Tells whether a write transaction committed while some work ran: an
+/// operation that committed nothing (refused, empty, or failed before its
+/// commit) changed no data, so nothing kept from before it is stale.
+///
+/// Every write of a request commits through [`WriteTransaction::commit`]
+/// on the task that runs the request, so a watch around the request's
+/// work sees each commit, whichever resolver, domain or table made it.
+#[derive(Debug, Clone, Default)]
+pub struct CommitWatch(Arc<AtomicBool>);
+
+impl CommitWatch {
+    /// Runs `work`, noting any commit it makes.
+    pub async fn watch<F: std::future::Future>(&self, work: F) -> F::Output {
+        WATCH.scope(self.clone(), work).await
+    }
+
+    /// Runs one synchronous step of some work (one poll of a stream), noting any commit it makes.
+    pub fn watch_step<R>(&self, step: impl FnOnce() -> R) -> R {
+        WATCH.sync_scope(self.clone(), step)
+    }
+
+    /// Whether anything committed since the last call, and forgets it.
+    pub fn take(&self) -> bool {
+        self.0.swap(false, Ordering::AcqRel)
     }
 }
 

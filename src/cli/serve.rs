@@ -35,7 +35,7 @@ pub struct ServeArgs {
     /// Origins browsers may call the API from (repeat, or comma-separated); any origin when none is given.
     #[arg(long = "cors-origin", env = "HUBGRAPH_CORS_ORIGINS", value_delimiter = ',')]
     pub cors_origins: Vec<String>,
-    /// Requests a minute per bearer token (0: no limit).
+    /// Requests a minute per partner with a verified bearer token, all its tokens together (0: no limit).
     #[arg(long, env = "HUBGRAPH_RATE_LIMIT_PER_TOKEN", default_value_t = 1_200)]
     pub rate_per_token: u32,
     /// Requests a minute per IP address for anonymous callers (0: no limit).
@@ -59,6 +59,12 @@ pub struct ServeArgs {
     /// Largest query text, in bytes.
     #[arg(long, env = "HUBGRAPH_MAX_QUERY_BYTES", default_value_t = Limits::default().max_query_bytes, value_parser = at_least_one::<usize>)]
     pub max_query_bytes: usize,
+    /// Largest encoded answer, in bytes (RESPONSE_TOO_LARGE over it).
+    #[arg(long, env = "HUBGRAPH_MAX_RESPONSE_BYTES", default_value_t = Limits::default().max_response_bytes, value_parser = at_least_one::<usize>)]
+    pub max_response_bytes: usize,
+    /// Most records one answer may hold (RESPONSE_TOO_LARGE over it).
+    #[arg(long, env = "HUBGRAPH_MAX_RESPONSE_RECORDS", default_value_t = Limits::default().max_response_records, value_parser = at_least_one::<usize>)]
+    pub max_response_records: usize,
     /// How long a read may run before it is answered with TIMEOUT (e.g. 10s).
     #[arg(long, env = "HUBGRAPH_REQUEST_TIMEOUT", default_value = "10s", value_parser = positive_duration)]
     pub request_timeout: Duration,
@@ -80,6 +86,12 @@ pub struct ServeArgs {
     /// How long a kept answer may be served at most, changes or not (e.g. 60s; 0s: no cache).
     #[arg(long, env = "HUBGRAPH_RESPONSE_CACHE_TTL", default_value = "60s", value_parser = duration)]
     pub response_cache_ttl: Duration,
+    /// A Redis server that holds the rate-limit budgets for every instance (e.g. redis://127.0.0.1:6379); without it each instance keeps its own.
+    #[arg(long, env = "HUBGRAPH_RATE_LIMIT_REDIS")]
+    pub rate_limit_redis: Option<String>,
+    /// What the keys of those budgets start with (deployments sharing one Redis keep apart by it).
+    #[arg(long, env = "HUBGRAPH_RATE_LIMIT_REDIS_PREFIX", default_value = crate::http::ratelimit::DEFAULT_REDIS_PREFIX)]
+    pub rate_limit_redis_prefix: String,
     #[command(flatten)]
     pub jwt: JwtArgs,
 }
@@ -101,6 +113,8 @@ impl ServeArgs {
             max_body_bytes: self.max_body_bytes,
             max_query_bytes: self.max_query_bytes,
             request_timeout: self.request_timeout,
+            max_response_bytes: self.max_response_bytes,
+            max_response_records: self.max_response_records,
             rate_per_token_per_minute: Some(self.rate_per_token).filter(|n| *n > 0),
             rate_per_ip_per_minute: Some(self.rate_per_ip).filter(|n| *n > 0),
         };
@@ -117,6 +131,8 @@ impl ServeArgs {
         config.hub_expiry_interval = Some(self.hub_expiry_interval).filter(|i| !i.is_zero());
         config.response_cache_bytes = self.response_cache_mb.saturating_mul(1024 * 1024);
         config.response_cache_ttl = self.response_cache_ttl;
+        config.rate_limit_redis = self.rate_limit_redis.clone().filter(|url| !url.trim().is_empty());
+        config.rate_limit_redis_prefix = self.rate_limit_redis_prefix.clone();
         Ok(config)
     }
 }

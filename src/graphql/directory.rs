@@ -25,7 +25,9 @@ where
     DirectoryLoader: Loader<K, Value = V, Error = async_graphql::Error>,
     V: Send + Sync + Clone + 'static,
 {
-    ctx.data::<Loaders>()?.load_one(key).await
+    let found = ctx.data::<Loaders>()?.load_one(key).await?;
+    super::budget::charge(ctx, usize::from(found.is_some())).await?;
+    Ok(found)
 }
 
 /// Loads a list-valued key; no rows is an empty list.
@@ -35,7 +37,9 @@ where
     DirectoryLoader: Loader<K, Value = Vec<V>, Error = async_graphql::Error>,
     V: Send + Sync + Clone + 'static,
 {
-    Ok(load(ctx, key).await?.unwrap_or_default())
+    let found: Vec<V> = ctx.data::<Loaders>()?.load_one(key).await?.unwrap_or_default();
+    super::budget::charge(ctx, found.len()).await?;
+    Ok(found)
 }
 
 pub(crate) fn db<'a>(ctx: &Context<'a>) -> GqlResult<&'a DatabaseConnection> {
@@ -383,6 +387,7 @@ impl Organization {
         service_connection(ctx, &filter, search::ServiceOrder::Name, first, after).await
     }
     /// Places the organization runs.
+    #[graphql(complexity = "super::budget::ASSUMED_LIST_LENGTH * child_complexity")]
     async fn locations(&self, ctx: &Context<'_>) -> GqlResult<Vec<Location>> {
         Ok(load_many(ctx, LocationsOfOrganization(self.0.id.clone()))
             .await?
@@ -509,6 +514,7 @@ impl Location {
         Ok(load(ctx, OrganizationById(id.clone())).await?.map(Organization))
     }
     /// Services delivered here (those people can use).
+    #[graphql(complexity = "super::budget::ASSUMED_LIST_LENGTH * child_complexity")]
     async fn services(&self, ctx: &Context<'_>) -> GqlResult<Vec<Service>> {
         let listed = status::default_listed();
         Ok(load_many(ctx, ServicesAtLocation(self.0.id.clone()))
@@ -964,6 +970,7 @@ impl TaxonomyTerm {
         Ok(load(ctx, TermById(parent.clone())).await?.map(TaxonomyTerm))
     }
     /// The narrower terms.
+    #[graphql(complexity = "super::budget::ASSUMED_LIST_LENGTH * child_complexity")]
     async fn children(&self, ctx: &Context<'_>) -> GqlResult<Vec<TaxonomyTerm>> {
         Ok(load_many(ctx, ChildTerms(self.0.id.clone()))
             .await?

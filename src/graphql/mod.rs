@@ -3,6 +3,7 @@
 //! the domain modules.
 
 pub mod audit;
+pub mod budget;
 pub mod changes;
 pub mod checked;
 pub mod connection;

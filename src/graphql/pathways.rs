@@ -164,6 +164,7 @@ impl Pathway {
         load_many(ctx, AreasOfPathway(self.0.id.clone())).await
     }
     /// Where people usually enter (e.g. a library).
+    #[graphql(complexity = "super::budget::ASSUMED_LIST_LENGTH * child_complexity")]
     async fn entry_locations(&self, ctx: &Context<'_>) -> GqlResult<Vec<Location>> {
         let ids = load_many(ctx, EntriesOfPathway(self.0.id.clone())).await?;
         let found = ctx
@@ -176,6 +177,7 @@ impl Pathway {
             .collect())
     }
     /// The steps, in order.
+    #[graphql(complexity = "super::budget::ASSUMED_LIST_LENGTH * child_complexity")]
     async fn steps(&self, ctx: &Context<'_>) -> GqlResult<Vec<PathwayStep>> {
         Ok(load_many(ctx, StepsOfPathway(self.0.id.clone()))
             .await?

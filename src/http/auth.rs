@@ -10,6 +10,7 @@ use poem::Response;
 use poem::http::{HeaderMap, HeaderValue, StatusCode, header};
 
 use super::graphql::{MediaType, request_error};
+use super::ratelimit::Caller;
 use crate::AppState;
 use crate::error::AppError;
 use crate::partners::{self, Viewer};
@@ -36,7 +37,15 @@ pub(super) async fn viewer(
         return Err(refused(media, "bearer tokens are off on this server"));
     };
     match partners::authenticate(&state.db, keys, token).await {
-        Ok(viewer) => Ok(Some(viewer)),
+        Ok(viewer) => {
+            // Charged to the partner the token verified as, however the
+            // header spelt it (`ratelimit`).
+            let partner = Caller::Partner(viewer.partner.id.clone());
+            match state.rate_limits.admit(&partner).await {
+                Ok(()) => Ok(Some(viewer)),
+                Err(wait) => Err(super::ratelimit::too_many_requests(media, wait)),
+            }
+        }
         Err(AppError::Unauthenticated) => Err(unauthorized(media)),
         Err(error) => Err(super::graphql::app_error(media, &error, "authentication failed")),
     }

@@ -12,7 +12,8 @@
 
 pub mod playground;
 
-use async_graphql::parser::types::{DocumentOperations, OperationType};
+use async_graphql::Positioned;
+use async_graphql::parser::types::{DocumentOperations, ExecutableDocument, OperationDefinition, OperationType};
 use async_graphql::{ErrorExtensionValues, ServerError, Value};
 use bytes::Bytes;
 use poem::http::{HeaderMap, StatusCode, header};
@@ -22,11 +23,13 @@ use serde::Deserialize;
 use tracing::Instrument;
 
 use super::response_cache::{self, Answer, Key, Lookup, Ticket};
+use crate::graphql::budget::{self, Overrun, ReadBudget};
 use crate::graphql::loaders::loaders;
 use crate::graphql::operation::OperationName;
 use crate::graphql::reach;
 use crate::partners::Viewer;
 use crate::partners::audit::RequestId;
+use crate::write_turns::CommitWatch;
 use crate::{AppState, metrics};
 
 const GRAPHQL_RESPONSE: &str = "application/graphql-response+json";
@@ -169,8 +172,9 @@ fn cache_key(
     if viewer.is_some() || !state.responses.is_on() || !is_read_only(request) {
         return None;
     }
-    // `Variables` is a sorted map: the same variables give the same text.
-    let variables = serde_json::to_string(&request.variables).ok()?;
+    let variables = declared_variables(request);
+    // A sorted map: the same variables give the same text.
+    let variables = serde_json::to_string(&variables).ok()?;
     let media = match media {
         MediaType::GraphqlResponse => GRAPHQL_RESPONSE,
         MediaType::Json => JSON,
@@ -181,6 +185,33 @@ fn cache_key(
         &request.query,
         &variables,
     ))
+}
+
+/// The variables the request's operation declares, which alone can
+/// change its answer: others are ignored by execution, and would only
+/// make the key (and what the cache weighs) larger, or tell apart two
+/// requests with the same answer.
+fn declared_variables(request: &mut async_graphql::Request) -> std::collections::BTreeMap<String, Value> {
+    let operation_name = request.operation_name.clone();
+    let Ok(document) = request.parsed_query() else {
+        return Default::default();
+    };
+    let Some(operation) = chosen_operation(document, operation_name.as_deref()) else {
+        return Default::default();
+    };
+    let declared: Vec<_> = operation
+        .node
+        .variable_definitions
+        .iter()
+        .map(|definition| definition.node.name.node.clone())
+        .collect();
+    declared
+        .into_iter()
+        .filter_map(|name| {
+            let value = request.variables.get(&name)?.clone();
+            Some((name.to_string(), value))
+        })
+        .collect()
 }
 
 /// The ticket of a question about to run, told whether its answer may show
@@ -285,27 +316,40 @@ async fn execute_operation(
     let read_only = is_read_only(&mut request);
     let writes_only_hubs = !read_only && request.parsed_query().is_ok_and(reach::writes_only_hubs);
     let named = OperationName::default();
-    let request = operation_data(state, request, viewer, request_id).data(named.clone());
+    let budget = ReadBudget::for_operation(&state.config.limits, read_only);
+    let request = operation_data(state, request, viewer, request_id)
+        .data(budget.clone())
+        .data(named.clone());
     let timeout = state.config.limits.request_timeout;
     let started = std::time::Instant::now();
+    let commits = CommitWatch::default();
     let execution = crate::graphql::checked::execute(&state.http_schemas, request, &named).instrument(span.clone());
+    let execution = commits.watch(execution);
     let outcome = if read_only {
         tokio::time::timeout(timeout, execution).await
     } else {
         Ok(execution.await)
     };
     let took = started.elapsed();
-    if !read_only {
-        // The write has committed (or failed): answers kept from before it may be wrong now.
+    if commits.take() {
+        // A write has committed: answers kept from before it may be wrong
+        // now. One that committed nothing (refused, or with nothing to
+        // do) leaves them be.
         state.responses.after_write(writes_only_hubs);
     }
     let name = given_name.as_deref().or(named.get());
     if given_name.is_none() {
         span.record("operation", log_name(name));
     }
+    // A read past its deadline that was still resolving stopped itself
+    // (`graphql::budget`); one waiting on the database was cut off here.
+    let timed_out = budget.overrun() == Some(Overrun::TooSlow);
     let mut response = match outcome {
-        Ok(response) => response,
-        Err(_) => {
+        Ok(mut response) if !timed_out => {
+            budget::settle(&mut response, &budget);
+            response
+        }
+        _ => {
             if let Some(ticket) = ticket {
                 state.responses.settle(ticket, Answer::NotNow);
             }
@@ -327,6 +371,18 @@ async fn execute_operation(
         }
     };
     with_codes(&mut response.errors);
+    let body = match encode(&response, state.config.limits.max_response_bytes) {
+        Ok(body) => body,
+        Err(too_large) => {
+            response = async_graphql::Response::from_errors(vec![too_large]);
+            match encode(&response, usize::MAX) {
+                Ok(body) => body,
+                Err(_) => {
+                    return request_error(StatusCode::INTERNAL_SERVER_ERROR, media, "INTERNAL", "internal error");
+                }
+            }
+        }
+    };
     let outcome = outcome_of(&response.errors);
     let access = Access {
         request_id,
@@ -352,13 +408,6 @@ async fn execute_operation(
     } else {
         StatusCode::OK
     };
-    let body = match serde_json::to_vec(&response) {
-        Ok(body) => Bytes::from(body),
-        Err(error) => {
-            tracing::error!(%error, "cannot encode a response");
-            return request_error(StatusCode::INTERNAL_SERVER_ERROR, media, "INTERNAL", "internal error");
-        }
-    };
     if let Some(ticket) = ticket {
         let answer = if status == StatusCode::OK && response.errors.is_empty() {
             response_cache::answer(&response.cache_control, body.clone())
@@ -372,6 +421,24 @@ async fn execute_operation(
         .content_type(media.content_type())
         .body(body);
     if unavailable { retry_soon(response) } else { response }
+}
+
+/// The response as JSON, or the error that replaces it when it is over
+/// `max_bytes` (one that cannot be encoded is logged and refused too).
+pub(super) fn encode(response: &async_graphql::Response, max_bytes: usize) -> Result<Bytes, ServerError> {
+    match serde_json::to_vec(response) {
+        Ok(body) if body.len() <= max_bytes => Ok(Bytes::from(body)),
+        Ok(body) => Err(budget::too_many_bytes(body.len(), max_bytes)),
+        Err(error) => {
+            tracing::error!(%error, "cannot encode a response");
+            let mut refused = ServerError::new("internal error", None);
+            refused
+                .extensions
+                .get_or_insert_with(ErrorExtensionValues::default)
+                .set("code", "INTERNAL");
+            Err(refused)
+        }
+    }
 }
 
 fn has_code(error: &ServerError, code: &str) -> bool {
@@ -497,15 +564,22 @@ fn is_read_only(request: &mut async_graphql::Request) -> bool {
     let Ok(document) = request.parsed_query() else {
         return true;
     };
-    let operation = match &document.operations {
+    chosen_operation(document, operation_name.as_deref()).is_none_or(|op| op.node.ty == OperationType::Query)
+}
+
+/// The operation a request runs: the one it names, or the document's only one.
+fn chosen_operation<'a>(
+    document: &'a ExecutableDocument,
+    operation_name: Option<&str>,
+) -> Option<&'a Positioned<OperationDefinition>> {
+    match &document.operations {
         DocumentOperations::Single(operation) => Some(operation),
-        DocumentOperations::Multiple(operations) => match operation_name.as_deref() {
+        DocumentOperations::Multiple(operations) => match operation_name {
             Some(name) => operations.get(name),
             None if operations.len() == 1 => operations.values().next(),
             None => None,
         },
-    };
-    operation.is_none_or(|op| op.node.ty == OperationType::Query)
+    }
 }
 
 /// Query-string parameters of a GET request.

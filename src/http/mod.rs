@@ -71,19 +71,18 @@ async fn count_response<E: Endpoint>(
 pub fn routes(state: AppState) -> impl Endpoint {
     let counted = state.metrics.clone();
     let cors = cors(&state.config.cors_origins);
-    let limits = ratelimit::RateLimits::new(
-        state.config.limits.rate_per_token_per_minute,
-        state.config.limits.rate_per_ip_per_minute,
-        state.metrics.clone(),
-    );
+    use ratelimit::Charging;
+    let limits = state.rate_limits.clone();
     let graphql_limits = limits.clone();
-    let graphql = get(graphql::get)
-        .post(graphql::post)
-        .around(move |endpoint, request| ratelimit::limit(endpoint, request, graphql_limits.clone()));
-    // Opening a WebSocket counts as one request against the same budgets.
+    let graphql = get(graphql::get).post(graphql::post).around(move |endpoint, request| {
+        ratelimit::limit(endpoint, request, graphql_limits.clone(), Charging::ByTokenOrAddress)
+    });
+    // Opening a WebSocket counts as one request of its IP (the token, if
+    // any, comes later, in `connection_init`); each operation sent over it
+    // counts too (`ws`).
     let ws_limits = limits.clone();
-    let websocket =
-        get(ws::graphql_ws).around(move |endpoint, request| ratelimit::limit(endpoint, request, ws_limits.clone()));
+    let websocket = get(ws::graphql_ws)
+        .around(move |endpoint, request| ratelimit::limit(endpoint, request, ws_limits.clone(), Charging::ByAddress));
     // The HSDS REST API is public data for any website: open to every
     // origin whatever the GraphQL API allows, under the same rate limits,
     // its answers kept in the response cache.
@@ -101,7 +100,8 @@ pub fn routes(state: AppState) -> impl Endpoint {
         .at("/taxonomy_terms", get(hsds::taxonomy_terms))
         .at("/taxonomy_terms/:id", get(hsds::taxonomy_term))
         .around(move |endpoint, request| hsds::cached(endpoint, request, responses.clone(), timeout))
-        .around(move |endpoint, request| ratelimit::limit(endpoint, request, limits.clone()))
+        // Public data: whatever `Authorization` says, charged to the IP.
+        .around(move |endpoint, request| ratelimit::limit(endpoint, request, limits.clone(), Charging::ByAddress))
         .data(state.clone())
         .with(Cors::new().allow_methods([Method::GET, Method::OPTIONS]).max_age(3600));
     let api = Route::new()

@@ -24,8 +24,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use async_graphql::parser::types::ExecutableDocument;
+use async_graphql::parser::types::{ExecutableDocument, OperationType};
 use async_graphql::{ErrorExtensionValues, Executor, ServerError, Value};
+use futures_util::future::BoxFuture;
 use futures_util::stream::BoxStream;
 use futures_util::{SinkExt, Stream, StreamExt};
 use poem::http::{HeaderMap, header};
@@ -38,12 +39,16 @@ use tokio_stream::StreamMap;
 use tokio_util::sync::CancellationToken;
 
 use super::graphql::{operation_data, with_codes};
+use super::ratelimit::Caller;
 use super::response_cache::ResponseCache;
 use crate::AppState;
+use crate::config::Limits;
 use crate::error::AppError;
+use crate::graphql::budget::{self, ReadBudget};
 use crate::graphql::{null_propagation, reach};
 use crate::partners::audit::RequestId;
 use crate::partners::{self, Viewer};
+use crate::write_turns::CommitWatch;
 
 /// The subprotocol spoken here (`Protocols::GraphQLWS` in async-graphql).
 pub const PROTOCOL: &str = "graphql-transport-ws";
@@ -147,8 +152,10 @@ pub struct Options {
     pub gauges: Arc<Gauges>,
     /// Cancelled on server shutdown: connections close with 1001.
     pub shutdown: CancellationToken,
-    /// Emptied whenever a mutation sent over the socket answers.
+    /// Emptied whenever a mutation sent over the socket commits a change.
     pub responses: Option<Arc<ResponseCache>>,
+    /// What one answer may cost: records, bytes, and time for a query.
+    pub limits: Limits,
 }
 
 impl Default for Options {
@@ -163,6 +170,7 @@ impl Default for Options {
             gauges: Arc::default(),
             shutdown: CancellationToken::new(),
             responses: None,
+            limits: Limits::default(),
         }
     }
 }
@@ -177,53 +185,162 @@ impl Options {
             gauges: state.ws.clone(),
             shutdown: state.shutdown.clone(),
             responses: Some(state.responses.clone()),
+            limits: state.config.limits.clone(),
             ..Options::default()
         }
+    }
+}
+
+/// What may run over one connection, decided again for every operation:
+/// the credentials of `connection_init` are only as good as they are at
+/// the moment an operation is sent.
+pub trait Session: Send {
+    /// Admits one operation: the request with the connection's data to
+    /// run, an error that refuses this operation alone, or the close frame
+    /// that ends the connection (its credentials no longer hold).
+    fn admit(&self, request: async_graphql::Request) -> BoxFuture<'_, Result<Admission, Close>>;
+
+    /// Asked at every keepalive: an error ends the connection, and with it
+    /// every subscription still running on it.
+    fn recheck(&self) -> BoxFuture<'_, Result<(), Close>> {
+        Box::pin(std::future::ready(Ok(())))
+    }
+
+    /// When the connection's credentials run out, if they do: it is closed
+    /// with 4403 then.
+    fn expires_at(&self) -> Option<tokio::time::Instant> {
+        None
+    }
+}
+
+/// What a [`Session`] says of one operation.
+pub type Admission = Result<async_graphql::Request, ServerError>;
+
+/// A plain function that adds the connection's data to each request: a
+/// session whose credentials never change.
+impl<F> Session for F
+where
+    F: Fn(async_graphql::Request) -> async_graphql::Request + Send,
+{
+    fn admit(&self, request: async_graphql::Request) -> BoxFuture<'_, Result<Admission, Close>> {
+        let request = self(request);
+        Box::pin(std::future::ready(Ok(Ok(request))))
     }
 }
 
 /// `GET /graphql/ws`: the application's schema, with the viewer named by
 /// the token in `connection_init` (anonymous without one).
 #[handler]
-pub fn graphql_ws(ws: WebSocket, headers: &HeaderMap, Data(state): Data<&AppState>) -> Response {
+pub fn graphql_ws(ws: WebSocket, request: &poem::Request, Data(state): Data<&AppState>) -> Response {
+    let address = Caller::address_of(request);
     let on_init = {
         let state = state.clone();
-        move |payload| connection_init(state, payload)
+        move |payload| connection_init(state, address, payload)
     };
-    upgrade(ws, headers, state.schema.clone(), Options::of(state), on_init)
+    upgrade(ws, request.headers(), state.schema.clone(), Options::of(state), on_init)
 }
 
 /// Decides on a `connection_init` payload: the same token rules as the
 /// `Authorization` header over HTTP, with close codes instead of 401.
-/// On success, the function that gives each operation its data.
 async fn connection_init(
     state: AppState,
+    address: Caller,
     payload: Map<String, serde_json::Value>,
-) -> Result<impl Fn(async_graphql::Request) -> async_graphql::Request + Send + 'static, Close> {
-    let viewer = match payload.get("authorization").or_else(|| payload.get("Authorization")) {
+) -> Result<Connection, Close> {
+    let token = match payload.get("authorization").or_else(|| payload.get("Authorization")) {
         None | Some(serde_json::Value::Null) => None,
-        Some(serde_json::Value::String(authorization)) => Some(viewer(&state, authorization).await?),
+        Some(serde_json::Value::String(authorization)) => {
+            let Some(token) = super::auth::bearer_token(authorization) else {
+                tracing::info!(reason = "not a bearer token", "bearer token refused");
+                return Err(Close::forbidden());
+            };
+            Some(token.to_owned())
+        }
         Some(_) => return Err(Close::bad_request("authorization must be a string")),
     };
-    Ok(move |request: async_graphql::Request| {
-        let request_id = RequestId::generate();
-        tracing::info!(
-            partner = viewer.as_ref().map_or("anonymous", |v| v.partner.id.as_str()),
-            operation = request.operation_name.as_deref().unwrap_or("-"),
-            request_id = %request_id.0,
-            "graphql over websocket"
-        );
-        operation_data(&state, request, viewer.clone(), &request_id)
+    let expires_at = match &token {
+        Some(token) => {
+            let viewer = authorize(&state, token).await?;
+            Some(closing_time(&viewer))
+        }
+        None => None,
+    };
+    Ok(Connection {
+        state,
+        token,
+        address,
+        expires_at,
     })
 }
 
-/// The viewer a `Bearer <token>` authorization names; refused tokens close
-/// the connection with 4403 (the reason stays in the log, as over HTTP).
-async fn viewer(state: &AppState, authorization: &str) -> Result<Viewer, Close> {
-    let Some(token) = super::auth::bearer_token(authorization) else {
-        tracing::info!(reason = "not a bearer token", "bearer token refused");
-        return Err(Close::forbidden());
-    };
+/// When a socket whose token expires at `viewer.expires_at` is closed: as
+/// HTTP refuses the token then, past the same leeway.
+fn closing_time(viewer: &Viewer) -> tokio::time::Instant {
+    let leeway = chrono::Duration::seconds(partners::keys::LEEWAY_SECS as i64);
+    let left = (viewer.expires_at + leeway - chrono::Utc::now())
+        .to_std()
+        .unwrap_or(Duration::ZERO);
+    tokio::time::Instant::now() + left
+}
+
+/// One application connection: its token is verified again for every
+/// operation and at every keepalive, as an HTTP request with it would be
+/// at that moment (revoked, expired, partner disabled, scopes narrowed),
+/// and every operation is charged to the rate limits.
+struct Connection {
+    state: AppState,
+    /// The bearer token of `connection_init`; `None`: anonymous.
+    token: Option<String>,
+    /// The socket's IP, which anonymous operations are charged to.
+    address: Caller,
+    expires_at: Option<tokio::time::Instant>,
+}
+
+impl Session for Connection {
+    fn admit(&self, request: async_graphql::Request) -> BoxFuture<'_, Result<Admission, Close>> {
+        Box::pin(async move {
+            let viewer = match &self.token {
+                Some(token) => Some(authorize(&self.state, token).await?),
+                None => None,
+            };
+            let caller = viewer
+                .as_ref()
+                .map_or_else(|| self.address.clone(), |v| Caller::Partner(v.partner.id.clone()));
+            if let Err(wait) = self.state.rate_limits.admit(&caller).await {
+                let mut error = ServerError::new(format!("too many requests; try again in {wait} s"), None);
+                let extensions = error.extensions.get_or_insert_with(ErrorExtensionValues::default);
+                extensions.set("code", "RATE_LIMITED");
+                extensions.set("retryAfter", wait as i64);
+                return Ok(Err(error));
+            }
+            let request_id = RequestId::generate();
+            tracing::info!(
+                partner = viewer.as_ref().map_or("anonymous", |v| v.partner.id.as_str()),
+                operation = request.operation_name.as_deref().unwrap_or("-"),
+                request_id = %request_id.0,
+                "graphql over websocket"
+            );
+            Ok(Ok(operation_data(&self.state, request, viewer, &request_id)))
+        })
+    }
+
+    fn recheck(&self) -> BoxFuture<'_, Result<(), Close>> {
+        Box::pin(async move {
+            match &self.token {
+                Some(token) => authorize(&self.state, token).await.map(|_| ()),
+                None => Ok(()),
+            }
+        })
+    }
+
+    fn expires_at(&self) -> Option<tokio::time::Instant> {
+        self.expires_at
+    }
+}
+
+/// The viewer `token` names now; a refused token closes the connection
+/// with 4403 (the reason stays in the log, as over HTTP).
+async fn authorize(state: &AppState, token: &str) -> Result<Viewer, Close> {
     let Some(keys) = &state.keys else {
         tracing::info!(reason = "bearer tokens are off on this server", "bearer token refused");
         return Err(Close::forbidden());
@@ -241,15 +358,15 @@ async fn viewer(state: &AppState, authorization: &str) -> Result<Viewer, Close> 
 /// Upgrades to a `graphql-transport-ws` connection served by `executor`.
 ///
 /// `on_init` receives the `connection_init` payload (an empty object when
-/// there is none) and returns either a refusal or the function that adds
-/// the connection's data (viewer, loaders...) to each operation's request.
+/// there is none) and returns either a refusal or the [`Session`] that
+/// admits each operation (adding the connection's data: viewer, loaders...).
 /// A client that does not offer the subprotocol is closed with 4406.
 pub fn upgrade<E, F, Fut, P>(ws: WebSocket, headers: &HeaderMap, executor: E, options: Options, on_init: F) -> Response
 where
     E: Executor,
     F: FnOnce(Map<String, serde_json::Value>) -> Fut + Send + Sync + 'static,
     Fut: Future<Output = Result<P, Close>> + Send,
-    P: Fn(async_graphql::Request) -> async_graphql::Request + Send + 'static,
+    P: Session + 'static,
 {
     let offered = headers
         .get_all(header::SEC_WEBSOCKET_PROTOCOL)
@@ -357,9 +474,16 @@ struct Operation {
     responses: BoxStream<'static, async_graphql::Response>,
     first: bool,
     finished: bool,
-    /// Whether the operation may write (its text names a mutation), and
-    /// if so whether only to the hub tables.
+    /// Whether the operation is a mutation, and if so whether it may
+    /// write only to the hub tables.
     writes: Option<bool>,
+    /// Notes the commits the operation's writes make.
+    commits: CommitWatch,
+    /// What each answer may cost.
+    budget: Arc<ReadBudget>,
+    /// When a query is answered with TIMEOUT if it has not answered yet.
+    deadline: Option<Pin<Box<tokio::time::Sleep>>>,
+    max_response_bytes: usize,
     /// The document (if it parses) and operation run, to null errored
     /// fields by.
     document: Option<ExecutableDocument>,
@@ -375,8 +499,8 @@ enum Output {
         response: Box<async_graphql::Response>,
         /// The first response of an operation that never ran: sent as `error`.
         never_ran: bool,
-        /// As `Operation::writes`.
-        writes: Option<bool>,
+        /// `Some(only_hubs)` when the operation committed a write.
+        committed: Option<bool>,
     },
     Done,
 }
@@ -388,8 +512,30 @@ impl Stream for Operation {
         if self.finished {
             return Poll::Ready(None);
         }
-        match self.responses.poll_next_unpin(cx) {
+        let this = &mut *self;
+        let polled = this.commits.watch_step(|| this.responses.poll_next_unpin(cx));
+        let late = polled.is_pending()
+            && this
+                .deadline
+                .as_mut()
+                .is_some_and(|deadline| deadline.as_mut().poll(cx).is_ready());
+        let polled = if late {
+            // Dropping the stream ends the work still running for it.
+            this.responses = futures_util::stream::empty().boxed();
+            this.first = false;
+            Poll::Ready(Some(async_graphql::Response::from_errors(vec![budget::timed_out()])))
+        } else {
+            polled
+        };
+        match polled {
             Poll::Ready(Some(mut response)) => {
+                self.deadline = None;
+                // An answer stopped by its budget did run: it goes out as `next`.
+                let stopped = self.budget.overrun().is_some();
+                budget::settle(&mut response, &self.budget);
+                if self.subscribes {
+                    self.budget.next_answer();
+                }
                 let first = std::mem::replace(&mut self.first, false);
                 // No data and errors at once: the operation never ran
                 // (validation, limits), or a subscription never started (a
@@ -397,6 +543,7 @@ impl Stream for Operation {
                 // failed did run: its errors have paths, and its answer
                 // goes out as `next`, completed like any other.
                 let never_ran = first
+                    && !stopped
                     && response.data == Value::Null
                     && !response.errors.is_empty()
                     && (self.subscribes || response.errors.iter().all(|error| error.path.is_empty()));
@@ -404,10 +551,14 @@ impl Stream for Operation {
                     let types = null_propagation::FieldTypes::of_hubgraph();
                     null_propagation::complete(&mut response, document, self.operation_name.as_deref(), types);
                 }
+                if let Err(too_large) = super::graphql::encode(&response, self.max_response_bytes) {
+                    response = async_graphql::Response::from_errors(vec![too_large]);
+                }
+                let committed = self.writes.filter(|_| self.commits.take());
                 Poll::Ready(Some(Output::Response {
                     response: Box::new(response),
                     never_ran,
-                    writes: self.writes,
+                    committed,
                 }))
             }
             Poll::Ready(None) => {
@@ -425,7 +576,7 @@ where
     E: Executor,
     F: FnOnce(Map<String, serde_json::Value>) -> Fut,
     Fut: Future<Output = Result<P, Close>>,
-    P: Fn(async_graphql::Request) -> async_graphql::Request,
+    P: Session,
 {
     let _connection = Held::new(&options.gauges, |g| &g.connections);
     let Err(end) = run(&mut socket, &executor, &options, on_init).await;
@@ -445,11 +596,14 @@ where
     E: Executor,
     F: FnOnce(Map<String, serde_json::Value>) -> Fut,
     Fut: Future<Output = Result<P, Close>>,
-    P: Fn(async_graphql::Request) -> async_graphql::Request,
+    P: Session,
 {
     let mut on_init = Some(on_init);
-    // Set once `connection_ack` is sent: adds the connection's data to a request.
-    let mut prepare: Option<P> = None;
+    // Set once `connection_ack` is sent: admits each operation.
+    let mut session: Option<P> = None;
+    // When the session's credentials run out (4403 then).
+    let expiry = tokio::time::sleep(Duration::ZERO);
+    tokio::pin!(expiry);
     let mut operations: StreamMap<String, Operation> = StreamMap::new();
     let init_deadline = tokio::time::sleep(options.init_timeout);
     tokio::pin!(init_deadline);
@@ -461,12 +615,20 @@ where
     loop {
         tokio::select! {
             _ = options.shutdown.cancelled() => return Err(going_away()),
-            _ = &mut init_deadline, if prepare.is_none() => return Err(init_timeout()),
-            _ = keepalive.tick() => send(socket, &ServerMessage::Ping, options).await?,
+            _ = &mut init_deadline, if session.is_none() => return Err(init_timeout()),
+            _ = &mut expiry, if session.as_ref().is_some_and(|s| s.expires_at().is_some()) => {
+                return Err(Close::forbidden().into());
+            }
+            _ = keepalive.tick() => {
+                if let Some(session) = &session {
+                    session.recheck().await?;
+                }
+                send(socket, &ServerMessage::Ping, options).await?;
+            }
             Some((id, output)) = operations.next(), if !operations.is_empty() => match output {
-                Output::Response { mut response, never_ran, writes } => {
-                    // The write has committed: answers kept from before it may be wrong now.
-                    if let Some(only_hubs) = writes
+                Output::Response { mut response, never_ran, committed } => {
+                    // A write has committed: answers kept from before it may be wrong now.
+                    if let Some(only_hubs) = committed
                         && let Some(responses) = &options.responses
                     {
                         responses.after_write(only_hubs);
@@ -517,13 +679,16 @@ where
                             _ = &mut init_deadline => return Err(init_timeout()),
                             _ = options.shutdown.cancelled() => return Err(going_away()),
                         };
-                        prepare = Some(accepted);
+                        if let Some(at) = accepted.expires_at() {
+                            expiry.as_mut().reset(at);
+                        }
+                        session = Some(accepted);
                         send(socket, &ServerMessage::ConnectionAck, options).await?;
                     }
                     ClientMessage::Ping {} => send(socket, &ServerMessage::Pong, options).await?,
                     ClientMessage::Pong {} => {}
                     ClientMessage::Subscribe { id, payload } => {
-                        let Some(prepare) = &prepare else {
+                        let Some(session) = &session else {
                             return Err(Close::new(4401, "Unauthorized").into());
                         };
                         if operations.contains_key(&id) {
@@ -534,16 +699,25 @@ where
                             continue;
                         }
                         // Parsed once: for the executor, the response cache,
-                        // telling a subscription and completing errored answers.
+                        // telling the operation's type and completing errored answers.
                         let document = async_graphql::parser::parse_query(&payload.query).ok();
-                        // A query that merely mentions the word empties the cache for nothing.
-                        let writes = payload
-                            .query
-                            .contains("mutation")
-                            .then(|| document.as_ref().is_some_and(reach::writes_only_hubs));
                         let operation_name = payload.operation_name.clone();
-                        let subscribes = is_subscription(document.as_ref(), operation_name.as_deref());
-                        let mut request = prepare(payload.into_request());
+                        let kind = operation_type(document.as_ref(), operation_name.as_deref());
+                        let subscribes = kind.is_none_or(|kind| kind == OperationType::Subscription);
+                        let writes = (kind == Some(OperationType::Mutation))
+                            .then(|| document.as_ref().is_some_and(reach::writes_only_hubs));
+                        // Queries end at the request timeout, as over HTTP;
+                        // mutations run to their end, subscriptions for ever.
+                        let read = kind == Some(OperationType::Query);
+                        let budget = ReadBudget::for_operation(&options.limits, read);
+                        let deadline = read.then(|| Box::pin(tokio::time::sleep(options.limits.request_timeout)));
+                        let mut request = match session.admit(payload.into_request()).await? {
+                            Ok(request) => request.data(budget.clone()),
+                            Err(refusal) => {
+                                send(socket, &ServerMessage::Error { id: &id, payload: &[refusal] }, options).await?;
+                                continue;
+                            }
+                        };
                         if let Some(document) = &document {
                             request.set_parsed_query(document.clone());
                         }
@@ -552,6 +726,10 @@ where
                             first: true,
                             finished: false,
                             writes,
+                            commits: CommitWatch::default(),
+                            budget,
+                            deadline,
+                            max_response_bytes: options.limits.max_response_bytes,
                             document,
                             operation_name,
                             subscribes,
@@ -569,18 +747,20 @@ where
     }
 }
 
-/// Whether `document` runs a subscription (its operation `operation_name`,
-/// or its only one). A document that did not parse (`None`) is taken for
-/// one: it never runs, whatever it is.
-fn is_subscription(document: Option<&ExecutableDocument>, operation_name: Option<&str>) -> bool {
-    let Some(document) = document else {
-        return true;
-    };
-    document
+/// The type of the operation `document` runs (`operation_name`, or its
+/// only one). `None` when there is no telling (a document that did not
+/// parse, an operation it does not have): such a request never runs.
+fn operation_type(document: Option<&ExecutableDocument>, operation_name: Option<&str>) -> Option<OperationType> {
+    let mut chosen = document?
         .operations
         .iter()
-        .filter(|(name, _)| operation_name.is_none() || name.map(|name| name.as_str()) == operation_name)
-        .any(|(_, operation)| operation.node.ty == async_graphql::parser::types::OperationType::Subscription)
+        .filter(|(name, _)| operation_name.is_none() || name.map(|name| name.as_str()) == operation_name);
+    let (_, operation) = chosen.next()?;
+    // Several operations and no name: refused by the executor.
+    if operation_name.is_none() && chosen.next().is_some() {
+        return None;
+    }
+    Some(operation.node.ty)
 }
 
 fn init_timeout() -> End {
@@ -652,10 +832,27 @@ async fn close(socket: &mut WebSocketStream, frame: Close, options: &Options) {
 
 #[cfg(test)]
 mod tests {
-    /// Whether `query`, as sent, runs a subscription.
+    use async_graphql::parser::types::OperationType;
+
+    /// Whether `query`, as sent, runs a subscription (or cannot run at all).
     fn is_subscription(query: &str, operation_name: Option<&str>) -> bool {
         let document = async_graphql::parser::parse_query(query).ok();
-        super::is_subscription(document.as_ref(), operation_name)
+        super::operation_type(document.as_ref(), operation_name).is_none_or(|kind| kind == OperationType::Subscription)
+    }
+
+    #[test]
+    fn the_operation_run_tells_a_mutation() {
+        let kind = |query: &str, name: Option<&str>| {
+            let document = async_graphql::parser::parse_query(query).ok();
+            super::operation_type(document.as_ref(), name)
+        };
+        assert_eq!(kind("mutation { __typename }", None), Some(OperationType::Mutation));
+        assert_eq!(
+            kind("{ services(filter: { text: \"mutation\" }) { totalCount } }", None),
+            Some(OperationType::Query)
+        );
+        assert_eq!(kind("query A { areas { code } } mutation B { __typename }", None), None);
+        assert_eq!(kind("query A { areas { code } }", Some("B")), None);
     }
 
     #[test]

@@ -61,7 +61,7 @@ fn hs256_header() -> Value {
 }
 
 /// Signs `claims` with the test apps' secret and a JWT header.
-fn signed(claims: &Value) -> String {
+pub(crate) fn signed(claims: &Value) -> String {
     hand_built(&hs256_header(), claims, TEST_JWT_SECRET.as_bytes())
 }
 

@@ -201,6 +201,18 @@ fn drop_database(admin: String, name: String) {
 }
 
 impl TestApp {
+    /// Another instance of the server, at `address` with `state`, on
+    /// `app`'s database (which `app` alone drops).
+    pub fn beside(app: &TestApp, address: String, state: AppState) -> TestApp {
+        TestApp {
+            address,
+            client: app.client.clone(),
+            state,
+            _dir: None,
+            pg_database: None,
+        }
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.address)
     }

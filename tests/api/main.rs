@@ -22,6 +22,7 @@ mod outage;
 mod pagination;
 mod pathway_demo;
 mod pathways;
+mod probe;
 mod process;
 mod properties;
 mod response_cache;
