@@ -13,6 +13,7 @@ pub mod events;
 pub mod graphql;
 pub mod http;
 pub mod hubs;
+pub mod input;
 pub mod interchange;
 pub mod metrics;
 pub mod page;

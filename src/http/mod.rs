@@ -101,6 +101,7 @@ pub fn routes(state: AppState) -> impl Endpoint {
         .at("/taxonomy_terms", get(hsds::taxonomy_terms))
         .at("/taxonomy_terms/:id", get(hsds::taxonomy_term))
         .around(move |endpoint, request| hsds::cached(endpoint, request, responses.clone(), timeout))
+        .around(hsds::refuse_unstorable)
         .around(move |endpoint, request| ratelimit::limit(endpoint, request, limits.clone()))
         .data(state.clone())
         .with(Cors::new().allow_methods([Method::GET, Method::OPTIONS]).max_age(3600));

@@ -12,6 +12,7 @@ mod crash;
 mod directory;
 mod examples;
 mod guide;
+mod hostile_input;
 mod hsds;
 mod http_rules;
 mod hub_live;
