@@ -80,6 +80,8 @@ impl AppState {
             size: config.db_pool_size,
             acquire_timeout: config.db_acquire_timeout,
             sqlite_mmap_bytes: config.sqlite_mmap_bytes,
+            lock_timeout: config.db_lock_timeout,
+            idle_in_transaction_timeout: config.db_idle_in_transaction_timeout,
         };
         let (db, statements) = db::connect_with(&config.database_url, pool).await?;
         db::migrate(&db).await?;

@@ -18,6 +18,7 @@ mod http_rules;
 mod hub_live;
 mod hubs;
 mod located;
+mod locks;
 mod observe;
 mod outage;
 mod pagination;
