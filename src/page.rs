@@ -125,7 +125,10 @@ mod tests {
                 key: key.into(),
                 id: id.into(),
             };
-            assert_eq!(Cursor::decode(&hidden_nul.encode()).unwrap_err().code(), "BAD_USER_INPUT");
+            assert_eq!(
+                Cursor::decode(&hidden_nul.encode()).unwrap_err().code(),
+                "BAD_USER_INPUT"
+            );
         }
     }
 

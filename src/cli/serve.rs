@@ -176,7 +176,9 @@ fn positive_duration(text: &str) -> Result<Duration, String> {
 /// A duration in whole milliseconds (PostgreSQL's timeouts are counted in them).
 fn whole_milliseconds(text: &str) -> Result<Duration, String> {
     match duration(text)? {
-        d if d.subsec_nanos() % 1_000_000 != 0 => Err("must be a whole number of milliseconds, e.g. 5s or 1500ms".into()),
+        d if d.subsec_nanos() % 1_000_000 != 0 => {
+            Err("must be a whole number of milliseconds, e.g. 5s or 1500ms".into())
+        }
         // PostgreSQL takes at most INT_MAX milliseconds.
         d if d.as_millis() > 2_147_483_647 => Err("must be at most 24 days".into()),
         d => Ok(d),

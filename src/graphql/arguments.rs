@@ -23,7 +23,9 @@ use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, N
 use async_graphql::parser::types::{
     Directive, DocumentOperations, ExecutableDocument, OperationDefinition, Selection, SelectionSet,
 };
-use async_graphql::{ErrorExtensionValues, Name, Pos, Positioned, ServerError, ServerResult, Value as ConstValue, Variables};
+use async_graphql::{
+    ErrorExtensionValues, Name, Pos, Positioned, ServerError, ServerResult, Value as ConstValue, Variables,
+};
 
 use crate::input::{MAX_LIST_ITEMS, NOT_STORABLE, is_storable, too_many_items};
 
@@ -70,7 +72,10 @@ impl Refusal {
         let mut error = ServerError::new(message, Some(pos));
         let mut extensions = ErrorExtensionValues::default();
         extensions.set("code", "BAD_USER_INPUT");
-        extensions.set("field", ConstValue::List(self.path.into_iter().map(ConstValue::String).collect()));
+        extensions.set(
+            "field",
+            ConstValue::List(self.path.into_iter().map(ConstValue::String).collect()),
+        );
         error.extensions = Some(extensions);
         error
     }
@@ -178,7 +183,11 @@ impl Walk<'_> {
         Ok(())
     }
 
-    fn arguments(&mut self, arguments: &[(Positioned<Name>, Positioned<async_graphql_value::Value>)], owner: &str) -> ServerResult<()> {
+    fn arguments(
+        &mut self,
+        arguments: &[(Positioned<Name>, Positioned<async_graphql_value::Value>)],
+        owner: &str,
+    ) -> ServerResult<()> {
         for (name, value) in arguments {
             // The value as the resolver will see it: variables replaced by
             // theirs, or their defaults (a missing one is validation's to report).
@@ -273,19 +282,35 @@ mod tests {
     fn a_nul_anywhere_is_refused_naming_the_argument() {
         let (message, field) = refusal(r#"{ hub(id: "a\u0000b") { id } }"#, json!({})).unwrap();
         assert_eq!(field, json!(["id"]));
-        assert!(message.contains("argument id of field hub") && message.contains("NUL"), "{message}");
+        assert!(
+            message.contains("argument id of field hub") && message.contains("NUL"),
+            "{message}"
+        );
 
         let query = "query($f: ServiceFilter) { services(filter: $f) { totalCount } }";
         let (message, field) = refusal(query, json!({ "f": { "languages": ["en", "g\u{0}d"] } })).unwrap();
         assert_eq!(field, json!(["filter", "languages", "1"]));
-        assert!(message.contains("argument filter.languages[1] of field services"), "{message}");
+        assert!(
+            message.contains("argument filter.languages[1] of field services"),
+            "{message}"
+        );
 
-        let (message, _) = refusal("query($unused: String) { areas { code } }", json!({ "unused": "\u{0}" })).unwrap();
+        let (message, _) = refusal(
+            "query($unused: String) { areas { code } }",
+            json!({ "unused": "\u{0}" }),
+        )
+        .unwrap();
         assert!(message.contains("variable $unused"), "{message}");
 
         let defaulted = r#"query($t: String = "x\u0000") { pathways(filter: { text: $t }) { totalCount } }"#;
         assert!(refusal(defaulted, json!({})).is_some());
-        assert!(refusal(r#"{ a: __typename @include(if: true) b: hub(id: "ok") { id } }"#, json!({})).is_none());
+        assert!(
+            refusal(
+                r#"{ a: __typename @include(if: true) b: hub(id: "ok") { id } }"#,
+                json!({})
+            )
+            .is_none()
+        );
     }
 
     #[test]
@@ -296,6 +321,9 @@ mod tests {
         let over: Vec<String> = (0..70_000).map(|i| format!("S{i}")).collect();
         let (message, field) = refusal(query, json!({ "codes": over })).unwrap();
         assert_eq!(field, json!(["areaCodes"]));
-        assert!(message.contains("argument areaCodes of field hubSummary has 70000 items"), "{message}");
+        assert!(
+            message.contains("argument areaCodes of field hubSummary has 70000 items"),
+            "{message}"
+        );
     }
 }

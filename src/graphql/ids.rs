@@ -115,7 +115,14 @@ mod tests {
             "BAD_USER_INPUT"
         );
         let hidden_nul = URL_SAFE_NO_PAD.encode("Service:a\0b");
-        for bad in ["", "!!!", "U2VydmljZTo", "Tm9wZTox", "'; DROP TABLE service; --", &hidden_nul] {
+        for bad in [
+            "",
+            "!!!",
+            "U2VydmljZTo",
+            "Tm9wZTox",
+            "'; DROP TABLE service; --",
+            &hidden_nul,
+        ] {
             assert_eq!(
                 decode(bad, Kind::Service, &["id"]).unwrap_err().code(),
                 "BAD_USER_INPUT",

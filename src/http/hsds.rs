@@ -185,7 +185,10 @@ fn check_url(uri: &poem::http::Uri) -> Result<(), Refusal> {
         let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
         let (name, value) = (name.replace('+', " "), value.replace('+', " "));
         let Some(name) = decoded(&name).filter(|name| is_storable(name)) else {
-            return Err(Refusal::bad("query", "a parameter name is not UTF-8 text or holds a NUL"));
+            return Err(Refusal::bad(
+                "query",
+                "a parameter name is not UTF-8 text or holds a NUL",
+            ));
         };
         let value = decoded(&value).ok_or_else(|| Refusal::bad(&name, format!("{name} is not UTF-8 text")))?;
         if !is_storable(&value) {

@@ -60,7 +60,12 @@ fn sample(reference: &Value, types: &[Value]) -> Value {
                     .unwrap()
                     .iter()
                     .filter(|field| field["type"]["kind"] == "NON_NULL")
-                    .map(|field| (field["name"].as_str().unwrap().to_owned(), sample(&field["type"], types)))
+                    .map(|field| {
+                        (
+                            field["name"].as_str().unwrap().to_owned(),
+                            sample(&field["type"], types),
+                        )
+                    })
                     .collect::<serde_json::Map<_, _>>()
                     .into(),
                 (_, "Int") => json!(1),

@@ -39,7 +39,10 @@ async fn shown(app: &TestApp, setting: &str) -> String {
     let row = app
         .state
         .db
-        .query_one_raw(Statement::from_string(DatabaseBackend::Postgres, format!("SHOW {setting}")))
+        .query_one_raw(Statement::from_string(
+            DatabaseBackend::Postgres,
+            format!("SHOW {setting}"),
+        ))
         .await
         .unwrap()
         .unwrap();
@@ -97,7 +100,10 @@ async fn a_write_blocked_by_an_abandoned_transaction_fails_fast_and_retryably_th
     let retry_after = response.headers().get("retry-after").cloned();
     let body: Value = response.json().await.unwrap();
     assert!(took < app.state.config.limits.request_timeout, "took {took:?}: {body}");
-    assert!(took >= LOCK_TIMEOUT, "answered before the lock timeout ({took:?}): {body}");
+    assert!(
+        took >= LOCK_TIMEOUT,
+        "answered before the lock timeout ({took:?}): {body}"
+    );
     assert_eq!(crate::helpers::error_code(&body), "SERVICE_UNAVAILABLE", "{body}");
     assert_eq!(status, 503, "{body}");
     assert!(retry_after.is_some(), "no Retry-After");
@@ -110,7 +116,11 @@ async fn a_write_blocked_by_an_abandoned_transaction_fails_fast_and_retryably_th
     let body: Value = response.json().await.unwrap();
     assert!(body.get("errors").is_none(), "{body}");
     assert_eq!(body["data"]["updateHubStatus"]["hub"]["status"], "CLOSED", "{body}");
-    assert_eq!(body["data"]["updateHubStatus"]["hub"]["version"], hub.version + 1, "{body}");
+    assert_eq!(
+        body["data"]["updateHubStatus"]["hub"]["version"],
+        hub.version + 1,
+        "{body}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -151,7 +161,10 @@ async fn a_session_idle_in_its_transaction_is_ended_and_its_locks_freed() {
     let body: Value = response.json().await.unwrap();
     assert!(body.get("errors").is_none(), "{body}");
     assert_eq!(body["data"]["updateHubStatus"]["hub"]["status"], "CLOSED", "{body}");
-    assert!(took < Duration::from_secs(5), "waited {took:?} for the quiet session's lock");
+    assert!(
+        took < Duration::from_secs(5),
+        "waited {took:?} for the quiet session's lock"
+    );
     // The quiet session's next statement finds it ended: retryable, not INTERNAL.
     let ended = abandoned.execute_unprepared("SELECT 1").await.unwrap_err();
     let error = hubgraph::error::AppError::from(ended);
