@@ -26,6 +26,12 @@ pub struct Config {
     pub db_acquire_timeout: Duration,
     /// SQLite only: bytes of the file read through a memory map (0: none).
     pub sqlite_mmap_bytes: u64,
+    /// PostgreSQL only: how long a statement waits for a lock before it
+    /// fails (answered `SERVICE_UNAVAILABLE`); zero: for ever.
+    pub db_lock_timeout: Duration,
+    /// PostgreSQL only: how long a session may sit idle inside a
+    /// transaction before PostgreSQL ends it, releasing its locks; zero: for ever.
+    pub db_idle_in_transaction_timeout: Duration,
     /// Bearer token keys; with none set, tokens are off (anonymous reads only).
     pub jwt: JwtSettings,
     /// Origins browsers may call the API from; empty means any origin (the
@@ -151,6 +157,8 @@ impl Config {
             shutdown_grace_secs: 20,
             db_acquire_timeout: crate::db::DEFAULT_ACQUIRE_TIMEOUT,
             sqlite_mmap_bytes: crate::db::DEFAULT_SQLITE_MMAP_BYTES,
+            db_lock_timeout: crate::db::DEFAULT_LOCK_TIMEOUT,
+            db_idle_in_transaction_timeout: crate::db::DEFAULT_IDLE_IN_TRANSACTION_TIMEOUT,
             jwt: JwtSettings::default(),
             cors_origins: Vec::new(),
             ws_init_timeout: Duration::from_secs(3),
@@ -171,6 +179,8 @@ impl std::fmt::Debug for Config {
             .field("db_pool_size", &self.db_pool_size)
             .field("db_acquire_timeout", &self.db_acquire_timeout)
             .field("sqlite_mmap_bytes", &self.sqlite_mmap_bytes)
+            .field("db_lock_timeout", &self.db_lock_timeout)
+            .field("db_idle_in_transaction_timeout", &self.db_idle_in_transaction_timeout)
             .field("limits", &self.limits)
             .field("introspection", &self.introspection)
             .field("shutdown_grace_secs", &self.shutdown_grace_secs)

@@ -40,6 +40,27 @@ pub const DEFAULT_SQLITE_MMAP_BYTES: u64 = 0;
 /// PostgreSQL's `statement_timeout` for every connection.
 pub const STATEMENT_TIMEOUT: &str = "60s";
 
+/// PostgreSQL's `lock_timeout` unless configured: how long a statement
+/// waits for a row or table lock before it fails with 55P03, answered
+/// `SERVICE_UNAVAILABLE` (503, `Retry-After`). Our transactions hold their
+/// locks for milliseconds, so a wait this long means the holder is stuck
+/// (an instance killed mid-transaction, whose session PostgreSQL keeps
+/// until `idle_in_transaction_session_timeout` ends it). With the 2 s
+/// acquire timeout it keeps a write within the 10 s request timeout
+/// (writes are not cut off by it, see `http::graphql`).
+pub const DEFAULT_LOCK_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// PostgreSQL's `idle_in_transaction_session_timeout` unless configured:
+/// a session that sits in an open transaction without running a statement
+/// this long is ended by PostgreSQL, and its locks with it. That is what
+/// frees the rows a killed instance was writing (PostgreSQL cannot tell a
+/// dead client from a quiet one until TCP gives up, which takes minutes to
+/// hours). Nothing of hubgraph's waits inside a transaction for more than
+/// milliseconds; 30 s spares an instance that is alive but stalled (swapped
+/// out, CPU-starved) from losing its write, while the living wait at most
+/// the lock timeout for the dead.
+pub const DEFAULT_IDLE_IN_TRANSACTION_TIMEOUT: Duration = Duration::from_secs(30);
+
 /// How long a SQLite connection waits for another's write lock before its
 /// statement fails as busy (answered `SERVICE_UNAVAILABLE`).
 pub const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(5);
@@ -69,6 +90,10 @@ pub struct PoolSettings {
     pub acquire_timeout: Duration,
     /// SQLite only: how much of the file is read through a memory map (0: none).
     pub sqlite_mmap_bytes: u64,
+    /// PostgreSQL only: `lock_timeout` of every connection (zero: none).
+    pub lock_timeout: Duration,
+    /// PostgreSQL only: `idle_in_transaction_session_timeout` of every connection (zero: none).
+    pub idle_in_transaction_timeout: Duration,
 }
 
 impl Default for PoolSettings {
@@ -77,6 +102,8 @@ impl Default for PoolSettings {
             size: None,
             acquire_timeout: DEFAULT_ACQUIRE_TIMEOUT,
             sqlite_mmap_bytes: DEFAULT_SQLITE_MMAP_BYTES,
+            lock_timeout: DEFAULT_LOCK_TIMEOUT,
+            idle_in_transaction_timeout: DEFAULT_IDLE_IN_TRANSACTION_TIMEOUT,
         }
     }
 }
@@ -125,11 +152,23 @@ pub async fn connect_with(url: &str, settings: PoolSettings) -> Result<(Database
     } else {
         // No statement runs for ever: writes are not cut off by the request
         // timeout (see `http::graphql`), so the database bounds them. Generous,
-        // so bulk loads and migrations of large sets still fit.
+        // so bulk loads and migrations of large sets still fit. No wait for
+        // a lock lasts longer than the lock timeout, and no transaction of a
+        // dead client holds its locks longer than the idle timeout (see
+        // their defaults). Sent as start-up parameters: every connection the
+        // pool opens has them, with no statement of its own.
+        let lock_timeout = format!("{}ms", settings.lock_timeout.as_millis());
+        let idle_timeout = format!("{}ms", settings.idle_in_transaction_timeout.as_millis());
         options
             .max_connections(settings.size.unwrap_or(DEFAULT_POSTGRES_POOL_SIZE))
             .min_connections(1)
-            .map_sqlx_postgres_opts(|opts| opts.options([("statement_timeout", STATEMENT_TIMEOUT)]));
+            .map_sqlx_postgres_opts(move |opts| {
+                opts.options([
+                    ("statement_timeout", STATEMENT_TIMEOUT),
+                    ("lock_timeout", &lock_timeout),
+                    ("idle_in_transaction_session_timeout", &idle_timeout),
+                ])
+            });
     }
     let mut db = Database::connect(options).await?;
     let counter = StatementCounter::default();
@@ -241,9 +280,12 @@ fn sqlx_unavailable(error: &sea_orm::sqlx::Error) -> bool {
                 return matches!(primary, Some(5 | 6));
             }
             // PostgreSQL: class 08 is "connection exception"; 57P01-57P03 are
-            // an administrator or crash shutdown and "cannot connect now".
+            // an administrator or crash shutdown and "cannot connect now";
+            // 55P03 is a lock not granted within `lock_timeout` (another
+            // transaction, maybe a dead instance's, holds it); 25P03 and
+            // 57P05 are a session ended for idling (in a transaction or not).
             let code = error.code().unwrap_or_default();
-            code.starts_with("08") || matches!(code.as_ref(), "57P01" | "57P02" | "57P03")
+            code.starts_with("08") || matches!(code.as_ref(), "57P01" | "57P02" | "57P03" | "55P03" | "25P03" | "57P05")
         }
         _ => false,
     }

@@ -13,6 +13,7 @@ pub mod events;
 pub mod graphql;
 pub mod http;
 pub mod hubs;
+pub mod input;
 pub mod interchange;
 pub mod metrics;
 pub mod page;
@@ -81,6 +82,8 @@ impl AppState {
             size: config.db_pool_size,
             acquire_timeout: config.db_acquire_timeout,
             sqlite_mmap_bytes: config.sqlite_mmap_bytes,
+            lock_timeout: config.db_lock_timeout,
+            idle_in_transaction_timeout: config.db_idle_in_transaction_timeout,
         };
         let (db, statements) = db::connect_with(&config.database_url, pool).await?;
         db::migrate(&db).await?;

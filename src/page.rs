@@ -46,7 +46,9 @@ impl Cursor {
         URL_SAFE_NO_PAD
             .decode(text)
             .ok()
-            .and_then(|bytes| serde_json::from_slice(&bytes).ok())
+            .and_then(|bytes| serde_json::from_slice::<Cursor>(&bytes).ok())
+            // A NUL hidden in the base64 would reach the database as it is.
+            .filter(|cursor| crate::input::is_storable(&cursor.key) && crate::input::is_storable(&cursor.id))
             .ok_or_else(|| AppError::bad_input(&["after"], "malformed cursor"))
     }
 }
@@ -118,6 +120,16 @@ mod tests {
     fn malformed_cursor_is_bad_input() {
         assert_eq!(Cursor::decode("%%%").unwrap_err().code(), "BAD_USER_INPUT");
         assert_eq!(Cursor::decode("bm90IGpzb24").unwrap_err().code(), "BAD_USER_INPUT");
+        for (key, id) in [("a\0b", "x"), ("a", "\0")] {
+            let hidden_nul = Cursor {
+                key: key.into(),
+                id: id.into(),
+            };
+            assert_eq!(
+                Cursor::decode(&hidden_nul.encode()).unwrap_err().code(),
+                "BAD_USER_INPUT"
+            );
+        }
     }
 
     #[test]

@@ -26,6 +26,12 @@ pub struct ServeArgs {
     /// How long a request waits for a database connection before a 503 SERVICE_UNAVAILABLE (e.g. 2s).
     #[arg(long, env = "HUBGRAPH_DB_ACQUIRE_TIMEOUT", default_value = "2s", value_parser = positive_duration)]
     pub db_acquire_timeout: Duration,
+    /// PostgreSQL only: how long a statement waits for a lock before a 503 SERVICE_UNAVAILABLE (e.g. 5s; 0s: for ever).
+    #[arg(long, env = "HUBGRAPH_DB_LOCK_TIMEOUT", default_value = "5s", value_parser = whole_milliseconds)]
+    pub db_lock_timeout: Duration,
+    /// PostgreSQL only: how long a session may idle inside a transaction before PostgreSQL ends it and frees its locks (e.g. 30s; 0s: for ever).
+    #[arg(long, env = "HUBGRAPH_DB_IDLE_IN_TRANSACTION_TIMEOUT", default_value = "30s", value_parser = whole_milliseconds)]
+    pub db_idle_in_transaction_timeout: Duration,
     /// SQLite only: bytes of the database file read through a memory map (0: none).
     #[arg(long, env = "HUBGRAPH_SQLITE_MMAP_BYTES", default_value_t = crate::db::DEFAULT_SQLITE_MMAP_BYTES)]
     pub sqlite_mmap_bytes: u64,
@@ -104,6 +110,8 @@ impl ServeArgs {
         config.db_pool_size = self.db_pool_size;
         config.db_acquire_timeout = self.db_acquire_timeout;
         config.sqlite_mmap_bytes = self.sqlite_mmap_bytes;
+        config.db_lock_timeout = self.db_lock_timeout;
+        config.db_idle_in_transaction_timeout = self.db_idle_in_transaction_timeout;
         config.introspection = self.introspection == "on";
         config.limits = Limits {
             max_depth: self.max_depth,
@@ -181,6 +189,18 @@ fn positive_duration(text: &str) -> Result<Duration, String> {
     }
 }
 
+/// A duration in whole milliseconds (PostgreSQL's timeouts are counted in them).
+fn whole_milliseconds(text: &str) -> Result<Duration, String> {
+    match duration(text)? {
+        d if d.subsec_nanos() % 1_000_000 != 0 => {
+            Err("must be a whole number of milliseconds, e.g. 5s or 1500ms".into())
+        }
+        // PostgreSQL takes at most INT_MAX milliseconds.
+        d if d.as_millis() > 2_147_483_647 => Err("must be at most 24 days".into()),
+        d => Ok(d),
+    }
+}
+
 /// A duration in whole seconds (the shutdown grace is counted in seconds).
 fn whole_seconds(text: &str) -> Result<Duration, String> {
     match duration(text)? {
@@ -229,5 +249,9 @@ mod tests {
         assert_eq!(duration("0s"), Ok(Duration::ZERO));
         assert_eq!(whole_seconds("1m"), Ok(Duration::from_secs(60)));
         assert!(whole_seconds("1500ms").is_err());
+        assert_eq!(whole_milliseconds("0s"), Ok(Duration::ZERO));
+        assert_eq!(whole_milliseconds("1500ms"), Ok(Duration::from_millis(1500)));
+        assert!(whole_milliseconds("1500us").is_err());
+        assert!(whole_milliseconds("30d").is_err(), "over PostgreSQL's largest timeout");
     }
 }

@@ -59,7 +59,8 @@ pub fn decode_any(id: &str) -> Option<(Kind, String)> {
     let text = String::from_utf8(bytes).ok()?;
     let (kind, raw) = text.split_once(':')?;
     let kind = Kind::from_name(kind)?;
-    (!raw.is_empty()).then(|| (kind, raw.to_owned()))
+    // A NUL hidden in the base64 would reach the database as it is.
+    (!raw.is_empty() && crate::input::is_storable(raw)).then(|| (kind, raw.to_owned()))
 }
 
 /// Whether `text` looks like a raw HSDS id (a UUID).
@@ -113,7 +114,15 @@ mod tests {
             decode(&id, Kind::Service, &["id"]).unwrap_err().code(),
             "BAD_USER_INPUT"
         );
-        for bad in ["", "!!!", "U2VydmljZTo", "Tm9wZTox", "'; DROP TABLE service; --"] {
+        let hidden_nul = URL_SAFE_NO_PAD.encode("Service:a\0b");
+        for bad in [
+            "",
+            "!!!",
+            "U2VydmljZTo",
+            "Tm9wZTox",
+            "'; DROP TABLE service; --",
+            &hidden_nul,
+        ] {
             assert_eq!(
                 decode(bad, Kind::Service, &["id"]).unwrap_err().code(),
                 "BAD_USER_INPUT",

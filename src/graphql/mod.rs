@@ -2,6 +2,7 @@
 //! loaders, global ids and the error mapping. Resolvers stay thin and call
 //! the domain modules.
 
+pub mod arguments;
 pub mod audit;
 pub mod budget;
 pub mod changes;
@@ -108,6 +109,8 @@ fn checking(
     limits: &Limits,
 ) -> SchemaBuilder<Query, Mutation, subscriptions::Subscription> {
     builder
+        // No list over its maximum and no NUL in any argument or variable.
+        .extension(arguments::ArgumentRules)
         // Complexity is checked by `limits`, which also reports the cost.
         .extension(limits::QueryLimits::new(limits))
         // Names the operation for /metrics and the access log.

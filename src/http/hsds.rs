@@ -22,6 +22,7 @@ use serde_json::{Value, json};
 use super::response_cache::{Answer, Key, Lookup, ResponseCache};
 use crate::AppState;
 use crate::error::AppError;
+use crate::input::{MAX_LIST_ITEMS, NOT_STORABLE, is_storable, too_many_items};
 use crate::interchange::hsds::api::{self, PageNumber, TermQuery};
 use crate::interchange::hsds::export::{self, Bundle};
 use crate::services::areas::SCOTLAND;
@@ -162,6 +163,46 @@ fn json_body(status: StatusCode, body: impl Into<poem::Body>) -> Response {
         .body(body)
 }
 
+/// Refuses a request whose path or query string holds text no record can
+/// hold (a NUL, see `crate::input`) or that is not UTF-8 once decoded:
+/// 400 with the JSON body of every refusal here, naming the parameter,
+/// before any handler reads it or any SQL runs.
+pub async fn refuse_unstorable<E: Endpoint>(endpoint: E, request: Request) -> poem::Result<Response> {
+    if let Err(refusal) = check_url(request.original_uri()) {
+        return Ok(respond(Err(refusal)));
+    }
+    Ok(endpoint.call(request).await?.into_response())
+}
+
+fn check_url(uri: &poem::http::Uri) -> Result<(), Refusal> {
+    for segment in uri.path().split('/') {
+        let text = decoded(segment).ok_or_else(|| Refusal::bad("path", "the path is not UTF-8 text"))?;
+        if !is_storable(&text) {
+            return Err(Refusal::bad("path", format!("the path {NOT_STORABLE}")));
+        }
+    }
+    for pair in uri.query().unwrap_or("").split('&').filter(|pair| !pair.is_empty()) {
+        let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+        let (name, value) = (name.replace('+', " "), value.replace('+', " "));
+        let Some(name) = decoded(&name).filter(|name| is_storable(name)) else {
+            return Err(Refusal::bad(
+                "query",
+                "a parameter name is not UTF-8 text or holds a NUL",
+            ));
+        };
+        let value = decoded(&value).ok_or_else(|| Refusal::bad(&name, format!("{name} is not UTF-8 text")))?;
+        if !is_storable(&value) {
+            return Err(Refusal::bad(&name, format!("{name} {NOT_STORABLE}")));
+        }
+    }
+    Ok(())
+}
+
+/// `text` with its percent escapes decoded, if that is UTF-8.
+fn decoded(text: &str) -> Option<std::borrow::Cow<'_, str>> {
+    percent_encoding::percent_decode_str(text).decode_utf8().ok()
+}
+
 /// The query string, with typed readers that name the parameter on error.
 struct Params(HashMap<String, String>);
 
@@ -219,16 +260,21 @@ impl Params {
             })
     }
 
-    /// Comma-separated ids.
-    fn list(&self, name: &str) -> Vec<String> {
-        self.text(name)
+    /// Comma-separated ids, at most `MAX_LIST_ITEMS` of them.
+    fn list(&self, name: &str) -> Result<Vec<String>, Refusal> {
+        let items: Vec<String> = self
+            .text(name)
             .map(|v| {
                 v.split(',')
                     .map(|s| s.trim().to_owned())
                     .filter(|s| !s.is_empty())
                     .collect()
             })
-            .unwrap_or_default()
+            .unwrap_or_default();
+        if items.len() > MAX_LIST_ITEMS {
+            return Err(Refusal::bad(name, format!("{name} {}", too_many_items(items.len()))));
+        }
+        Ok(items)
     }
 }
 
@@ -256,7 +302,7 @@ async fn list_services(state: &AppState, params: &Params) -> Result<Value, Refus
     let mut filter = ServiceFilter {
         text: params.text("search"),
         organization_id: params.text("organization_id"),
-        taxonomy_term_ids: params.list("taxonomy_term_id"),
+        taxonomy_term_ids: params.list("taxonomy_term_id")?,
         modified_after: params.time("modified_after")?,
         minimum_age_at_least: params.integer("minimum_age", 0, 150)?.map(|n| n as i32),
         maximum_age_at_most: params.integer("maximum_age", 0, 150)?.map(|n| n as i32),

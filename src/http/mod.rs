@@ -100,6 +100,7 @@ pub fn routes(state: AppState) -> impl Endpoint {
         .at("/taxonomy_terms", get(hsds::taxonomy_terms))
         .at("/taxonomy_terms/:id", get(hsds::taxonomy_term))
         .around(move |endpoint, request| hsds::cached(endpoint, request, responses.clone(), timeout))
+        .around(hsds::refuse_unstorable)
         // Public data: whatever `Authorization` says, charged to the IP.
         .around(move |endpoint, request| ratelimit::limit(endpoint, request, limits.clone(), Charging::ByAddress))
         .data(state.clone())

@@ -155,11 +155,9 @@ pub(crate) const SHORT_MAX: usize = 500;
 
 // ---- field rules ---------------------------------------------------------------
 
-/// Characters refused in any text: NUL (truncates strings in C-based tools)
-/// and the bidi overrides and isolates, which can make text display as
-/// something other than what it is ("Trojan Source").
+/// Characters refused in any text: NUL and the bidi controls (`crate::input`).
 fn forbidden_char(c: char) -> bool {
-    c == '\0' || ('\u{202A}'..='\u{202E}').contains(&c) || ('\u{2066}'..='\u{2069}').contains(&c)
+    crate::input::is_refused_in_records(c)
 }
 
 /// Length (in characters) and charset of a text field.

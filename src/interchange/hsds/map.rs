@@ -165,10 +165,10 @@ fn as_object<'a>(value: &'a Value, at: &str) -> Result<&'a Map<String, Value>, P
     value.as_object().ok_or_else(|| Problem::new(at, "expected an object"))
 }
 
-/// Characters refused in any text: NUL and the bidi overrides (as the
-/// GraphQL writes refuse them).
+/// Characters refused in any text: NUL and the bidi controls, as the
+/// GraphQL writes refuse them (`crate::input`).
 fn forbidden(c: char) -> bool {
-    c == '\0' || ('\u{202A}'..='\u{202E}').contains(&c) || ('\u{2066}'..='\u{2069}').contains(&c)
+    crate::input::is_refused_in_records(c)
 }
 
 /// An optional text field. Numbers are taken as their text (HSDS producers
