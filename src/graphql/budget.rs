@@ -28,14 +28,15 @@ use crate::config::Limits;
 /// that may be long and leads on to more lists: the complexity of such a
 /// field is this many times its selection's. It is set on an
 /// organisation's `locations` (a council's 30 branches), a location's
-/// `services`, a term's `children`, and a pathway's `steps` and
-/// `entryLocations`: every cycle of plain lists in the schema
-/// (`organization { locations { organization ... } }`, `locations {
-/// services { locations ... } }`, `pathways { steps { service { pathways
-/// ... } } }`) passes through one of them, so its cost grows tenfold each
-/// time round. Lists that are short by nature (a service's phones, its
-/// locations) count their selection once, so that a page of 100 services
-/// with their details stays within the budget.
+/// `services` and `pathwaysFrom`, a service's `pathways`, a term's
+/// `children` and a pathway's `entryLocations`: every cycle of plain lists
+/// in the schema (`organization { locations { organization ... } }`,
+/// `locations { services { locations ... } }`, `pathways { steps { service
+/// { pathways ... } } }`) passes through one of them, so its cost grows
+/// tenfold each time round. Lists that are short by nature (a service's
+/// phones and locations, a pathway's steps) count their selection once,
+/// so that a page of 100 services, or of 50 pathways, with their details
+/// stays within the budget.
 pub const ASSUMED_LIST_LENGTH: usize = 10;
 
 /// Records charged between two yields to the runtime.

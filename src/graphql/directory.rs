@@ -287,6 +287,7 @@ impl Service {
             .collect())
     }
     /// Published pathways with a step at this service.
+    #[graphql(complexity = "super::budget::ASSUMED_LIST_LENGTH * child_complexity")]
     async fn pathways(&self, ctx: &Context<'_>) -> GqlResult<Vec<super::pathways::Pathway>> {
         Ok(load_many(ctx, PathwaysThroughService(self.0.id.clone()))
             .await?
@@ -470,6 +471,7 @@ impl Location {
             .map(super::hubs::Hub::from))
     }
     /// Published pathways that start here (e.g. from a library).
+    #[graphql(complexity = "super::budget::ASSUMED_LIST_LENGTH * child_complexity")]
     async fn pathways_from(&self, ctx: &Context<'_>) -> GqlResult<Vec<super::pathways::Pathway>> {
         Ok(load_many(ctx, PathwaysFromLocation(self.0.id.clone()))
             .await?

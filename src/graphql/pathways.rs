@@ -177,7 +177,6 @@ impl Pathway {
             .collect())
     }
     /// The steps, in order.
-    #[graphql(complexity = "super::budget::ASSUMED_LIST_LENGTH * child_complexity")]
     async fn steps(&self, ctx: &Context<'_>) -> GqlResult<Vec<PathwayStep>> {
         Ok(load_many(ctx, StepsOfPathway(self.0.id.clone()))
             .await?
