@@ -420,6 +420,34 @@ impl Organization {
 #[derive(Debug, Clone)]
 pub struct Location(pub location::Model);
 
+/// A service another organisation lists at a location, as the location's
+/// keeper sees it.
+#[derive(SimpleObject)]
+pub struct ServiceLink {
+    /// Raw (HSDS `service_at_location`) id of the listing.
+    pub id: ID,
+    /// The service listed; its `organization` is the one that listed it.
+    pub service: Service,
+    /// Name of the partner that listed it; null when made by the system
+    /// (import) or before listings were recorded.
+    pub linked_by: Option<String>,
+    /// When it was listed; null as for `linkedBy`.
+    pub linked_at: Option<DateTime<Utc>>,
+}
+
+/// The caller keeps the location's records (its organisation's partner, or an
+/// admin): UNAUTHENTICATED when anonymous, FORBIDDEN otherwise.
+struct KeepsLocation<'a>(&'a location::Model);
+
+impl async_graphql::Guard for KeepsLocation<'_> {
+    async fn check(&self, ctx: &Context<'_>) -> GqlResult<()> {
+        let viewer = crate::partners::access::signed_in(super::guards::viewer(ctx))?;
+        let owner = self.0.organization_id.as_deref().unwrap_or_default();
+        crate::partners::access::must_keep_organization(viewer, owner, "the location")?;
+        Ok(())
+    }
+}
+
 /// A place where services are delivered: a library, a health centre, a hall (HSDS `location`).
 #[Object]
 impl Location {
@@ -514,6 +542,34 @@ impl Location {
             return Ok(None);
         };
         Ok(load(ctx, OrganizationById(id.clone())).await?.map(Organization))
+    }
+    /// Services other organisations list at this place, with who listed
+    /// them and when: for the place's keeper and admins (anyone else gets
+    /// null and FORBIDDEN). The keeper may take any of them off with
+    /// `removeServiceAtLocation`.
+    async fn service_links_from_others(&self, ctx: &Context<'_>) -> GqlResult<Option<Vec<ServiceLink>>> {
+        if super::guards::refused_as_null(ctx, &KeepsLocation(&self.0)).await {
+            return Ok(None);
+        }
+        let db = db(ctx)?;
+        let links = crate::services::writes::links_by_others(db, &self.0).await?;
+        let ids: Vec<String> = links.iter().map(|(link, _)| link.id.clone()).collect();
+        let made = crate::partners::audit::latest_about(db, super::writes::LINK_MADE, &ids).await?;
+        let mut found = Vec::with_capacity(links.len());
+        for (link, service) in links {
+            let row = made.get(&link.id);
+            let partner = match row.and_then(|r| r.partner_id.clone()) {
+                Some(id) => load(ctx, PartnerById(id)).await?,
+                None => None,
+            };
+            found.push(ServiceLink {
+                id: ID(link.id),
+                service: Service(service),
+                linked_by: partner.map(|p| p.record.name),
+                linked_at: row.map(|r| r.at),
+            });
+        }
+        Ok(Some(found))
     }
     /// Services delivered here (those people can use).
     #[graphql(complexity = "super::budget::ASSUMED_LIST_LENGTH * child_complexity")]

@@ -13,6 +13,7 @@ use super::guards::{Scope, caller};
 use super::ids::{self, Kind};
 use super::writes::{UserError, begin_write, patch};
 use crate::error::AppError;
+use crate::hubs;
 use crate::partners::access;
 use crate::partners::audit::{self, RequestId};
 use crate::partners::kind::SERVICES_WRITE;
@@ -206,6 +207,22 @@ impl LocationWrites {
         let result = domain::update_location(&txn, existing, &fields, input.expected_version).await?;
         if let Ok(row) = &result {
             let request_id = ctx.data_opt::<RequestId>();
+            // The location's hub lies where the location does.
+            if let Some(area_code) = &row.area_code
+                && let Some(hub) =
+                    hubs::writes::follow_location_area(&txn, &row.id, area_code, row.last_modified).await?
+            {
+                audit::record(
+                    &txn,
+                    Some(viewer),
+                    "hub.move_area",
+                    "hub",
+                    &hub.id,
+                    &["areaCode"],
+                    request_id,
+                )
+                .await?;
+            }
             audit::record(
                 &txn,
                 Some(viewer),

@@ -77,26 +77,29 @@ fn is_published(row: &pathway::Model) -> bool {
     row.status == PathwayStatus::Published.as_str()
 }
 
+/// What a caller is told about a pathway id it may not see: the same
+/// words for someone else's draft or archived pathway as for an id that
+/// names nothing, so that the answer does not tell which.
+const NOT_VISIBLE: &str =
+    "no pathway you may see has this id (drafts and archived pathways are for their owner and admins)";
+
 /// Records that the caller may not see a pathway, at the field being
 /// resolved, and answers null: the same whether or not it exists.
 fn refuse_pathway(ctx: &Context<'_>) -> Option<Pathway> {
-    let error = async_graphql::Error::from(AppError::Forbidden(
-        "draft and archived pathways are for their owner and admins".into(),
-    ));
+    let error = async_graphql::Error::from(AppError::Forbidden(NOT_VISIBLE.into()));
     ctx.add_error(ctx.set_error_path(error.into_server_error(ctx.item.pos)));
     None
 }
 
 /// A pathway by raw id as the caller may see it: null with FORBIDDEN for a
-/// draft or archived pathway of someone else.
+/// draft or archived pathway of someone else, and likewise for an unknown
+/// id (admins, who see every pathway, get a plain null for that).
 pub(crate) async fn pathway_node(ctx: &Context<'_>, raw: String) -> GqlResult<Option<Pathway>> {
-    let Some(row) = load(ctx, PathwayById(raw)).await? else {
-        return Ok(None);
-    };
-    if PathwayVisibility::of(viewer(ctx)).sees(&row.owner_partner_id, is_published(&row)) {
-        Ok(Some(Pathway(row)))
-    } else {
-        Ok(refuse_pathway(ctx))
+    let visibility = PathwayVisibility::of(viewer(ctx));
+    match load(ctx, PathwayById(raw)).await? {
+        Some(row) if visibility.sees(&row.owner_partner_id, is_published(&row)) => Ok(Some(Pathway(row))),
+        None if visibility == PathwayVisibility::Everything => Ok(None),
+        _ => Ok(refuse_pathway(ctx)),
     }
 }
 
@@ -191,11 +194,12 @@ impl Pathway {
         Ok(load(ctx, PathwayNeedsReview(self.0.id.clone())).await?.unwrap_or(false))
     }
     /// The partner that curates the pathway (usually the HSCP of the area):
-    /// its name, kind and areas are public here.
+    /// its name is public; its id, kind, organization and areas are for
+    /// itself and admins (others get null and an id standing in for it).
     async fn owner(&self, ctx: &Context<'_>) -> GqlResult<Partner> {
         load(ctx, PartnerById(self.0.owner_partner_id.clone()))
             .await?
-            .map(Partner)
+            .map(|record| Partner::as_seen_by(record, viewer(ctx)))
             .ok_or_else(|| AppError::Internal(format!("pathway {} has no owner", self.0.id)).into())
     }
     /// When its owner last confirmed it is right: on publishing, and on
@@ -505,15 +509,16 @@ impl PathwayQuery {
         bucket: Option<BucketValue>,
     ) -> GqlResult<Vec<PathwayActivityBucket>> {
         let raw = ids::decode(&pathway_id, Kind::Pathway, &["pathwayId"])?;
-        let Some(row) = load(ctx, PathwayById(raw)).await? else {
-            return Err(AppError::NotFound("no such pathway".into()).into());
+        // Someone else's draft or archived pathway is answered as an unknown
+        // id is, before any other check can tell them apart.
+        let visibility = PathwayVisibility::of(viewer(ctx));
+        let Some(row) = load(ctx, PathwayById(raw))
+            .await?
+            .filter(|row| visibility.sees(&row.owner_partner_id, is_published(row)))
+        else {
+            return Err(AppError::NotFound(NOT_VISIBLE.into()).into());
         };
         PathwayReports(&row.id).check(ctx).await?;
-        if !PathwayVisibility::of(viewer(ctx)).sees(&row.owner_partner_id, is_published(&row)) {
-            return Err(
-                AppError::Forbidden("draft and archived pathways are for their owner and admins".into()).into(),
-            );
-        }
         // A null `$bucket` variable means the default, as an omitted one does.
         activity_of(ctx, &row.id, from, to, bucket.unwrap_or(BucketValue::Week)).await
     }

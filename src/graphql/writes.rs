@@ -10,7 +10,7 @@
 //! `userErrors` with nothing written.
 
 use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, SimpleObject};
-use sea_orm::{DatabaseConnection, DatabaseTransaction, EntityTrait};
+use sea_orm::{ColumnTrait, DatabaseConnection, DatabaseTransaction, EntityTrait, QueryFilter};
 
 use super::directory::{Service, ServiceStatus, db};
 use super::errors::GqlResult;
@@ -317,6 +317,7 @@ impl ServiceWrites {
             Ok(service) => service,
             Err(errors) => return Ok(ServicePayload::refused(errors)),
         };
+        audit_links_into_others(ctx, &txn, viewer, &service, &[]).await?;
         let mut given = vec!["organizationId"];
         given.extend(fields.given());
         finish(ctx, txn, viewer, "service.create", &service.id, &given).await?;
@@ -354,10 +355,12 @@ impl ServiceWrites {
         };
         let txn = begin_write(db(ctx)?).await?;
         let existing = owned_service(&txn, viewer, &id).await?;
+        let before = domain::links_of_service(&txn, &existing.id).await?;
         let service = match domain::update_service(&txn, existing, &fields, input.expected_version).await? {
             Ok(service) => service,
             Err(errors) => return Ok(ServicePayload::refused(errors)),
         };
+        audit_links_into_others(ctx, &txn, viewer, &service, &before).await?;
         finish(ctx, txn, viewer, "service.update", &service.id, &fields.given()).await?;
         Ok(ServicePayload {
             service: Some(Service(service)),
@@ -380,6 +383,120 @@ impl ServiceWrites {
             user_errors: Vec::new(),
         })
     }
+
+    /// Takes a service off a location. For the keeper of the location (to
+    /// remove a listing another organisation made at its place, see
+    /// `Location.serviceLinksFromOthers`), the keeper of the service, and
+    /// admins; needs the `services:write` scope. The service's `version`
+    /// goes up. Anyone else: FORBIDDEN.
+    #[graphql(guard = "Scope(SERVICES_WRITE)")]
+    async fn remove_service_at_location(
+        &self,
+        ctx: &Context<'_>,
+        input: RemoveServiceAtLocationInput,
+    ) -> GqlResult<ServicePayload> {
+        let viewer = caller(ctx)?;
+        let service_id = ids::decode(&input.service_id, Kind::Service, &["input", "serviceId"])?;
+        let location_id = ids::decode(&input.location_id, Kind::Location, &["input", "locationId"])?;
+        let txn = begin_write(db(ctx)?).await?;
+        let existing = domain::find_service(&txn, &service_id)
+            .await?
+            .ok_or_else(|| AppError::NotFound("no such service".into()))?;
+        let location = entity::location::Entity::find_by_id(location_id.clone())
+            .one(&txn)
+            .await
+            .map_err(AppError::from)?
+            .ok_or_else(|| AppError::NotFound("no such location".into()))?;
+        // A location without an organization is the platform's: only admins match "".
+        let keeps_location =
+            access::keeps_organization(viewer, location.organization_id.as_deref().unwrap_or_default());
+        if !keeps_location && !access::keeps_organization(viewer, &existing.organization_id) {
+            return Err(AppError::Forbidden(
+                "a listing is removed by the keeper of the location or of the service".into(),
+            )
+            .into());
+        }
+        let Some(link) = domain::remove_service_at_location(&txn, existing, &location.id).await? else {
+            return Ok(ServicePayload::refused(vec![domain::UserError {
+                field: vec!["input".into(), "locationId".into()],
+                message: "the service is not listed at this location".into(),
+                code: "NOT_FOUND",
+            }]));
+        };
+        let request_id = ctx.data_opt::<RequestId>();
+        audit::record(
+            &txn,
+            Some(viewer),
+            LINK_REMOVED,
+            LINK_ENTITY,
+            &link.id,
+            &["serviceId", "locationId"],
+            request_id,
+        )
+        .await?;
+        text::reindex(&txn, std::slice::from_ref(&link.service_id)).await?;
+        let service = domain::find_service(&txn, &link.service_id)
+            .await?
+            .ok_or_else(|| AppError::Internal(format!("service {} vanished in its write", link.service_id)))?;
+        txn.commit().await.map_err(AppError::from)?;
+        Ok(ServicePayload {
+            service: Some(Service(service)),
+            user_errors: Vec::new(),
+        })
+    }
+}
+
+/// The audit trail's name for a link of a service to a location.
+pub(crate) const LINK_ENTITY: &str = "service_at_location";
+/// A service listed at a location of another organisation.
+pub(crate) const LINK_MADE: &str = "service_at_location.create";
+/// A listing taken off a location.
+const LINK_REMOVED: &str = "service_at_location.delete";
+
+/// Takes a service off a location.
+#[derive(Debug, Clone, InputObject)]
+pub struct RemoveServiceAtLocationInput {
+    /// The service listed.
+    pub service_id: ID,
+    /// The location it is listed at.
+    pub location_id: ID,
+}
+
+/// Writes one audit row for each link `service` now has, and did not have
+/// (`before`), into a location another organisation keeps (or none does):
+/// the row that tells that location's keeper who listed a service at its
+/// place, and when.
+async fn audit_links_into_others(
+    ctx: &Context<'_>,
+    txn: &DatabaseTransaction,
+    viewer: &Viewer,
+    service: &entity::service::Model,
+    before: &[entity::service_at_location::Model],
+) -> Result<(), AppError> {
+    let added: Vec<entity::service_at_location::Model> = domain::links_of_service(txn, &service.id)
+        .await?
+        .into_iter()
+        .filter(|link| !before.iter().any(|b| b.id == link.id))
+        .collect();
+    if added.is_empty() {
+        return Ok(());
+    }
+    let locations = entity::location::Entity::find()
+        .filter(entity::location::Column::Id.is_in(added.iter().map(|l| l.location_id.clone())))
+        .all(txn)
+        .await?;
+    let request_id = ctx.data_opt::<RequestId>();
+    for link in added {
+        let foreign = locations
+            .iter()
+            .find(|l| l.id == link.location_id)
+            .is_some_and(|l| l.organization_id.as_deref() != Some(service.organization_id.as_str()));
+        if foreign {
+            let fields = ["serviceId", "locationId"];
+            audit::record(txn, Some(viewer), LINK_MADE, LINK_ENTITY, &link.id, &fields, request_id).await?;
+        }
+    }
+    Ok(())
 }
 
 /// The service `id`, read in the write's transaction, if the caller may write it.

@@ -253,6 +253,54 @@ pub async fn create_hub(
     Ok(Ok(Written { hub: row, event }))
 }
 
+/// Moves the hub at `location_id` (if any) into `area_code`, the area its
+/// location now lies in: a hub's area is its location's, not a copy that
+/// ages. The hub's version goes up (its status history does not: the
+/// status did not change). Returns the hub when it moved.
+pub async fn follow_location_area(
+    txn: &impl ConnectionTrait,
+    location_id: &str,
+    area_code: &str,
+    now: DateTime<Utc>,
+) -> AppResult<Option<hub::Model>> {
+    let Some(existing) = hub::Entity::find()
+        .filter(hub::Column::LocationId.eq(location_id))
+        .one(txn)
+        .await?
+    else {
+        return Ok(None);
+    };
+    if existing.area_code == area_code {
+        return Ok(None);
+    }
+    let mut row = existing.clone();
+    row.area_code = area_code.to_owned();
+    row.version = existing.version + 1;
+    row.last_modified = now;
+    let result = hub::Entity::update_many()
+        .col_expr(
+            hub::Column::AreaCode,
+            sea_orm::sea_query::Expr::value(row.area_code.clone()),
+        )
+        .col_expr(hub::Column::Version, sea_orm::sea_query::Expr::value(row.version))
+        .col_expr(
+            hub::Column::LastModified,
+            sea_orm::sea_query::Expr::value(row.last_modified),
+        )
+        .filter(hub::Column::Id.eq(existing.id.clone()))
+        .filter(hub::Column::Version.eq(existing.version))
+        .exec(txn)
+        .await?;
+    if result.rows_affected == 0 {
+        let current = hub::Entity::find_by_id(existing.id.clone())
+            .one(txn)
+            .await?
+            .map_or(existing.version, |h| h.version);
+        return Err(conflict(current));
+    }
+    Ok(Some(row))
+}
+
 /// Changes the status of `existing` (read in this transaction). A stale
 /// `expected_version` is a `Conflict` carrying the current version.
 pub async fn update_status(

@@ -148,9 +148,9 @@ pub fn may_read_pathway_activity(viewer: Option<&Viewer>, area_codes: &[String])
     }
 }
 
-/// Whether a partner working in `partner_areas` (its own areas, and for
-/// libraries and third-sector bodies those of its organisation's
-/// locations) may record activity along a pathway serving `area_codes`:
+/// Whether a partner working in `partner_areas` (its registered areas, and
+/// for libraries and third-sector bodies those its organisation's
+/// locations lie in by postcode: `partners::working_areas`) may record activity along a pathway serving `area_codes`:
 /// when they share an area; admins anywhere. (The `pathways:activity`
 /// scope is checked first, by the field's guard.)
 pub fn may_record_pathway_activity(viewer: &Viewer, partner_areas: &[String], area_codes: &[String]) -> bool {

@@ -53,6 +53,22 @@ pub async fn record(
     Ok(())
 }
 
+/// The latest row of `action` about each of `entity_ids`, by entity id.
+pub async fn latest_about(
+    db: &impl ConnectionTrait,
+    action: &str,
+    entity_ids: &[String],
+) -> AppResult<std::collections::HashMap<String, audit::Model>> {
+    let rows = audit::Entity::find()
+        .filter(audit::Column::Action.eq(action))
+        .filter(audit::Column::EntityId.is_in(entity_ids.iter().cloned()))
+        .order_by_asc(audit::Column::At)
+        .all(db)
+        .await?;
+    // Later rows replace earlier ones.
+    Ok(rows.into_iter().map(|row| (row.entity_id.clone(), row)).collect())
+}
+
 /// The cursor of an audit row: its time (RFC 3339, nanoseconds) and id.
 pub fn cursor(row: &audit::Model) -> Cursor {
     Cursor::at_time(row.at, &row.id)

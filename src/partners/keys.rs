@@ -12,6 +12,7 @@ use anyhow::{Context, bail};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
 
+use super::tokens::MAX_TTL;
 use crate::config::JwtSettings;
 
 /// HS256 secrets shorter than this are refused at start-up (RFC 7518 §3.2:
@@ -42,6 +43,9 @@ pub struct VerifiedClaims {
     pub jti: String,
     /// Seconds since the epoch (some libraries write a float).
     pub exp: f64,
+    /// Seconds since the epoch when the token was issued, if it says.
+    #[serde(default)]
+    pub iat: Option<f64>,
     /// Space-separated scopes; absent means none.
     #[serde(default)]
     pub scope: Option<String>,
@@ -203,8 +207,17 @@ impl JwtKeys {
         if claims.sub.trim().is_empty() || claims.jti.trim().is_empty() {
             return Err(Refusal("empty sub or jti".into()));
         }
-        if !claims.exp.is_finite() {
-            return Err(Refusal("bad exp".into()));
+        if !claims.exp.is_finite() || claims.iat.is_some_and(|iat| !iat.is_finite()) {
+            return Err(Refusal("bad exp or iat".into()));
+        }
+        // A token minted elsewhere lives no longer than one `token issue`
+        // would make: counted from `iat`, or from now when it has none or
+        // claims to be issued in the future.
+        let now = chrono::Utc::now().timestamp() as f64;
+        let issued = claims.iat.map_or(now, |iat| iat.min(now));
+        let max = (MAX_TTL.as_secs() + LEEWAY_SECS) as f64;
+        if claims.exp - issued > max {
+            return Err(Refusal("lives longer than the longest token hubgraph issues".into()));
         }
         Ok(claims)
     }

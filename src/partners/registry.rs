@@ -5,8 +5,8 @@ use std::collections::HashMap;
 use chrono::Utc;
 use entity::{area, organization, partner, partner_area};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, Set,
-    TransactionSession, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, QueryTrait,
+    Set, TransactionSession, TransactionTrait,
 };
 
 use super::kind::PartnerKind;
@@ -191,19 +191,32 @@ pub async fn disable_partner(db: &impl ConnectionTrait, id: &str) -> AppResult<p
     Ok(active.update(db).await?)
 }
 
-/// The council areas a partner works in: its own, and for a partner that
-/// keeps an organisation's records, the areas of that organisation's
-/// locations (a library service works where its libraries are).
+/// The council areas a partner works in, from facts it cannot declare at
+/// will: the areas it was registered with (`partner add --area`) and, for
+/// a partner that keeps an organisation's records, the areas its
+/// organisation's locations lie in by their postcode (a library service
+/// works where its libraries are). An `areaCode` typed on a location whose
+/// postcode is unknown counts for nothing here.
 pub async fn working_areas(db: &impl ConnectionTrait, viewer: &super::Viewer) -> AppResult<Vec<String>> {
-    use entity::location;
+    use entity::{address, location, postcode};
     use sea_orm::QuerySelect;
     let mut areas = viewer.area_codes.clone();
     if let Some(organization_id) = &viewer.partner.organization_id {
-        let found: Vec<Option<String>> = location::Entity::find()
+        let located = location::Entity::find()
             .select_only()
-            .column(location::Column::AreaCode)
-            .distinct()
+            .column(location::Column::Id)
             .filter(location::Column::OrganizationId.eq(organization_id.clone()))
+            .into_query();
+        let postcodes = address::Entity::find()
+            .select_only()
+            .column(address::Column::PostalCode)
+            .filter(address::Column::LocationId.in_subquery(located))
+            .into_query();
+        let found: Vec<Option<String>> = postcode::Entity::find()
+            .select_only()
+            .column(postcode::Column::AreaCode)
+            .distinct()
+            .filter(postcode::Column::Code.in_subquery(postcodes))
             .into_tuple()
             .all(db)
             .await?;

@@ -6,7 +6,8 @@
 //! the current state, not every intermediate one). Deletions come from the
 //! tombstone table; an archived (defunct) service is reported as deleted too,
 //! since it should leave a directory even though hubgraph keeps it, and so
-//! is an archived pathway. Draft pathways appear only to their owner and
+//! is an archived pathway that was once published. Draft pathways, and
+//! pathways archived straight from draft, appear only to their owner and
 //! admins, as everywhere else.
 
 use chrono::{DateTime, SecondsFormat, Utc};
@@ -224,16 +225,21 @@ async fn live<E: EntityTrait>(
         .collect())
 }
 
-/// Which pathways a caller may follow in the feed: published and archived
-/// ones (archived as deleted) for everyone; drafts for their owner and admins.
+/// Which pathways a caller may follow in the feed: published ones, and
+/// archived ones that were once published (as deleted), for everyone;
+/// drafts, and pathways archived without ever being published, for their
+/// owner and admins only. A pathway has been published when it has a
+/// `reviewed_at`: publishing sets it, and nothing clears it.
 fn followed_pathways(visibility: &PathwayVisibility) -> Condition {
-    let not_draft = pathway::Column::Status.ne(PathwayStatus::Draft.as_str());
+    let once_published = Condition::all()
+        .add(pathway::Column::Status.ne(PathwayStatus::Draft.as_str()))
+        .add(pathway::Column::ReviewedAt.is_not_null());
     match visibility {
         PathwayVisibility::Everything => Condition::all(),
         PathwayVisibility::PublishedAndOwnedBy(partner_id) => Condition::any()
-            .add(not_draft)
+            .add(once_published)
             .add(pathway::Column::OwnerPartnerId.eq(partner_id.clone())),
-        PathwayVisibility::Published => Condition::all().add(not_draft),
+        PathwayVisibility::Published => once_published,
     }
 }
 

@@ -1,9 +1,15 @@
 //! Creating and updating locations and their address: validation (postcode,
 //! coordinates, area) and optimistic concurrency, in the caller's
 //! transaction (see `services::writes`).
+//!
+//! A location's council area follows its postcode: when the address's
+//! postcode is in the postcode table, its area is the location's, and an
+//! `areaCode` that says otherwise is refused. A typed `areaCode` is kept only
+//! where the postcode is unknown; it places the location in the directory
+//! but grants nothing (see `partners::working_areas`).
 
 use chrono::Utc;
-use entity::{address, area, location};
+use entity::{address, area, location, postcode};
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 
 use super::postcode::Postcode;
@@ -120,6 +126,55 @@ impl LocationFields {
         }
         Ok(errors)
     }
+
+    /// The area the location will lie in, given the postcode it will have
+    /// (`postal_code`: the new address's, else the stored one): the
+    /// postcode's area where the postcode is known, else the typed
+    /// `areaCode`, else `current`. A typed area that contradicts a known
+    /// postcode is a user error.
+    async fn area(
+        &self,
+        db: &impl ConnectionTrait,
+        postal_code: Option<&str>,
+        current: Option<String>,
+        errors: &mut Vec<UserError>,
+    ) -> AppResult<Option<String>> {
+        let Some(derived) = area_of_postcode(db, postal_code).await? else {
+            return Ok(self.area_code.clone().or(current));
+        };
+        if let Some(typed) = &self.area_code
+            && typed != &derived
+        {
+            let postcode = postal_code.unwrap_or_default();
+            errors.push(UserError::new(
+                &["areaCode"],
+                "INVALID",
+                format!("{postcode} lies in council area {derived}; leave areaCode out or give {derived}"),
+            ));
+        }
+        Ok(Some(derived))
+    }
+}
+
+/// The council area of a full postcode in the postcode table; `None` when
+/// the postcode is malformed, unknown or has no area.
+pub async fn area_of_postcode(db: &impl ConnectionTrait, postal_code: Option<&str>) -> AppResult<Option<String>> {
+    let Some(Postcode::Full { outward, inward }) = postal_code.and_then(|p| Postcode::parse(p).ok()) else {
+        return Ok(None);
+    };
+    let found = postcode::Entity::find_by_id(format!("{outward} {inward}"))
+        .one(db)
+        .await?;
+    Ok(found.and_then(|p| p.area_code))
+}
+
+/// The postcode of a location's stored address, if it has one.
+async fn stored_postcode(db: &impl ConnectionTrait, location_id: &str) -> AppResult<Option<String>> {
+    Ok(address::Entity::find()
+        .filter(address::Column::LocationId.eq(location_id))
+        .one(db)
+        .await?
+        .map(|a| a.postal_code))
 }
 
 pub async fn find_location(db: &impl ConnectionTrait, id: &str) -> AppResult<Option<location::Model>> {
@@ -132,7 +187,9 @@ pub async fn create_location(
     organization_id: &str,
     fields: &LocationFields,
 ) -> AppResult<Outcome<location::Model>> {
-    let errors = fields.check(txn).await?;
+    let mut errors = fields.check(txn).await?;
+    let postal_code = fields.address.as_ref().map(|a| a.postal_code.as_str());
+    let area_code = fields.area(txn, postal_code, None, &mut errors).await?;
     if !errors.is_empty() {
         return Ok(Err(errors));
     }
@@ -150,7 +207,7 @@ pub async fn create_location(
         longitude: fields.longitude,
         external_identifier: None,
         external_identifier_type: None,
-        area_code: fields.area_code.clone(),
+        area_code,
         version: 1,
         created_at: now,
         last_modified: now,
@@ -173,7 +230,14 @@ pub async fn update_location(
     if expected_version.is_some_and(|v| v != existing.version) {
         return Err(conflict(existing.version));
     }
-    let errors = fields.check(txn).await?;
+    let mut errors = fields.check(txn).await?;
+    let postal_code = match &fields.address {
+        Some(address) => Some(address.postal_code.clone()),
+        None => stored_postcode(txn, &existing.id).await?,
+    };
+    let area_code = fields
+        .area(txn, postal_code.as_deref(), existing.area_code.clone(), &mut errors)
+        .await?;
     if !errors.is_empty() {
         return Ok(Err(errors));
     }
@@ -185,7 +249,7 @@ pub async fn update_location(
     }
     row.latitude = fields.latitude.or(row.latitude);
     row.longitude = fields.longitude.or(row.longitude);
-    row.area_code = fields.area_code.clone().or(row.area_code);
+    row.area_code = area_code;
     for field in &fields.cleared {
         match *field {
             "description" => row.description = None,

@@ -536,11 +536,20 @@ async fn replace_lists(txn: &impl ConnectionTrait, service_id: &str, fields: &Se
     let id = service_id.to_owned();
     let new_id = || uuid::Uuid::new_v4().to_string();
     if let Some(location_ids) = &fields.location_ids {
+        // Links that stay keep their id (and so their audit trail); only
+        // those dropped go and only those new are made.
+        let wanted = unique(location_ids);
         service_at_location::Entity::delete_many()
             .filter(service_at_location::Column::ServiceId.eq(id.clone()))
+            .filter(service_at_location::Column::LocationId.is_not_in(wanted.clone()))
             .exec(txn)
             .await?;
-        for location_id in unique(location_ids) {
+        let kept: Vec<String> = links_of_service(txn, &id)
+            .await?
+            .into_iter()
+            .map(|link| link.location_id)
+            .collect();
+        for location_id in wanted.into_iter().filter(|l| !kept.contains(l)) {
             let row = service_at_location::Model {
                 id: new_id(),
                 service_id: id.clone(),
@@ -663,6 +672,67 @@ async fn replace_lists(txn: &impl ConnectionTrait, service_id: &str, fields: &Se
         }
     }
     Ok(())
+}
+
+/// The links of a service to the locations it is delivered at.
+pub async fn links_of_service(
+    db: &impl ConnectionTrait,
+    service_id: &str,
+) -> AppResult<Vec<service_at_location::Model>> {
+    Ok(service_at_location::Entity::find()
+        .filter(service_at_location::Column::ServiceId.eq(service_id))
+        .all(db)
+        .await?)
+}
+
+/// The links made into `location` by services of other organisations (or
+/// of none), with their services: what the location's keeper may review
+/// and remove.
+pub async fn links_by_others(
+    db: &impl ConnectionTrait,
+    location: &location::Model,
+) -> AppResult<Vec<(service_at_location::Model, service::Model)>> {
+    let links = service_at_location::Entity::find()
+        .filter(service_at_location::Column::LocationId.eq(location.id.clone()))
+        .all(db)
+        .await?;
+    let service_ids: Vec<String> = links.iter().map(|l| l.service_id.clone()).collect();
+    let services = service::Entity::find()
+        .filter(service::Column::Id.is_in(service_ids))
+        .all(db)
+        .await?;
+    let mut found: Vec<(service_at_location::Model, service::Model)> = links
+        .into_iter()
+        .filter_map(|link| {
+            let service = services.iter().find(|s| s.id == link.service_id)?.clone();
+            (location.organization_id.as_deref() != Some(service.organization_id.as_str())).then_some((link, service))
+        })
+        .collect();
+    found.sort_by(|a, b| a.1.name.cmp(&b.1.name).then_with(|| a.0.id.cmp(&b.0.id)));
+    Ok(found)
+}
+
+/// Takes `existing` (read in this transaction) off `location_id`: the link
+/// goes and the service's version goes up, as any change to its list of
+/// locations does. `None` when the service was not listed there.
+pub async fn remove_service_at_location(
+    txn: &impl ConnectionTrait,
+    existing: service::Model,
+    location_id: &str,
+) -> AppResult<Option<service_at_location::Model>> {
+    let Some(link) = service_at_location::Entity::find()
+        .filter(service_at_location::Column::ServiceId.eq(existing.id.clone()))
+        .filter(service_at_location::Column::LocationId.eq(location_id))
+        .one(txn)
+        .await?
+    else {
+        return Ok(None);
+    };
+    service_at_location::Entity::delete_by_id(link.id.clone())
+        .exec(txn)
+        .await?;
+    save_new_version(txn, &existing, existing.clone()).await?;
+    Ok(Some(link))
 }
 
 /// The items in their first-seen order, without repeats (a repeated id in

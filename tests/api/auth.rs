@@ -310,6 +310,42 @@ on_both! {
     }
 }
 
+on_both! {
+    /// A token minted elsewhere with the shared secret lives no longer than
+    /// the longest `hubgraph token issue` makes (366 days): counted from
+    /// `iat`, or from now when it has none or dates itself in the future.
+    async fn an_external_token_outliving_the_longest_issued_is_refused(app) {
+        let partner = app
+            .add_partner(PartnerKind::Library, "Leith Library", Some(&demo_library(EDINBURGH)), &[])
+            .await;
+        let day = 24 * 60 * 60;
+        let claims = external_claims(&partner);
+        let ten_years = now() + 3650 * day;
+        let refused: Vec<(&str, String)> = vec![
+            ("ten years from iat", signed(&with(&claims, "exp", json!(ten_years)))),
+            ("ten years, no iat", signed(&with(&without(&claims, "iat"), "exp", json!(ten_years)))),
+            ("367 days from iat", signed(&with(&claims, "exp", json!(now() + 367 * day)))),
+            (
+                "iat dated in the future to shorten the span",
+                signed(&with(&with(&claims, "iat", json!(ten_years - day)), "exp", json!(ten_years))),
+            ),
+            (
+                "issued two years ago, a day left",
+                signed(&with(&with(&claims, "iat", json!(now() - 730 * day)), "exp", json!(now() + day))),
+            ),
+        ];
+        for (case, token) in &refused {
+            assert_refused(app.graphql_as(token, ME, json!({})).await, token, case).await;
+        }
+        for (case, token) in [
+            ("365 days from iat", signed(&with(&claims, "exp", json!(now() + 365 * day)))),
+            ("365 days, no iat", signed(&with(&without(&claims, "iat"), "exp", json!(now() + 365 * day)))),
+        ] {
+            assert_eq!(me_of(&app, &token, case).await["partner"]["name"], "Leith Library", "{case}");
+        }
+    }
+}
+
 async fn me_without_scope(app: &TestApp, partner: &str) -> Value {
     me_of(
         app,

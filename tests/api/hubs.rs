@@ -659,3 +659,41 @@ on_both! {
         assert_eq!(response["errors"][0]["path"], json!(["node"]), "{response:#}");
     }
 }
+
+on_both! {
+    /// ADVERSARIAL 49: a hub's area is its location's. When the library
+    /// moves the location (a new address whose postcode lies elsewhere), the
+    /// location's area follows the postcode and the hub's follows the location.
+    async fn a_hub_follows_its_location_into_another_area(app) {
+        const FIFE: &str = "S12000047";
+        let before = hub_in(&app, EDINBURGH).await;
+        let library = token(&app, PartnerKind::Library, Some(&before.organization_id), &[], &["services:write"]).await;
+        let fife_postcode = entity::postcode::Entity::find()
+            .filter(entity::postcode::Column::AreaCode.eq(FIFE))
+            .order_by_asc(entity::postcode::Column::Code)
+            .one(&app.state.db)
+            .await
+            .unwrap()
+            .expect("a demo postcode in Fife")
+            .code;
+        let moved = call(&app, &library, "mutation($input: UpdateLocationInput!) { updateLocation(input: $input) {
+            location { areaCode hub { areaCode } } userErrors { field code } } }", json!({ "input": {
+            "id": ids::encode(Kind::Location, &before.location_id).0,
+            "address": { "address1": "1 High Street", "city": "Kirkcaldy", "postalCode": fife_postcode, "country": "GB" } } })).await;
+        assert_eq!(moved["data"]["updateLocation"]["userErrors"], json!([]), "{moved:#}");
+        assert_eq!(moved["data"]["updateLocation"]["location"], json!({ "areaCode": FIFE, "hub": { "areaCode": FIFE } }));
+        let after = reload(&app, &before.id).await;
+        assert_eq!(after.area_code, FIFE);
+        assert_eq!(after.version, before.version + 1, "the hub changed");
+        let listed = app.data("query($areas: [String!]) { hubs(filter: { areaCodes: $areas }, first: 100) { nodes { id } } }",
+            json!({ "areas": [FIFE] })).await;
+        assert!(listed["hubs"]["nodes"].as_array().unwrap().iter().any(|n| n["id"] == hub_id(&before.id)), "{listed:#}");
+        let audited = audit::Entity::find()
+            .filter(audit::Column::EntityId.eq(before.id.clone()))
+            .filter(audit::Column::Action.eq("hub.move_area"))
+            .count(&app.state.db)
+            .await
+            .unwrap();
+        assert_eq!(audited, 1);
+    }
+}

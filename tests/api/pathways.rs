@@ -690,3 +690,157 @@ async fn activity_input_has_no_room_for_personal_data() {
         .map(|(f, t)| (f.to_owned(), t.to_owned()))
     );
 }
+
+const CREATE_LOCATION: &str = "mutation($input: CreateLocationInput!) { createLocation(input: $input) {
+    location { id areaCode } userErrors { field message code } } }";
+
+on_both! {
+    /// ADVERSARIAL 49: a Midlothian library types Fife's area code on a new
+    /// location of its own, then tries to count 9,999 referrals on a Fife
+    /// pathway: refused, nothing counted. Its working areas are facts (where
+    /// its locations are by postcode, the areas it was registered with), and
+    /// a typed area that contradicts a known postcode is refused outright.
+    async fn a_library_cannot_declare_itself_into_fife(app) {
+        let (_, fife) = hscp(&app, FIFE).await;
+        let input = json!({ "name": "Carers in Fife", "areaCodes": [FIFE],
+            "steps": [step("Read about carers' rights", "SELF_REFERRAL", ("url", "https://carers.example.org/fife"))] });
+        let created = call(&app, &fife, &create_mutation(), json!({ "input": input })).await;
+        let id = payload(&created, "createPathway")["pathway"]["id"].as_str().unwrap().to_owned();
+        publish(&app, &fife, &id).await;
+
+        let library = demo_library(MIDLOTHIAN);
+        let organization = ids::encode(Kind::Organization, &library).0;
+        let (_, token) = partner_token(&app, PartnerKind::Library, Some(&library), &[], &[SERVICES_WRITE, PATHWAYS_ACTIVITY]).await;
+        let today = Utc::now().date_naive().format("%Y-%m-%d").to_string();
+        let record = json!({ "input": { "pathwayId": id, "date": today, "referrals": 9999 } });
+        let counted = || async {
+            entity::pathway_activity::Entity::find().filter(entity::pathway_activity::Column::PathwayId.eq(ids::decode_any(&id).unwrap().1)).all(&app.state.db).await.unwrap().len()
+        };
+
+        // A location with no address and a typed area: kept (it places the
+        // location in the directory) but it makes the library no Fife partner.
+        let declared = call(&app, &token, CREATE_LOCATION, json!({ "input": {
+            "organizationId": organization, "name": "Fife outpost", "areaCode": FIFE } })).await;
+        assert_eq!(payload(&declared, "createLocation")["userErrors"], json!([]), "{declared:#}");
+        let refused = call(&app, &token, RECORD, record.clone()).await;
+        assert_eq!(error_code(&refused), "FORBIDDEN", "{refused:#}");
+        assert_eq!(counted().await, 0, "nothing recorded");
+
+        // With a postcode the table places in Midlothian, a typed Fife area is refused on its field.
+        let (own, _) = library_in(&app, MIDLOTHIAN).await;
+        let postcode = entity::address::Entity::find()
+            .filter(entity::address::Column::LocationId.eq(own.id.clone()))
+            .one(&app.state.db).await.unwrap().expect("the demo library has an address").postal_code;
+        let address = json!({ "address1": "2 Main Street", "city": "Dalkeith", "postalCode": postcode, "country": "GB" });
+        let contradicted = call(&app, &token, CREATE_LOCATION, json!({ "input": {
+            "organizationId": organization, "name": "Not in Fife", "address": address, "areaCode": FIFE } })).await;
+        assert_eq!(user_errors(&contradicted, "createLocation"), [("input.areaCode".to_owned(), "INVALID".to_owned())]);
+        // Left out, the area follows the postcode.
+        let derived = call(&app, &token, CREATE_LOCATION, json!({ "input": {
+            "organizationId": organization, "name": "Dalkeith pop-up", "address": address } })).await;
+        assert_eq!(payload(&derived, "createLocation")["location"]["areaCode"], MIDLOTHIAN, "{derived:#}");
+
+        let refused = call(&app, &token, RECORD, record.clone()).await;
+        assert_eq!(error_code(&refused), "FORBIDDEN", "{refused:#}");
+        assert_eq!(counted().await, 0, "nothing recorded");
+        // Registered with Fife by the operator, the same library may count there.
+        let (_, registered) = partner_token(&app, PartnerKind::Library, Some(&library), &[FIFE], &[PATHWAYS_ACTIVITY]).await;
+        let recorded = call(&app, &registered, RECORD, record).await;
+        assert_eq!(payload(&recorded, "recordPathwayActivity")["ok"], true, "{recorded:#}");
+    }
+}
+
+on_both! {
+    /// ADVERSARIAL 52: a pathway archived straight from draft was never
+    /// public, so the change feed does not report it (not even as deleted)
+    /// to anyone but its owner and admins.
+    async fn a_pathway_archived_straight_from_draft_never_reaches_the_feed(app) {
+        let t0 = Utc::now();
+        let (_, token) = hscp(&app, MIDLOTHIAN).await;
+        let id = draft(&app, &token).await["id"].as_str().unwrap().to_owned();
+        let archived = call(&app, &token, &transition("archivePathway"), json!({ "input": { "id": id } })).await;
+        assert_eq!(payload(&archived, "archivePathway")["pathway"]["status"], "ARCHIVED");
+
+        let feed = "query($since: DateTime!) { changes(since: $since, entities: [PATHWAY]) { edges { node { id kind } } } }";
+        let since = json!({ "since": t0.to_rfc3339() });
+        assert_eq!(app.data(feed, since.clone()).await["changes"]["edges"], json!([]), "anonymous");
+        let (_, neighbour) = hscp(&app, MIDLOTHIAN).await;
+        let theirs = call(&app, &neighbour, feed, since.clone()).await;
+        assert_eq!(payload(&theirs, "changes")["edges"], json!([]), "another HSCP of the area");
+        let deleted = json!([{ "node": { "id": id, "kind": "DELETED" } }]);
+        let own = call(&app, &token, feed, since.clone()).await;
+        assert_eq!(payload(&own, "changes")["edges"], deleted, "its owner");
+        let operator = admin(&app).await;
+        assert_eq!(payload(&call(&app, &operator, feed, since.clone()).await, "changes")["edges"], deleted, "admins");
+
+        // Once published and then archived, it was public: everyone is told it went.
+        publish(&app, &token, &id).await;
+        call(&app, &token, &transition("archivePathway"), json!({ "input": { "id": id } })).await;
+        assert_eq!(app.data(feed, since).await["changes"]["edges"], deleted);
+    }
+}
+
+on_both! {
+    /// ADVERSARIAL 52: asked for someone else's draft, `pathway(id:)`,
+    /// `node(id:)` and `pathwayActivity` answer exactly as they do for an id
+    /// that names nothing, so the answer does not tell that the draft exists.
+    async fn someone_elses_draft_answers_as_an_unknown_id_does(app) {
+        let (_, token) = hscp(&app, MIDLOTHIAN).await;
+        let id = draft(&app, &token).await["id"].as_str().unwrap().to_owned();
+        let unknown = ids::encode(Kind::Pathway, &uuid::Uuid::new_v4().to_string()).0;
+        let (_, neighbour) = partner_token(&app, PartnerKind::Hscp, None, &[MIDLOTHIAN], &[REPORTS_READ]).await;
+        let today = Utc::now().date_naive().format("%Y-%m-%d").to_string();
+        let lookups = [
+            "query($id: ID!) { pathway(id: $id) { id name } }",
+            "query($id: ID!) { node(id: $id) { id } }",
+        ];
+        let activity = "query($id: ID!, $day: Date!) { pathwayActivity(pathwayId: $id, from: $day, to: $day) { referrals } }";
+        for (who, caller) in [("anonymous", ""), ("another HSCP of the area", neighbour.as_str())] {
+            for query in lookups.iter().chain([&activity]) {
+                let variables = |id: &str| json!({ "id": id, "day": today });
+                let draft = call(&app, caller, query, variables(&id)).await;
+                let nothing = call(&app, caller, query, variables(&unknown)).await;
+                assert!(draft.get("errors").is_some(), "{who}: {query}: {draft:#}");
+                assert_eq!(draft, nothing, "{who}: {query}");
+            }
+        }
+        // Its owner still sees it; admins still get a plain null for an unknown id.
+        let mine = call(&app, &token, lookups[0], json!({ "id": id })).await;
+        assert_eq!(payload(&mine, "pathway")["id"], id.as_str());
+        let operator = admin(&app).await;
+        let none = call(&app, &operator, lookups[0], json!({ "id": unknown })).await;
+        assert_eq!(payload(&none, "pathway"), &Value::Null);
+    }
+}
+
+on_both! {
+    /// ADVERSARIAL 52: a published pathway's owner is shown to the public by
+    /// name only: not its partner id (the `sub` of its tokens), kind,
+    /// organization or areas. The owner itself and admins see all of it.
+    async fn anonymous_callers_see_only_a_pathway_owners_name(app) {
+        let (owner, token) = hscp(&app, MIDLOTHIAN).await;
+        let id = draft(&app, &token).await["id"].as_str().unwrap().to_owned();
+        publish(&app, &token, &id).await;
+        let query = "query($id: ID!) { pathway(id: $id) { owner { id name kind areaCodes organization { id } } } }";
+        let full_id = ids::encode(Kind::Partner, &owner).0;
+
+        let (_, neighbour) = hscp(&app, MIDLOTHIAN).await;
+        for (who, caller) in [("anonymous", ""), ("another HSCP", neighbour.as_str())] {
+            let seen = call(&app, caller, query, json!({ "id": id })).await;
+            let shown = &payload(&seen, "pathway")["owner"];
+            assert_eq!(shown["name"], "Pathway partner", "{who}");
+            assert_eq!((&shown["kind"], &shown["areaCodes"], &shown["organization"]), (&Value::Null, &Value::Null, &Value::Null), "{who}");
+            let public_id = shown["id"].as_str().unwrap();
+            assert_ne!(public_id, full_id, "{who}");
+            assert!(!String::from_utf8_lossy(&base64::Engine::decode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, public_id).unwrap()).contains(&owner), "{who}");
+        }
+        let operator = admin(&app).await;
+        for (who, caller) in [("owner", &token), ("admin", &operator)] {
+            let seen = call(&app, caller, query, json!({ "id": id })).await;
+            let shown = &payload(&seen, "pathway")["owner"];
+            assert_eq!(shown["id"], full_id.as_str(), "{who}");
+            assert_eq!(shown["kind"], "HSCP", "{who}");
+            assert_eq!(shown["areaCodes"], json!([MIDLOTHIAN]), "{who}");
+        }
+    }
+}

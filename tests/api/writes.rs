@@ -346,7 +346,14 @@ on_both! {
 
         let rows = audit::Entity::find().order_by_asc(audit::Column::At).all(&app.state.db).await.unwrap();
         let actions: Vec<&str> = rows.iter().map(|r| r.action.as_str()).collect();
-        assert_eq!(actions, ["service.create", "service.archive"]);
+        // Listing the service at another organisation's place is audited too.
+        let foreign = place.organization_id.as_deref() != Some(charity.as_str());
+        let expected: &[&str] = if foreign {
+            &["service_at_location.create", "service.create", "service.archive"]
+        } else {
+            &["service.create", "service.archive"]
+        };
+        assert_eq!(actions, expected);
         assert!(rows.iter().all(|r| r.partner_id.as_deref() == Some(partner.as_str())));
         assert!(rows.iter().all(|r| r.request_id.as_ref().is_some_and(|id| id.len() == 36)), "a generated UUID");
     }
@@ -666,5 +673,95 @@ on_both! {
         assert_eq!(errors[0]["field"], json!(["input", "organizationId"]), "{body:#}");
         assert_eq!(errors[0]["code"], "NOT_FOUND");
         assert_eq!(audit_rows(&app).await, 0);
+    }
+}
+
+const LINKS: &str = "query($id: ID!) { location(id: $id) { serviceCount: services { id }
+    serviceLinksFromOthers { id linkedBy linkedAt service { id organization { id } } } } }";
+const REMOVE_LINK: &str = "mutation($input: RemoveServiceAtLocationInput!) { removeServiceAtLocation(input: $input) {
+    service { id version } userErrors { field message code } } }";
+
+on_both! {
+    /// ADVERSARIAL 50: a charity lists its service at a library (allowed:
+    /// that is what hubs are for). The library sees the listing, who made it
+    /// and when, and takes it off; a third organisation cannot; anonymous
+    /// callers and other partners do not see who listed what.
+    async fn a_library_sees_and_removes_a_service_a_charity_listed_at_its_place(app) {
+        let library = demo_library(EDINBURGH);
+        let charity = hubgraph::seed::demo::demo_id("organization", &format!("third-sector/{EDINBURGH}"));
+        let stranger = hubgraph::seed::demo::demo_id("organization", &format!("third-sector/{GLASGOW}"));
+        let (_, keeper) = token(&app, PartnerKind::Library, Some(&library), &["services:write"]).await;
+        let partner = app.add_partner(PartnerKind::ThirdSector, "Thistle Carers", Some(&charity), &[]).await;
+        let listing = app.issue_token(&partner, &["services:write"]).await.token;
+        let (_, other) = token(&app, PartnerKind::ThirdSector, Some(&stranger), &["services:write"]).await;
+        let place = location::Entity::find()
+            .filter(location::Column::OrganizationId.eq(library.clone()))
+            .order_by_asc(location::Column::Id)
+            .one(&app.state.db)
+            .await
+            .unwrap()
+            .unwrap();
+        let place_id = gid(Kind::Location, &place.id);
+        let service = service_of(&app, &charity).await;
+        let service_id = gid(Kind::Service, &service.id);
+        let links = |token: String| {
+            let app = &app;
+            let place_id = place_id.clone();
+            async move { call(app, &token, LINKS, json!({ "id": place_id })).await }
+        };
+        let before = links(keeper.clone()).await;
+        assert_eq!(before["data"]["location"]["serviceLinksFromOthers"], json!([]), "{before:#}");
+        let count_before = before["data"]["location"]["serviceCount"].as_array().unwrap().len();
+
+        let listed = call(&app, &listing, UPDATE, json!({ "input": { "id": service_id, "locationIds": [place_id] } })).await;
+        assert_eq!(listed["data"]["updateService"]["userErrors"], json!([]), "{listed:#}");
+
+        // The library sees the listing, who made it and when.
+        let seen = links(keeper.clone()).await;
+        let location = &seen["data"]["location"];
+        assert_eq!(location["serviceCount"].as_array().unwrap().len(), count_before + 1);
+        let found = location["serviceLinksFromOthers"].as_array().unwrap();
+        assert_eq!(found.len(), 1, "{seen:#}");
+        assert_eq!(found[0]["service"]["id"], service_id.as_str());
+        assert_eq!(found[0]["service"]["organization"]["id"], gid(Kind::Organization, &charity).as_str());
+        assert_eq!(found[0]["linkedBy"], "Thistle Carers");
+        assert!(found[0]["linkedAt"].is_string());
+        let audited = audit::Entity::find()
+            .filter(audit::Column::Action.eq("service_at_location.create"))
+            .filter(audit::Column::PartnerId.eq(partner.clone()))
+            .count(&app.state.db)
+            .await
+            .unwrap();
+        assert_eq!(audited, 1, "the listing is on the audit trail");
+
+        // Nobody else sees who listed what at the library.
+        let anonymous = app.graphql(LINKS, json!({ "id": place_id })).await;
+        assert_eq!(error_code(&anonymous), "UNAUTHENTICATED");
+        assert!(anonymous["data"]["location"]["serviceLinksFromOthers"].is_null());
+        let outsider = links(other.clone()).await;
+        assert_eq!(error_code(&outsider), "FORBIDDEN");
+        assert!(outsider["data"]["location"]["serviceLinksFromOthers"].is_null());
+
+        // A third organisation cannot take it off; the library can.
+        let remove = json!({ "input": { "serviceId": service_id, "locationId": place_id } });
+        let refused = call(&app, &other, REMOVE_LINK, remove.clone()).await;
+        assert_eq!(error_code(&refused), "FORBIDDEN", "{refused:#}");
+        assert_eq!(links(keeper.clone()).await["data"]["location"]["serviceLinksFromOthers"].as_array().unwrap().len(), 1);
+        let listed_version = reload(&app, &service.id).await.version;
+        let removed = call(&app, &keeper, REMOVE_LINK, remove.clone()).await;
+        assert_eq!(removed["data"]["removeServiceAtLocation"]["userErrors"], json!([]), "{removed:#}");
+        assert_eq!(removed["data"]["removeServiceAtLocation"]["service"]["version"], listed_version + 1);
+        let after = links(keeper.clone()).await;
+        assert_eq!(after["data"]["location"]["serviceLinksFromOthers"], json!([]));
+        assert_eq!(after["data"]["location"]["serviceCount"].as_array().unwrap().len(), count_before);
+        let again = call(&app, &keeper, REMOVE_LINK, remove).await;
+        let errors = &again["data"]["removeServiceAtLocation"]["userErrors"];
+        assert_eq!(errors[0]["code"], "NOT_FOUND", "{again:#}");
+        let removals = audit::Entity::find()
+            .filter(audit::Column::Action.eq("service_at_location.delete"))
+            .count(&app.state.db)
+            .await
+            .unwrap();
+        assert_eq!(removals, 1);
     }
 }
