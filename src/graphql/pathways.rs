@@ -703,6 +703,13 @@ async fn curated(ctx: &Context<'_>, txn: &sea_orm::DatabaseTransaction, id: &ID)
     let raw = ids::decode(id, Kind::Pathway, &["input", "id"])?;
     let existing = domain::find_pathway(txn, &raw)
         .await?
+        // A pathway the caller may not see (someone else's draft or
+        // archived pathway) is refused as an unknown id is, so that the
+        // refusal does not tell it exists.
+        .filter(|row| {
+            row.status == PathwayStatus::Published.as_str()
+                || PathwayVisibility::of(Some(viewer)).sees(&row.owner_partner_id, false)
+        })
         .ok_or_else(|| AppError::NotFound("no such pathway".into()))?;
     let areas = domain::area_codes_of(txn, &existing.id).await?;
     if !access::may_curate_pathway(viewer, &existing.owner_partner_id, &areas) {

@@ -189,7 +189,7 @@ impl Shared {
 
     fn failed(&self, error: &str) {
         // Logged once in a while, not for every request of an outage.
-        if self.failures.fetch_add(1, Ordering::Relaxed) % 1_000 == 0 {
+        if self.failures.fetch_add(1, Ordering::Relaxed).is_multiple_of(1_000) {
             tracing::warn!(
                 error,
                 "the shared rate-limit store failed; using this instance's own budgets"

@@ -462,11 +462,20 @@ on_both! {
         let (_, fife) = hscp(&app, FIFE).await;
         let (_, neighbour) = hscp(&app, MIDLOTHIAN).await;
         let (_, reader) = partner_token(&app, PartnerKind::Hscp, None, &[MIDLOTHIAN], &[REPORTS_READ]).await;
-        for (who, token) in [("library", &library), ("other area", &fife), ("not the owner", &neighbour), ("no scope", &reader)] {
+        // Without the scope a write is forbidden outright; curators who may
+        // not see someone else's draft are told what an unknown id gets
+        // (ADVERSARIAL 52).
+        let callers = [
+            ("library", &library, "FORBIDDEN"),
+            ("other area", &fife, "NOT_FOUND"),
+            ("not the owner", &neighbour, "NOT_FOUND"),
+            ("no scope", &reader, "FORBIDDEN"),
+        ];
+        for (who, token, code) in callers {
             let refused = call(&app, token, &update_mutation(), rename.clone()).await;
-            assert_eq!(error_code(&refused), "FORBIDDEN", "{who}: {refused:#}");
+            assert_eq!(error_code(&refused), code, "{who}: {refused:#}");
             let published = call(&app, token, &transition("publishPathway"), json!({ "input": { "id": id } })).await;
-            assert_eq!(error_code(&published), "FORBIDDEN", "{who}");
+            assert_eq!(error_code(&published), code, "{who}");
         }
         let elsewhere = call(&app, &fife, &create_mutation(), json!({ "input": { "name": "x", "areaCodes": [MIDLOTHIAN] } })).await;
         assert_eq!(error_code(&elsewhere), "FORBIDDEN");
@@ -487,6 +496,11 @@ on_both! {
         assert_eq!(renamed["areaCodes"], json!([MIDLOTHIAN, FIFE]), "sorted by code");
         let seen = call(&app, &operator, "query($id: ID!) { pathway(id: $id) { status } }", json!({ "id": id })).await;
         assert_eq!(payload(&seen, "pathway")["status"], "DRAFT", "admins see drafts");
+
+        // Once published, anyone may see it, and another curator is forbidden to change it.
+        publish(&app, &operator, &id).await;
+        let refused = call(&app, &neighbour, &update_mutation(), json!({ "input": { "id": id, "name": "Mine now" } })).await;
+        assert_eq!(error_code(&refused), "FORBIDDEN", "{refused:#}");
     }
 }
 
@@ -804,7 +818,21 @@ on_both! {
                 assert_eq!(draft, nothing, "{who}: {query}");
             }
         }
-        // Its owner still sees it; admins still get a plain null for an unknown id.
+        // Another curator of the area trying to change it is told what it
+        // would be told of an unknown id, and changes nothing.
+        let (_, curator) = hscp(&app, MIDLOTHIAN).await;
+        for transition in ["publishPathway", "archivePathway"] {
+            let mutation = format!(
+                "mutation($id: ID!) {{ {transition}(input: {{ id: $id }}) {{ pathway {{ id }} userErrors {{ code }} }} }}"
+            );
+            let draft = call(&app, &curator, &mutation, json!({ "id": id })).await;
+            let nothing = call(&app, &curator, &mutation, json!({ "id": unknown })).await;
+            assert_eq!(error_code(&draft), "NOT_FOUND", "{transition}: {draft:#}");
+            assert_eq!(draft, nothing, "{transition}");
+        }
+        // Its owner still sees it, a draft still; admins still get a plain null for an unknown id.
+        let mine = call(&app, &token, "query($id: ID!) { pathway(id: $id) { status } }", json!({ "id": id })).await;
+        assert_eq!(payload(&mine, "pathway")["status"], "DRAFT");
         let mine = call(&app, &token, lookups[0], json!({ "id": id })).await;
         assert_eq!(payload(&mine, "pathway")["id"], id.as_str());
         let operator = admin(&app).await;
