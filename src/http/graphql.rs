@@ -568,7 +568,7 @@ fn is_read_only(request: &mut async_graphql::Request) -> bool {
 }
 
 /// The operation a request runs: the one it names, or the document's only one.
-fn chosen_operation<'a>(
+pub(super) fn chosen_operation<'a>(
     document: &'a ExecutableDocument,
     operation_name: Option<&str>,
 ) -> Option<&'a Positioned<OperationDefinition>> {

@@ -38,7 +38,7 @@ use serde_json::Map;
 use tokio_stream::StreamMap;
 use tokio_util::sync::CancellationToken;
 
-use super::graphql::{operation_data, with_codes};
+use super::graphql::{chosen_operation, operation_data, with_codes};
 use super::ratelimit::Caller;
 use super::response_cache::ResponseCache;
 use crate::AppState;
@@ -751,16 +751,7 @@ where
 /// only one). `None` when there is no telling (a document that did not
 /// parse, an operation it does not have): such a request never runs.
 fn operation_type(document: Option<&ExecutableDocument>, operation_name: Option<&str>) -> Option<OperationType> {
-    let mut chosen = document?
-        .operations
-        .iter()
-        .filter(|(name, _)| operation_name.is_none() || name.map(|name| name.as_str()) == operation_name);
-    let (_, operation) = chosen.next()?;
-    // Several operations and no name: refused by the executor.
-    if operation_name.is_none() && chosen.next().is_some() {
-        return None;
-    }
-    Some(operation.node.ty)
+    chosen_operation(document?, operation_name).map(|operation| operation.node.ty)
 }
 
 fn init_timeout() -> End {
