@@ -41,7 +41,7 @@ const SERVICES_QUERY = `query FinderServices($filter: ServiceFilter!, $after: St
     edges {
       distanceKm
       node {
-        id name description url alert minimumAge maximumAge
+        id name description url alert status minimumAge maximumAge
         isOpen(at: $now)
         organization { name website }
         phones { number }
@@ -460,8 +460,11 @@ class ServiceFinder extends HTMLElement {
     const where = [place?.name, address && [address.address1, address.city, address.postalCode].filter(Boolean).join(", ")]
       .filter(Boolean)
       .join(" – ");
+    // A paused service is never open (the API says so too); say why.
     const open =
-      service.isOpen === true
+      service.status === "TEMPORARILY_CLOSED"
+        ? `<span class="badge closed">Paused</span>`
+        : service.isOpen === true
         ? `<span class="badge open">Open now</span>`
         : service.isOpen === false
           ? `<span class="badge closed">Closed now</span>`

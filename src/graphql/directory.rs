@@ -16,7 +16,7 @@ use super::search::{ServiceConnection, service_connection};
 use crate::error::AppError;
 use crate::page::PageRequest;
 use crate::services::taxonomy as terms;
-use crate::services::{areas, locations, opening, organizations, search, status, with_relations};
+use crate::services::{areas, locations, organizations, running, search, status, with_relations};
 
 /// Loads one key through the request's loaders.
 pub(crate) async fn load<K, V>(ctx: &Context<'_>, key: K) -> GqlResult<Option<V>>
@@ -200,12 +200,22 @@ impl Service {
         let reviewed = self.0.assured_date.unwrap_or_else(|| self.0.created_at.date_naive());
         search::review_due(reviewed, Utc::now())
     }
-    /// Open at the given instant (default now) by the service's schedules
-    /// (Europe/London time); null when it has no schedules.
+    /// Open at the given instant (default now): false unless the service is
+    /// `ACTIVE`, false when every place it is delivered at is a hub that is
+    /// `CLOSED` then, else what its schedules say (Europe/London time); null
+    /// when an active service has no schedules.
     #[graphql(cache_control(no_cache))]
     async fn is_open(&self, ctx: &Context<'_>, at: Option<DateTime<Utc>>) -> GqlResult<Option<bool>> {
-        let schedules = load_many(ctx, SchedulesOfService(self.0.id.clone())).await?;
-        Ok(opening::is_open(&schedules, at.unwrap_or_else(Utc::now)))
+        let at = at.unwrap_or_else(Utc::now);
+        if self.0.status != status::ACTIVE {
+            // Not running whatever the hours say: nothing to read.
+            return Ok(Some(false));
+        }
+        let (schedules, venues) = futures_util::try_join!(
+            load_many(ctx, SchedulesOfService(self.0.id.clone())),
+            load_many(ctx, VenuesOfService(self.0.id.clone())),
+        )?;
+        Ok(running::is_open(&self.0.status, &schedules, &venues, at))
     }
     /// When the record last changed.
     async fn last_modified(&self) -> DateTime<Utc> {

@@ -140,6 +140,12 @@ pub async fn prefetch_services(
         }
         Ok(())
     };
+    let venues = async {
+        if selects("isOpen") {
+            loaders.load_many(ids().map(VenuesOfService)).await?;
+        }
+        Ok(())
+    };
     let phones = async {
         if selects("phones") {
             loaders.load_many(ids().map(PhonesOfService)).await?;
@@ -164,7 +170,16 @@ pub async fn prefetch_services(
         }
         Ok(())
     };
-    futures_util::try_join!(organizations, locations, schedules, phones, terms, languages, areas)?;
+    futures_util::try_join!(
+        organizations,
+        locations,
+        schedules,
+        venues,
+        phones,
+        terms,
+        languages,
+        areas
+    )?;
     Ok(())
 }
 
@@ -347,6 +362,26 @@ impl Loader<LocationsOfService> for DirectoryLoader {
         let ids = owners(keys.iter().map(|k| &k.0));
         let pairs = related::locations_of_services(&self.db, &ids).await?;
         Ok(group(keys, pairs, LocationsOfService))
+    }
+}
+
+/// The places where a service is delivered, with the status of any hub
+/// there: what `isOpen` needs besides the schedules.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct VenuesOfService(pub String);
+
+impl Loader<VenuesOfService> for DirectoryLoader {
+    type Value = Vec<crate::services::running::Venue>;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[VenuesOfService]) -> Result<HashMap<VenuesOfService, Self::Value>, Self::Error> {
+        let ids = owners(keys.iter().map(|k| &k.0));
+        let mut venues = crate::services::running::venues_of(&self.db, &ids).await?;
+        // A service delivered nowhere has no venues: an empty list, not a miss.
+        Ok(keys
+            .iter()
+            .map(|key| (key.clone(), venues.remove(&key.0).unwrap_or_default()))
+            .collect())
     }
 }
 

@@ -24,6 +24,8 @@
 //! | service at a venue | `("service", "S12000036/leith-library/warm-space")` |
 //! | national service | `("service", "national/carers-helpline")` |
 
+use std::collections::HashSet;
+
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use entity::{
     accessibility, address, attribute, contact, cost_option, language, location, organization, organization_identifier,
@@ -1526,6 +1528,25 @@ const CONTACT_NAMES: &[&str] = &[
 /// inactive, so the status filter has something to hide.
 const INACTIVE_LOCAL_SERVICES: &[usize] = &[101, 307];
 
+/// The alert of a service paused because its venue is being refurbished;
+/// the hub there, if any, is closed (see `seed::hubs::demo_hubs`).
+pub const REFURBISHMENT_ALERT: &str = "Paused while the venue is refurbished; the team will post a restart date here.";
+
+/// The locations whose paused services say the venue is being refurbished.
+pub fn refurbishing_venues(data: &DirectoryData) -> HashSet<String> {
+    let paused: HashSet<&str> = data
+        .services
+        .iter()
+        .filter(|s| s.alert.as_deref() == Some(REFURBISHMENT_ALERT))
+        .map(|s| s.id.as_str())
+        .collect();
+    data.service_at_locations
+        .iter()
+        .filter(|link| paused.contains(link.service_id.as_str()))
+        .map(|link| link.location_id.clone())
+        .collect()
+}
+
 /// Most listings are live; a few are paused or finished.
 fn local_status(seq: usize) -> &'static str {
     if INACTIVE_LOCAL_SERVICES.contains(&seq) {
@@ -1937,7 +1958,7 @@ impl Demo {
         };
         let id = demo_id("service", &new.key);
         let alert = if new.status == "temporarily closed" && new.location_id.is_some() {
-            Some("Paused while the venue is refurbished; the team will post a restart date here.".to_string())
+            Some(REFURBISHMENT_ALERT.to_string())
         } else {
             t.alert.filter(|_| new.show_alert).map(Into::into)
         };

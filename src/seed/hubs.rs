@@ -3,6 +3,8 @@
 //! invented status history, so dashboards and `history` have something to
 //! show. Deterministic for a given `now` (a fixed-seed generator).
 
+use std::collections::HashSet;
+
 use chrono::{DateTime, Duration, Utc};
 use entity::{hub, hub_facility, hub_status_event, location};
 use rand::{Rng, SeedableRng};
@@ -65,7 +67,9 @@ fn facility_id(code: &str) -> String {
 const DEMO_SEED: u64 = 0x6875_6273;
 
 /// Hubs at the demo libraries among `locations` (four in five of them).
-pub fn demo_hubs(locations: &[location::Model], now: DateTime<Utc>) -> HubData {
+/// The hubs at `refurbishing` (location ids) are closed until further
+/// notice, as the paused services there say.
+pub fn demo_hubs(locations: &[location::Model], refurbishing: &HashSet<String>, now: DateTime<Utc>) -> HubData {
     let libraries = locations.iter().filter(|place| {
         let (Some(area), Some(organization)) = (&place.area_code, &place.organization_id) else {
             return false;
@@ -73,7 +77,40 @@ pub fn demo_hubs(locations: &[location::Model], now: DateTime<Utc>) -> HubData {
         *organization == demo_id("organization", &format!("libraries/{area}"))
     });
     let chosen = libraries.enumerate().filter(|(n, _)| n % 5 != 4);
-    hubs_at(chosen, DEMO_SEED, now)
+    let mut data = hubs_at(chosen, DEMO_SEED, now);
+    close_for_refurbishment(&mut data, refurbishing, now);
+    data
+}
+
+/// What a hub closed for refurbishment tells visitors.
+pub const REFURBISHMENT_NOTE: &str = "Closed while the building is refurbished; services here are paused.";
+
+/// Closes the hubs at `refurbishing` (location ids) from 20 minutes ago, with
+/// no end date: the closing event ends their history.
+fn close_for_refurbishment(data: &mut HubData, refurbishing: &HashSet<String>, now: DateTime<Utc>) {
+    for row in data.hubs.iter_mut().filter(|h| refurbishing.contains(&h.location_id)) {
+        let Some(last) = data.events.iter().rev().find(|e| e.hub_id == row.id).cloned() else {
+            continue;
+        };
+        row.status = HubStatus::Closed.as_str().to_owned();
+        row.occupancy = None;
+        row.note = Some(REFURBISHMENT_NOTE.into());
+        row.valid_until = None;
+        row.version += 1;
+        row.last_modified = now - Duration::minutes(20);
+        data.events.push(hub_status_event::Model {
+            id: demo_id("hub_status_event", &format!("{}/{}", row.id, row.version)),
+            status: row.status.clone(),
+            occupancy: None,
+            note: row.note.clone(),
+            valid_until: None,
+            partner_id: None,
+            reason: Reason::Updated.as_str().to_owned(),
+            version: row.version,
+            at: row.last_modified,
+            ..last
+        });
+    }
 }
 
 /// A hub, kept by the location's organisation, at each of `places`, with
@@ -193,11 +230,15 @@ mod tests {
     use chrono::TimeZone;
 
     use super::*;
-    use crate::seed::demo::demo_directory;
+    use crate::seed::demo::{demo_directory, refurbishing_venues};
 
     fn sample() -> (HubData, DateTime<Utc>) {
         let now = Utc.with_ymd_and_hms(2026, 11, 30, 12, 0, 0).unwrap();
-        (demo_hubs(&demo_directory(now).locations, now), now)
+        let directory = demo_directory(now);
+        (
+            demo_hubs(&directory.locations, &refurbishing_venues(&directory), now),
+            now,
+        )
     }
 
     #[test]

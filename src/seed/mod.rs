@@ -190,7 +190,7 @@ where
     let now = chrono::Utc::now();
     let mut data = demo::demo_directory(now);
     data.postcodes = places::postcodes();
-    let hubs = hubs::demo_hubs(&data.locations, now);
+    let hubs = hubs::demo_hubs(&data.locations, &demo::refurbishing_venues(&data), now);
     data.hubs = hubs.hubs;
     data.hub_facilities = hubs.facilities;
     data.hub_events = hubs.events;

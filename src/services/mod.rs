@@ -13,6 +13,7 @@ pub mod organization_writes;
 pub mod organizations;
 pub mod postcode;
 pub mod related;
+pub mod running;
 pub mod search;
 pub mod status;
 pub mod taxonomy;

@@ -27,7 +27,7 @@ use crate::error::{AppError, AppResult};
 use crate::page::{Cursor, Page, PageRequest};
 use crate::services::geo::{BoundingBox, GeoPoint};
 use crate::services::with_relations::{ServiceJoins, ServiceRelations, services_of};
-use crate::services::{keyset, opening, status, taxonomy, text};
+use crate::services::{keyset, running, status, taxonomy, text};
 
 /// Largest radius a search may ask for, kilometres.
 pub const MAX_RADIUS_KM: f64 = 200.0;
@@ -263,7 +263,11 @@ impl Target {
 
 /// The filters a located row answers itself: status, categories, ages.
 async fn row_condition(db: &impl ConnectionTrait, filter: &ServiceFilter, target: Target) -> AppResult<Condition> {
-    let statuses = filter.statuses.clone().unwrap_or_else(status::default_listed);
+    let mut statuses = filter.statuses.clone().unwrap_or_else(status::default_listed);
+    if filter.open_at.is_some() {
+        // Only an active service is ever open (see `running`).
+        statuses.retain(|s| s == status::ACTIVE);
+    }
     let column = |c| target.column(c);
     let mut condition = Condition::all().add(column(service::Column::Status).is_in(statuses));
     let linked = |terms| match target {
@@ -692,9 +696,15 @@ async fn candidates(
         })
         .collect();
     if let Some(at) = filter.open_at {
+        // Every candidate is active (`row_condition`); the rest of the rule
+        // needs the hours and the places.
         let ids: Vec<String> = found.iter().map(|c| c.id.clone()).collect();
-        let schedules = schedules_of(db, &ids).await?;
-        found.retain(|c| schedules.get(&c.id).and_then(|rows| opening::is_open(rows, at)) == Some(true));
+        let (schedules, venues) = (schedules_of(db, &ids).await?, running::venues_of(db, &ids).await?);
+        found.retain(|c| {
+            let schedules = schedules.get(&c.id).map_or(&[][..], Vec::as_slice);
+            let venues = venues.get(&c.id).map_or(&[][..], Vec::as_slice);
+            running::is_open(status::ACTIVE, schedules, venues, at) == Some(true)
+        });
     }
     Ok(found)
 }
