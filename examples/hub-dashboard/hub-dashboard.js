@@ -509,7 +509,8 @@ class HubDashboard extends HTMLElement {
       .filter(Boolean)
       .join(" – ");
     let occupancy = "";
-    if (hub.capacity != null) {
+    // A closed hub has nobody in it and no room to offer: no gauge.
+    if (hub.capacity != null && hub.status !== "CLOSED") {
       const used = hub.occupancy ?? null;
       const share = used != null && hub.capacity > 0 ? Math.min(100, Math.round((100 * used) / hub.capacity)) : 0;
       occupancy = `<div class="occupancy"><span>${used != null ? `${used} of ${hub.capacity} places in use` : `Room for ${hub.capacity}`}</span>

@@ -6,7 +6,7 @@
 //! `Reports` guard). Writes need `hubs:write` (the `Scope` guard) and the
 //! keeping organisation (`partners::access`), read from the database.
 
-use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject};
+use async_graphql::{Context, Enum, ID, InputObject, MaybeUndefined, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 use entity::{hub, hub_status_event, taxonomy_term};
 
@@ -20,7 +20,7 @@ use super::loaders::{
     feed_hub_relations, prefetch_hub_facilities,
 };
 use super::search::GeoPointInput;
-use super::writes::{UserError, begin_write};
+use super::writes::{UserError, begin_write, patch};
 use crate::error::AppError;
 use crate::events::EventBus;
 use crate::hubs::announce::HubChanged;
@@ -151,9 +151,10 @@ impl Hub {
     async fn capacity(&self) -> Option<i32> {
         self.0.capacity
     }
-    /// How many people are there, as last reported.
+    /// How many people are there, as last reported; null when the hub is
+    /// closed (closing clears it).
     async fn occupancy(&self) -> Option<i32> {
-        self.0.occupancy
+        self.0.occupancy.filter(|_| self.0.status != HubStatus::Closed.as_str())
     }
     /// Facilities on offer: terms of the `hub-facility` taxonomy.
     async fn facilities(&self, ctx: &Context<'_>) -> GqlResult<Vec<TaxonomyTerm>> {
@@ -557,23 +558,27 @@ pub struct CreateHubInput {
 }
 
 /// A change of a hub's status. Omitted capacity, occupancy, note and
-/// facilities stay as they are; an empty note clears it.
+/// facilities stay as they are; an explicit null (or an empty note) clears
+/// them. `CLOSED` clears the occupancy.
 #[derive(Debug, InputObject)]
 pub struct UpdateHubStatusInput {
     /// The hub.
     pub hub_id: ID,
     /// The new status.
     pub status: HubStatusValue,
-    /// How many people it can take at once.
-    pub capacity: Option<i32>,
-    /// How many people are there now; at most the capacity.
-    pub occupancy: Option<i32>,
-    /// A word for visitors, at most 1,000 characters.
-    pub note: Option<String>,
-    /// Facilities on offer now (`hub-facility` terms); replaces the list.
-    pub facility_term_ids: Option<Vec<ID>>,
+    /// How many people it can take at once; null clears it.
+    pub capacity: MaybeUndefined<i32>,
+    /// How many people are there now; at most the capacity; null clears it.
+    /// A closed hub has none: closing clears it, and a figure above 0 with
+    /// `CLOSED` is refused.
+    pub occupancy: MaybeUndefined<i32>,
+    /// A word for visitors, at most 1,000 characters; null or "" clears it.
+    pub note: MaybeUndefined<String>,
+    /// Facilities on offer now (`hub-facility` terms); replaces the list;
+    /// null clears it.
+    pub facility_term_ids: MaybeUndefined<Vec<ID>>,
     /// The status holds until then (in the future); afterwards the opening
-    /// hours decide again. Omitted: until the next change.
+    /// hours decide again. Omitted or null: until the next change.
     pub valid_until: Option<DateTime<Utc>>,
     /// The version the change is based on; a stale one is a CONFLICT.
     pub expected_version: Option<i32>,
@@ -676,13 +681,16 @@ impl HubWrites {
     async fn update_hub_status(&self, ctx: &Context<'_>, input: UpdateHubStatusInput) -> GqlResult<HubPayload> {
         let viewer = caller(ctx)?;
         let hub_id = ids::decode(&input.hub_id, Kind::Hub, &["input", "hubId"])?;
+        let mut cleared = Vec::new();
+        let facility_term_ids = patch(input.facility_term_ids, "facilityTermIds", &mut cleared);
         let change = StatusChange {
             status: input.status.into(),
-            capacity: input.capacity,
-            occupancy: input.occupancy,
-            note: input.note,
-            facility_term_ids: decode_terms(&input.facility_term_ids)?,
+            capacity: patch(input.capacity, "capacity", &mut cleared),
+            occupancy: patch(input.occupancy, "occupancy", &mut cleared),
+            note: patch(input.note, "note", &mut cleared),
+            facility_term_ids: decode_terms(&facility_term_ids)?,
             valid_until: input.valid_until,
+            cleared,
         };
         let txn = begin_write(db(ctx)?).await?;
         let existing = domain::find_hub_for_update(&txn, &hub_id)

@@ -106,10 +106,12 @@ pub struct UpdateLocationInput {
     pub latitude: MaybeUndefined<f64>,
     /// WGS84 longitude, -180 to 180.
     pub longitude: MaybeUndefined<f64>,
-    /// Postal address (replaces the stored one).
-    pub address: Option<AddressInput>,
-    /// Council area (GSS code).
-    pub area_code: Option<String>,
+    /// Postal address (replaces the stored one); null removes it.
+    pub address: MaybeUndefined<AddressInput>,
+    /// Council area (GSS code). It follows the address's postcode when the
+    /// postcode is known; null clears it only when no postcode decides it
+    /// and no hub stands here.
+    pub area_code: MaybeUndefined<String>,
     /// The version the change is based on; a stale one fails with `CONFLICT`.
     pub expected_version: Option<i32>,
 }
@@ -193,8 +195,8 @@ impl LocationWrites {
             location_type: None,
             latitude: patch(input.latitude, "latitude", &mut cleared),
             longitude: patch(input.longitude, "longitude", &mut cleared),
-            address: input.address.map(Into::into),
-            area_code: input.area_code,
+            address: patch(input.address, "address", &mut cleared).map(Into::into),
+            area_code: patch(input.area_code, "areaCode", &mut cleared),
             cleared,
         };
         let txn = begin_write(db(ctx)?).await?;

@@ -185,18 +185,18 @@ pub struct UpdateServiceInput {
     pub url: MaybeUndefined<String>,
     /// Contact email.
     pub email: MaybeUndefined<String>,
-    /// Whether it is running.
-    pub status: Option<ServiceStatus>,
-    /// Where it is delivered (replaces the list).
-    pub location_ids: Option<Vec<ID>>,
-    /// Categories and audiences (replaces the list).
-    pub taxonomy_term_ids: Option<Vec<ID>>,
-    /// ISO 639 codes (replaces the list).
-    pub languages: Option<Vec<String>>,
-    /// Opening hours (replaces the list).
-    pub schedules: Option<Vec<ScheduleInput>>,
-    /// Phone numbers (replaces the list).
-    pub phones: Option<Vec<PhoneInput>>,
+    /// Whether it is running (cannot be cleared).
+    pub status: MaybeUndefined<ServiceStatus>,
+    /// Where it is delivered (replaces the list; null empties it).
+    pub location_ids: MaybeUndefined<Vec<ID>>,
+    /// Categories and audiences (replaces the list; null empties it).
+    pub taxonomy_term_ids: MaybeUndefined<Vec<ID>>,
+    /// ISO 639 codes (replaces the list; null empties it).
+    pub languages: MaybeUndefined<Vec<String>>,
+    /// Opening hours (replaces the list; null empties it).
+    pub schedules: MaybeUndefined<Vec<ScheduleInput>>,
+    /// Phone numbers (replaces the list; null empties it).
+    pub phones: MaybeUndefined<Vec<PhoneInput>>,
     /// Who may use it.
     pub eligibility_description: MaybeUndefined<String>,
     /// Youngest age served (0 to 120).
@@ -207,8 +207,9 @@ pub struct UpdateServiceInput {
     pub application_process: MaybeUndefined<String>,
     /// What it costs, in words.
     pub fees_description: MaybeUndefined<String>,
-    /// Council areas (GSS codes) it serves, or `SCOTLAND` (replaces the list).
-    pub service_area_codes: Option<Vec<String>>,
+    /// Council areas (GSS codes) it serves, or `SCOTLAND` (replaces the
+    /// list; null empties it).
+    pub service_area_codes: MaybeUndefined<Vec<String>>,
     /// The version the change is based on; a stale one fails with `CONFLICT`.
     pub expected_version: Option<i32>,
 }
@@ -242,6 +243,16 @@ pub(crate) fn patch<T>(value: MaybeUndefined<T>, field: &'static str, cleared: &
             cleared.push(field);
             None
         }
+        MaybeUndefined::Undefined => None,
+    }
+}
+
+/// A list field of an update input: the list that replaces the stored one,
+/// or `None` when it is omitted. An explicit null empties it, as `[]` does.
+pub(crate) fn replaced_list<T>(value: MaybeUndefined<Vec<T>>) -> Option<Vec<T>> {
+    match value {
+        MaybeUndefined::Value(list) => Some(list),
+        MaybeUndefined::Null => Some(Vec::new()),
         MaybeUndefined::Undefined => None,
     }
 }
@@ -339,18 +350,22 @@ impl ServiceWrites {
             description: patch(input.description, "description", &mut cleared),
             url: patch(input.url, "url", &mut cleared),
             email: patch(input.email, "email", &mut cleared),
-            status: input.status.map(|s| s.as_hsds().to_owned()),
-            location_ids: decode_ids(input.location_ids, Kind::Location, "locationIds")?,
-            taxonomy_term_ids: decode_ids(input.taxonomy_term_ids, Kind::TaxonomyTerm, "taxonomyTermIds")?,
-            languages: input.languages,
-            schedules: input.schedules.map(|s| s.into_iter().map(Into::into).collect()),
-            phones: input.phones.map(|p| p.into_iter().map(Into::into).collect()),
+            status: patch(input.status, "status", &mut cleared).map(|s| s.as_hsds().to_owned()),
+            location_ids: decode_ids(replaced_list(input.location_ids), Kind::Location, "locationIds")?,
+            taxonomy_term_ids: decode_ids(
+                replaced_list(input.taxonomy_term_ids),
+                Kind::TaxonomyTerm,
+                "taxonomyTermIds",
+            )?,
+            languages: replaced_list(input.languages),
+            schedules: replaced_list(input.schedules).map(|s| s.into_iter().map(Into::into).collect()),
+            phones: replaced_list(input.phones).map(|p| p.into_iter().map(Into::into).collect()),
             eligibility_description: patch(input.eligibility_description, "eligibilityDescription", &mut cleared),
             minimum_age: patch(input.minimum_age, "minimumAge", &mut cleared),
             maximum_age: patch(input.maximum_age, "maximumAge", &mut cleared),
             application_process: patch(input.application_process, "applicationProcess", &mut cleared),
             fees_description: patch(input.fees_description, "feesDescription", &mut cleared),
-            service_area_codes: input.service_area_codes,
+            service_area_codes: replaced_list(input.service_area_codes),
             cleared,
         };
         let txn = begin_write(db(ctx)?).await?;

@@ -33,8 +33,10 @@ pub struct NewHub {
 }
 
 /// A status change. Omitted capacity, occupancy, note and facilities stay
-/// as they are; `valid_until` belongs to this status only (omitted: the
-/// status holds until the next change).
+/// as they are; those named in `cleared` (an explicit null) are emptied;
+/// `valid_until` belongs to this status only (omitted: the status holds
+/// until the next change). Closing a hub empties its occupancy: nobody is
+/// in a closed hub, and a dashboard must not count the last figure.
 #[derive(Debug, Clone)]
 pub struct StatusChange {
     pub status: HubStatus,
@@ -43,6 +45,8 @@ pub struct StatusChange {
     pub note: Option<String>,
     pub facility_term_ids: Option<Vec<String>>,
     pub valid_until: Option<DateTime<Utc>>,
+    /// Fields given as an explicit null, by their input names.
+    pub cleared: Vec<&'static str>,
 }
 
 /// A hub written, with the event that records the change.
@@ -65,9 +69,13 @@ impl StatusChange {
         ];
         flags
             .into_iter()
-            .filter(|(_, set)| *set)
+            .filter(|(name, set)| *set || self.cleared.contains(name))
             .map(|(name, _)| name)
             .collect()
+    }
+
+    fn clears(&self, field: &str) -> bool {
+        self.cleared.contains(&field)
     }
 }
 
@@ -319,8 +327,24 @@ pub async fn update_status(
     let mut errors = Vec::new();
     check_capacity(&mut errors, "capacity", change.capacity);
     check_capacity(&mut errors, "occupancy", change.occupancy);
-    let capacity = change.capacity.or(existing.capacity);
-    let occupancy = change.occupancy.or(existing.occupancy);
+    let closing = change.status == HubStatus::Closed;
+    if closing && change.occupancy.is_some_and(|n| n > 0) {
+        errors.push(UserError::new(
+            &["occupancy"],
+            "INVALID",
+            "a closed hub has nobody in it: leave occupancy out (closing clears it)",
+        ));
+    }
+    let capacity = if change.clears("capacity") {
+        None
+    } else {
+        change.capacity.or(existing.capacity)
+    };
+    let occupancy = if closing || change.clears("occupancy") {
+        None
+    } else {
+        change.occupancy.or(existing.occupancy)
+    };
     if let (Some(capacity), Some(occupancy)) = (capacity, occupancy)
         && occupancy > capacity
     {
@@ -345,13 +369,17 @@ pub async fn update_status(
     row.capacity = capacity;
     row.occupancy = occupancy;
     if let Some(note) = &change.note {
-        // An empty note clears it.
+        // An empty note clears it, as a null does.
         row.note = Some(note.trim().to_owned()).filter(|n| !n.is_empty());
+    } else if change.clears("note") {
+        row.note = None;
     }
     row.valid_until = change.valid_until;
     let row = save_new_version(txn, &existing, row, now).await?;
     if let Some(ids) = &change.facility_term_ids {
         replace_facilities(txn, &row.id, ids).await?;
+    } else if change.clears("facilityTermIds") {
+        replace_facilities(txn, &row.id, &[]).await?;
     }
     let facilities = facility_ids(txn, &row.id).await?;
     let event = append_event(txn, &row, &facilities, partner_id, Reason::Updated).await?;
@@ -419,6 +447,9 @@ pub async fn expire(txn: &impl ConnectionTrait, id: &str, now: DateTime<Utc>) ->
     let mut row = existing.clone();
     if let Some(status) = HubStatus::from_schedule(&schedules, now) {
         row.status = status.as_str().to_owned();
+        if status == HubStatus::Closed {
+            row.occupancy = None;
+        }
     }
     row.valid_until = None;
     let row = match save_new_version(txn, &existing, row, now).await {

@@ -9,7 +9,7 @@
 //! but grants nothing (see `partners::working_areas`).
 
 use chrono::Utc;
-use entity::{address, area, location, postcode};
+use entity::{address, area, hub, location, postcode};
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 
 use super::postcode::Postcode;
@@ -47,7 +47,7 @@ pub struct LocationFields {
 
 impl LocationFields {
     /// The optional fields an update may clear by giving null.
-    pub const CLEARABLE: [&'static str; 3] = ["description", "latitude", "longitude"];
+    pub const CLEARABLE: [&'static str; 5] = ["description", "latitude", "longitude", "address", "areaCode"];
 
     /// The names of the fields the input sets, for the audit trail.
     pub fn given(&self) -> Vec<&'static str> {
@@ -168,6 +168,16 @@ pub async fn area_of_postcode(db: &impl ConnectionTrait, postal_code: Option<&st
     Ok(found.and_then(|p| p.area_code))
 }
 
+/// Whether a hub stands at the location.
+async fn hub_stands_at(db: &impl ConnectionTrait, location_id: &str) -> AppResult<bool> {
+    use sea_orm::PaginatorTrait;
+    let hubs = hub::Entity::find()
+        .filter(hub::Column::LocationId.eq(location_id))
+        .count(db)
+        .await?;
+    Ok(hubs > 0)
+}
+
 /// The postcode of a location's stored address, if it has one.
 async fn stored_postcode(db: &impl ConnectionTrait, location_id: &str) -> AppResult<Option<String>> {
     Ok(address::Entity::find()
@@ -231,13 +241,29 @@ pub async fn update_location(
         return Err(conflict(existing.version));
     }
     let mut errors = fields.check(txn).await?;
+    let clears = |field: &str| fields.cleared.contains(&field);
     let postal_code = match &fields.address {
         Some(address) => Some(address.postal_code.clone()),
+        None if clears("address") => None,
         None => stored_postcode(txn, &existing.id).await?,
     };
+    let current_area = existing.area_code.clone().filter(|_| !clears("areaCode"));
     let area_code = fields
-        .area(txn, postal_code.as_deref(), existing.area_code.clone(), &mut errors)
+        .area(txn, postal_code.as_deref(), current_area, &mut errors)
         .await?;
+    if clears("areaCode") && area_code.is_some() {
+        errors.push(UserError::new(
+            &["areaCode"],
+            "INVALID",
+            "the council area follows the address's postcode; clear or change the address instead",
+        ));
+    } else if clears("areaCode") && hub_stands_at(txn, &existing.id).await? {
+        errors.push(UserError::new(
+            &["areaCode"],
+            "INVALID",
+            "a hub stands at this location and needs its council area",
+        ));
+    }
     if !errors.is_empty() {
         return Ok(Err(errors));
     }
@@ -287,11 +313,15 @@ async fn replace_address(
     location: &location::Model,
     fields: &LocationFields,
 ) -> AppResult<()> {
-    let Some(new) = &fields.address else { return Ok(()) };
+    let cleared = fields.cleared.contains(&"address");
+    if fields.address.is_none() && !cleared {
+        return Ok(());
+    }
     address::Entity::delete_many()
         .filter(address::Column::LocationId.eq(location.id.clone()))
         .exec(txn)
         .await?;
+    let Some(new) = &fields.address else { return Ok(()) };
     let postal_code = Postcode::parse(&new.postal_code)
         .map(|p| p.normalized())
         .unwrap_or_else(|_| new.postal_code.clone());

@@ -586,7 +586,9 @@ on_both! {
         const WRITERS: i32 = 8;
         let calls = (0..WRITERS).map(|n| {
             let status = ["OPEN", "LIMITED", "CLOSED"][n as usize % 3];
-            let input = json!({ "input": { "hubId": id, "status": status, "occupancy": n } });
+            // A closed hub has no occupancy (a figure above 0 is refused).
+            let occupancy = if status == "CLOSED" { Value::Null } else { json!(n) };
+            let input = json!({ "input": { "hubId": id, "status": status, "occupancy": occupancy } });
             let (app, owner) = (&app, &owner);
             async move { call(app, owner, UPDATE, input).await }
         });
