@@ -2,6 +2,7 @@
 //! the result, so scripts can capture it.
 
 mod auth;
+mod listing;
 mod serve;
 
 use clap::{Parser, Subcommand};

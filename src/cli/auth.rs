@@ -7,6 +7,9 @@ use anyhow::{Context, bail};
 use clap::{Args, Subcommand};
 use sea_orm::DatabaseConnection;
 
+use serde_json::json;
+
+use super::listing::{Format, Listing};
 use crate::config::{DEFAULT_JWT_AUDIENCE, DEFAULT_JWT_ISSUER, JwtSettings};
 use crate::error::AppError;
 use crate::graphql::ids::{self, Kind};
@@ -100,8 +103,12 @@ pub enum PartnerCommand {
         #[arg(long = "area")]
         areas: Vec<String>,
     },
-    /// List partners, one a line: id, kind, name, organization id, areas, status (tab-separated).
-    List,
+    /// List partners: id, kind, name, organization id, areas, status.
+    List {
+        /// `table` (aligned, with a header), `tsv` (header, then tab-separated lines) or `json`.
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
     /// Disable a partner: its tokens are refused from the next request on.
     Disable {
         /// The partner's id.
@@ -125,11 +132,14 @@ pub enum TokenCommand {
         #[command(flatten)]
         jwt: JwtArgs,
     },
-    /// List issued tokens, one a line: jti, partner id, scopes, issued, expires, status (tab-separated).
+    /// List issued tokens: jti, partner id, scopes, issued, expires, status.
     List {
         /// Only this partner's tokens.
         #[arg(long)]
         partner: Option<String>,
+        /// `table` (aligned, with a header), `tsv` (header, then tab-separated lines) or `json`.
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
     },
     /// Revoke a token by its jti: it is refused from the next request on.
     Revoke {
@@ -177,23 +187,36 @@ pub async fn run_partner(db: &DatabaseConnection, command: PartnerCommand) -> an
             eprintln!("registered {kind} partner {:?}", partner.record.name);
             println!("{}", partner.record.id);
         }
-        PartnerCommand::List => {
+        PartnerCommand::List { format } => {
+            let mut listing = Listing::new(&["ID", "KIND", "NAME", "ORGANIZATION", "AREAS", "STATUS"]);
             for partner in partners::list_partners(db).await.map_err(user_error)? {
                 let record = &partner.record;
-                println!(
-                    "{}\t{}\t{}\t{}\t{}\t{}",
-                    record.id,
-                    record.kind,
-                    record.name,
-                    record.organization_id.as_deref().unwrap_or("-"),
-                    if partner.area_codes.is_empty() {
-                        "-".to_owned()
-                    } else {
-                        partner.area_codes.join(",")
-                    },
-                    if record.disabled { "disabled" } else { "enabled" },
+                let status = if record.disabled { "disabled" } else { "enabled" };
+                let json = json!({
+                    "id": record.id,
+                    "kind": record.kind,
+                    "name": record.name,
+                    "organizationId": record.organization_id,
+                    "areaCodes": partner.area_codes,
+                    "status": status,
+                });
+                listing.push(
+                    vec![
+                        record.id.clone(),
+                        record.kind.clone(),
+                        record.name.clone(),
+                        record.organization_id.clone().unwrap_or_else(|| "-".into()),
+                        if partner.area_codes.is_empty() {
+                            "-".to_owned()
+                        } else {
+                            partner.area_codes.join(",")
+                        },
+                        status.into(),
+                    ],
+                    json,
                 );
             }
+            print!("{}", listing.render(format));
         }
         PartnerCommand::Disable { id } => {
             let partner = partners::disable_partner(db, &partner_id(&id)?)
@@ -242,9 +265,10 @@ pub async fn run_token(db: &DatabaseConnection, command: TokenCommand) -> anyhow
             );
             println!("{}", issued.token);
         }
-        TokenCommand::List { partner } => {
+        TokenCommand::List { partner, format } => {
             let partner = partner.as_deref().map(partner_id).transpose()?;
             let now = chrono::Utc::now();
+            let mut listing = Listing::new(&["JTI", "PARTNER", "SCOPES", "ISSUED", "EXPIRES", "STATUS"]);
             for token in partners::list_tokens(db, partner.as_deref())
                 .await
                 .map_err(user_error)?
@@ -256,16 +280,28 @@ pub async fn run_token(db: &DatabaseConnection, command: TokenCommand) -> anyhow
                 } else {
                     "active"
                 };
-                println!(
-                    "{}\t{}\t{}\t{}\t{}\t{}",
-                    token.jti,
-                    token.partner_id,
-                    token.scopes,
-                    token.issued_at.to_rfc3339(),
-                    token.expires_at.to_rfc3339(),
-                    status
+                let (issued, expires) = (token.issued_at.to_rfc3339(), token.expires_at.to_rfc3339());
+                let json = json!({
+                    "jti": token.jti,
+                    "partnerId": token.partner_id,
+                    "scopes": token.scopes.split_whitespace().collect::<Vec<_>>(),
+                    "issuedAt": issued,
+                    "expiresAt": expires,
+                    "status": status,
+                });
+                listing.push(
+                    vec![
+                        token.jti,
+                        token.partner_id,
+                        token.scopes,
+                        issued,
+                        expires,
+                        status.into(),
+                    ],
+                    json,
                 );
             }
+            print!("{}", listing.render(format));
         }
         TokenCommand::Revoke { jti } => {
             let token = partners::revoke_token(db, jti.trim()).await.map_err(user_error)?;

@@ -1234,22 +1234,29 @@ impl DirectoryQuery {
             .collect())
     }
 
-    /// Terms of one taxonomy (by name or id) and/or the children of one term, by name.
+    /// Terms of one taxonomy (by name or id) and/or the children of one
+    /// term, by name. With `topOnly`, only terms with no parent: the first
+    /// level of a menu, whose `children` give the next.
     #[graphql(complexity = "first.unwrap_or(20).clamp(1, 100) as usize * child_complexity")]
     async fn taxonomy_terms(
         &self,
         ctx: &Context<'_>,
         taxonomy: Option<String>,
         parent_id: Option<ID>,
+        #[graphql(desc = "Only terms with no parent (not with `parentId`).", default = false)] top_only: bool,
         first: Option<i32>,
         after: Option<String>,
     ) -> GqlResult<TaxonomyTermConnection> {
         let page = PageRequest::new(first, after.as_deref())?;
+        if top_only && parent_id.is_some() {
+            return Err(AppError::bad_input(&["topOnly"], "give parentId or topOnly, not both").into());
+        }
         let filter = terms::TermFilter {
             taxonomy,
             parent_id: parent_id
                 .map(|id| ids::decode(&id, Kind::TaxonomyTerm, &["parentId"]))
                 .transpose()?,
+            top_only,
         };
         let db = db(ctx)?;
         let rows = terms::list_terms(db, &filter, &page).await?;

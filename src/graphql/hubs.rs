@@ -31,6 +31,7 @@ use crate::page::PageRequest;
 use crate::partners::access;
 use crate::partners::audit::{self, RequestId};
 use crate::partners::kind::HUBS_WRITE;
+use crate::services::geo::GeoPoint;
 use crate::services::search::{DEFAULT_RADIUS_KM, MAX_RADIUS_KM};
 use crate::services::{locations, related};
 
@@ -379,7 +380,7 @@ pub struct HubEdge {
     pub cursor: String,
     /// The hub.
     pub node: Hub,
-    /// Distance in kilometres from `near`, when `near` is given.
+    /// Distance in kilometres from `near` (to the metre: three decimals), when `near` is given.
     pub distance_km: Option<f64>,
 }
 
@@ -466,7 +467,7 @@ impl HubQuery {
             .map(|hit| HubEdge {
                 cursor: hit.cursor().encode(),
                 node: Hub::from(hit.hub.clone()),
-                distance_km: hit.distance_km,
+                distance_km: hit.distance_km.map(GeoPoint::shown_km),
             })
             .collect();
         let page_info = PageInfo {

@@ -165,7 +165,8 @@ pub struct ServiceEdge {
     pub cursor: String,
     /// The service.
     pub node: Service,
-    /// Distance in kilometres from `near` to the service's nearest location, when `near` is given.
+    /// Distance in kilometres (to the metre: three decimals) from `near` to the
+    /// service's nearest location, when `near` is given.
     pub distance_km: Option<f64>,
 }
 
@@ -199,7 +200,7 @@ pub async fn service_connection(
         .map(|(hit, cursor)| ServiceEdge {
             cursor: cursor.clone(),
             node: Service(hit.service),
-            distance_km: hit.distance_km.map(|d| (d * 1000.0).round() / 1000.0),
+            distance_km: hit.distance_km.map(GeoPoint::shown_km),
         })
         .collect();
     Ok(ServiceConnection {

@@ -43,6 +43,13 @@ impl GeoPoint {
         2.0 * EARTH_RADIUS_KM * a.sqrt().min(1.0).asin()
     }
 
+    /// A distance as answers show it: kilometres to the metre (three
+    /// decimals), the same for services and hubs. Finer digits claim a
+    /// precision coordinates do not have.
+    pub fn shown_km(km: f64) -> f64 {
+        (km * 1000.0).round() / 1000.0
+    }
+
     /// A latitude/longitude box that contains every point within `radius_km`
     /// (a prefilter the location index can answer; the exact distance decides).
     pub fn bounding_box(&self, radius_km: f64) -> BoundingBox {

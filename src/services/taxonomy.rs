@@ -22,11 +22,13 @@ pub async fn find_term(db: &impl ConnectionTrait, id: &str) -> AppResult<Option<
 }
 
 /// Which terms to list: those of one taxonomy (by name or id) and/or the
-/// children of one parent.
+/// children of one parent, or only the top of the tree (terms with no
+/// parent: a menu's first level).
 #[derive(Debug, Default, Clone)]
 pub struct TermFilter {
     pub taxonomy: Option<String>,
     pub parent_id: Option<String>,
+    pub top_only: bool,
 }
 
 fn filtered(filter: &TermFilter) -> sea_orm::Select<taxonomy_term::Entity> {
@@ -40,6 +42,9 @@ fn filtered(filter: &TermFilter) -> sea_orm::Select<taxonomy_term::Entity> {
     }
     if let Some(parent) = &filter.parent_id {
         select = select.filter(taxonomy_term::Column::ParentId.eq(parent.clone()));
+    }
+    if filter.top_only {
+        select = select.filter(taxonomy_term::Column::ParentId.is_null());
     }
     select
 }
@@ -66,7 +71,7 @@ pub async fn count_terms(db: &impl ConnectionTrait, filter: &TermFilter) -> AppR
 pub async fn terms_of_taxonomy(db: &impl ConnectionTrait, taxonomy: &str) -> AppResult<Vec<taxonomy_term::Model>> {
     let filter = TermFilter {
         taxonomy: Some(taxonomy.to_owned()),
-        parent_id: None,
+        ..TermFilter::default()
     };
     Ok(filtered(&filter).all(db).await?)
 }

@@ -136,6 +136,12 @@ fn stdout(output: &Output) -> String {
     String::from_utf8(output.stdout.clone()).unwrap()
 }
 
+/// The rows a `--format json` listing printed.
+fn json_list(output: &Output) -> Vec<Value> {
+    assert!(output.status.success(), "{}", stderr(output));
+    serde_json::from_str(&stdout(output)).expect("a JSON array on stdout")
+}
+
 fn stderr(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
 }
@@ -498,11 +504,18 @@ on_both! {
             assert!(stderr(&output).contains(message), "{args:?}: {}", stderr(&output));
         }
 
+        // For people: a header over aligned columns.
         let output = cli(&app, &["partner", "list"]).await;
         succeeded(&output, "partner list");
-        let list = stdout(&output);
-        // The demo set's own partners are listed too; look at the ones made here.
-        let lines: Vec<Vec<&str>> = list
+        let table = stdout(&output);
+        let header: Vec<&str> = table.lines().next().unwrap().split_whitespace().collect();
+        assert_eq!(header, ["ID", "KIND", "NAME", "ORGANIZATION", "AREAS", "STATUS"], "{table}");
+        let row = table.lines().find(|l| l.starts_with(hscp.as_str())).unwrap();
+        assert!(row.contains("Edinburgh HSCP") && row.ends_with("enabled"), "{table}");
+        // For spreadsheets: the same header, tab-separated.
+        let tsv = stdout(&cli(&app, &["partner", "list", "--format", "tsv"]).await);
+        assert_eq!(tsv.lines().next(), Some("ID\tKIND\tNAME\tORGANIZATION\tAREAS\tSTATUS"));
+        let lines: Vec<Vec<&str>> = tsv
             .lines()
             .map(|l| l.split('\t').collect::<Vec<&str>>())
             .filter(|fields| [hscp.as_str(), library_partner.as_str()].contains(&fields[0]))
@@ -514,6 +527,16 @@ on_both! {
                 vec![library_partner.as_str(), "library", "Edinburgh Libraries", library.as_str(), "-", "enabled"],
             ]
         );
+        // For scripts: JSON.
+        let listed = json_list(&cli(&app, &["partner", "list", "--format", "json"]).await);
+        let mine = listed.iter().find(|p| p["id"] == library_partner.as_str()).unwrap();
+        assert_eq!(
+            mine,
+            &json!({ "id": library_partner, "kind": "library", "name": "Edinburgh Libraries",
+                "organizationId": library, "areaCodes": [], "status": "enabled" })
+        );
+        let bad = cli(&app, &["partner", "list", "--format", "xml"]).await;
+        assert!(!bad.status.success() && stderr(&bad).contains("xml"), "{}", stderr(&bad));
 
         let output = cli(
             &app,
@@ -533,20 +556,23 @@ on_both! {
         let hscp_token = cli(&app, &["token", "issue", "--partner", &hscp]).await;
         succeeded(&hscp_token, "token issue with default scopes");
 
-        let output = cli(&app, &["token", "list", "--partner", &library_partner]).await;
+        let output = cli(&app, &["token", "list", "--partner", &library_partner, "--format", "json"]).await;
         succeeded(&output, "token list");
-        let list = stdout(&output);
-        let fields: Vec<&str> = list.trim().split('\t').collect();
-        assert_eq!(list.lines().count(), 1, "{list}");
-        let jti = fields[0].to_owned();
+        let listed = json_list(&output);
+        assert_eq!(listed.len(), 1, "{listed:?}");
+        let jti = listed[0]["jti"].as_str().unwrap().to_owned();
         assert_eq!(jti, payload(&token)["jti"]);
-        assert_eq!(&fields[1..3], &[library_partner.as_str(), "services:write"]);
-        assert_eq!(fields[5], "active");
-        assert_eq!(cli(&app, &["token", "list"]).await.stdout.iter().filter(|b| **b == b'\n').count(), 2);
+        assert_eq!(listed[0]["partnerId"], library_partner.as_str());
+        assert_eq!(listed[0]["scopes"], json!(["services:write"]));
+        assert_eq!(listed[0]["status"], "active");
+        assert_eq!(json_list(&cli(&app, &["token", "list", "--format", "json"]).await).len(), 2);
+        let table = stdout(&cli(&app, &["token", "list"]).await);
+        assert_eq!(table.lines().count(), 3, "a header and two tokens: {table}");
+        assert!(table.starts_with("JTI "), "{table}");
 
         succeeded(&cli(&app, &["token", "revoke", &jti]).await, "token revoke");
         assert_refused(app.graphql_as(&token, ME, json!({})).await, &token, "revoked from the CLI").await;
-        let list = stdout(&cli(&app, &["token", "list", "--partner", &library_partner]).await);
+        let list = stdout(&cli(&app, &["token", "list", "--partner", &library_partner, "--format", "tsv"]).await);
         assert!(list.trim().ends_with("\trevoked"), "{list}");
         let unknown = cli(&app, &["token", "revoke", "no-such-jti"]).await;
         assert!(!unknown.status.success());
@@ -556,9 +582,9 @@ on_both! {
         me_of(&app, &hscp_token, "hscp before disabling").await;
         succeeded(&cli(&app, &["partner", "disable", &hscp]).await, "partner disable");
         assert_refused(app.graphql_as(&hscp_token, ME, json!({})).await, &hscp_token, "disabled from the CLI").await;
-        let list = stdout(&cli(&app, &["partner", "list"]).await);
-        let line = list.lines().find(|l| l.starts_with(hscp.as_str())).unwrap();
-        assert!(line.ends_with("\tdisabled"), "{list}");
+        let listed = json_list(&cli(&app, &["partner", "list", "--format", "json"]).await);
+        let disabled = listed.iter().find(|p| p["id"] == hscp.as_str()).unwrap();
+        assert_eq!(disabled["status"], "disabled");
         let refused = cli(&app, &["token", "issue", "--partner", &hscp]).await;
         assert!(!refused.status.success());
         assert!(stderr(&refused).contains("disabled"), "{}", stderr(&refused));

@@ -9,6 +9,7 @@ mod browser;
 mod changes;
 mod clearing;
 mod cli;
+mod consistency;
 mod crash;
 mod directory;
 mod examples;
