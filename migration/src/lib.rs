@@ -18,6 +18,7 @@ pub mod m20261201_000050_change_announcements;
 pub mod m20261201_000060_located_services;
 mod m20261201_000070_service_fts_rows;
 mod m20261206_000080_changes_name_their_table;
+mod m20261210_000090_pathway_step_kinds;
 
 pub struct Migrator;
 
@@ -40,6 +41,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000060_located_services::Migration),
             Box::new(m20261201_000070_service_fts_rows::Migration),
             Box::new(m20261206_000080_changes_name_their_table::Migration),
+            Box::new(m20261210_000090_pathway_step_kinds::Migration),
         ]
     }
 }

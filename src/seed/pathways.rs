@@ -30,7 +30,7 @@ use rand_chacha::ChaCha8Rng;
 use super::data::DirectoryData;
 use super::demo::demo_id;
 use crate::partners::PartnerKind;
-use crate::pathways::{PathwayStatus, ReferralMethod};
+use crate::pathways::{PathwayStatus, ReferralMethod, StepKind};
 
 /// The young people's mental wellbeing pilots: North Ayrshire, Midlothian
 /// and South Lanarkshire.
@@ -281,6 +281,8 @@ pub fn demo_pathways(data: &DirectoryData, now: DateTime<Utc>) -> PathwayData {
                     Target::Location(id) => (None, Some(id), None),
                     Target::Url(url) => (None, None, Some(url)),
                 };
+                // Every demo step leads somewhere.
+                let kind = StepKind::Service.stored().to_owned();
                 pathway_step::Model {
                     id: demo_id("pathway_step", &format!("{}/{}", draft.key, step.key)),
                     pathway_id: id.clone(),
@@ -291,6 +293,7 @@ pub fn demo_pathways(data: &DirectoryData, now: DateTime<Utc>) -> PathwayData {
                     appointment_required: step.appointment_required,
                     eligibility: Some(step.eligibility),
                     contact_instructions: Some(step.contact_instructions),
+                    kind,
                     service_id,
                     organization_id: None,
                     location_id,
