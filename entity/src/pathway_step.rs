@@ -17,7 +17,15 @@ pub struct Model {
     pub appointment_required: bool,
     pub eligibility: Option<String>,
     pub contact_instructions: Option<String>,
-    /// The target: at most one of service, organisation, location and URL.
+    /// `target` (it leads to the service, organisation, location or URL
+    /// below), `entry_location` (whichever of the pathway's entry locations
+    /// the person is at) or `instruction` (words only, e.g. "Talk to your
+    /// GP"). Kept apart from the target columns so that a target deleted
+    /// later (its column set to null) still reads as a step that lost its
+    /// target, not as an instruction.
+    pub kind: String,
+    /// The target of a `target` step: one of service, organisation,
+    /// location and URL (null, all of them, when it has been deleted).
     pub service_id: Option<String>,
     pub organization_id: Option<String>,
     pub location_id: Option<String>,

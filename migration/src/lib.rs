@@ -19,6 +19,7 @@ pub mod m20261201_000060_located_services;
 mod m20261201_000070_service_fts_rows;
 mod m20261206_000080_changes_name_their_table;
 mod m20261207_000090_closed_hubs_hold_nobody;
+mod m20261207_000100_pathway_step_kinds;
 
 pub struct Migrator;
 
@@ -42,6 +43,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000070_service_fts_rows::Migration),
             Box::new(m20261206_000080_changes_name_their_table::Migration),
             Box::new(m20261207_000090_closed_hubs_hold_nobody::Migration),
+            Box::new(m20261207_000100_pathway_step_kinds::Migration),
         ]
     }
 }

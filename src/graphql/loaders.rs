@@ -651,7 +651,8 @@ pub async fn prefetch_pathways(
             Ok(HashMap::new())
         },
         async {
-            if selects("entryLocations") {
+            // Steps at the entry locations list them too.
+            if selects("entryLocations") || step_selects("entryLocations") {
                 return loaders.load_many(ids().map(EntriesOfPathway)).await;
             }
             Ok(HashMap::new())

@@ -30,10 +30,10 @@ use crate::page::PageRequest;
 use crate::partners::access::{self, PathwayVisibility};
 use crate::partners::audit::{self, RequestId};
 use crate::partners::kind::{PATHWAYS_ACTIVITY, PATHWAYS_WRITE};
-use crate::pathways::PathwayStatus;
 use crate::pathways::activity::{self, NewActivity};
 use crate::pathways::reads;
 use crate::pathways::writes::{self as domain, NewPathway, PathwayEdit, StepFields};
+use crate::pathways::{PathwayStatus, StepKind};
 
 /// Where a pathway is in its life.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
@@ -59,6 +59,29 @@ pub enum ReferralMethodValue {
     ProfessionalReferral,
     /// Referred through an electronic referral system.
     EReferral,
+}
+
+/// What a step is: where it leads, if anywhere.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+#[graphql(name = "PathwayStepKind", remote = "crate::pathways::StepKind")]
+pub enum PathwayStepKindValue {
+    /// It leads to a service (`service`).
+    Service,
+    /// It leads to an organisation (`organization`).
+    Organization,
+    /// It leads to a place (`location`).
+    Location,
+    /// It leads to a web page (`url`).
+    Url,
+    /// It happens at whichever of the pathway's entry locations the person
+    /// is at, e.g. "talk to library staff" at the library they walked into
+    /// (`entryLocations`).
+    EntryLocation,
+    /// Words only, with nothing to point at, e.g. "talk to your GP".
+    Instruction,
+    /// It led to a service, organisation or place that has since been
+    /// deleted: the pathway needs review.
+    TargetRemoved,
 }
 
 /// The period activity is summed over.
@@ -169,15 +192,7 @@ impl Pathway {
     /// Where people usually enter (e.g. a library).
     #[graphql(complexity = "super::budget::ASSUMED_LIST_LENGTH * child_complexity")]
     async fn entry_locations(&self, ctx: &Context<'_>) -> GqlResult<Vec<Location>> {
-        let ids = load_many(ctx, EntriesOfPathway(self.0.id.clone())).await?;
-        let found = ctx
-            .data::<Loaders>()?
-            .load_many(ids.iter().cloned().map(LocationById))
-            .await?;
-        Ok(ids
-            .into_iter()
-            .filter_map(|id| found.get(&LocationById(id)).cloned().map(Location))
-            .collect())
+        entry_locations_of(ctx, &self.0.id).await
     }
     /// The steps, in order.
     async fn steps(&self, ctx: &Context<'_>) -> GqlResult<Vec<PathwayStep>> {
@@ -188,8 +203,9 @@ impl Pathway {
             .collect())
     }
     /// A step points at a service that is no longer active (inactive or
-    /// defunct), or at a record that no longer exists: the owner should
-    /// review the pathway (it is on the owner's `pathwayReviewList`).
+    /// defunct), at a record that no longer exists, or at the entry
+    /// locations of a pathway that has none: the owner should review the
+    /// pathway (it is on the owner's `pathwayReviewList`).
     async fn needs_review(&self, ctx: &Context<'_>) -> GqlResult<bool> {
         Ok(load(ctx, PathwayNeedsReview(self.0.id.clone())).await?.unwrap_or(false))
     }
@@ -264,7 +280,10 @@ async fn activity_of(
 #[derive(Debug, Clone)]
 pub struct PathwayStep(pub pathway_step::Model);
 
-/// One step of a pathway: how a person gets there and where it leads.
+/// One step of a pathway: how a person gets there and where it leads. A
+/// step leads to one service, organisation, place or web page; or happens
+/// at whichever of the pathway's entry locations the person is at; or is an
+/// instruction with nothing to point at (`kind` says which).
 #[Object]
 impl PathwayStep {
     /// Id of the step; pass it back in `setPathwaySteps` to keep the step
@@ -323,6 +342,37 @@ impl PathwayStep {
     async fn url(&self) -> Option<&str> {
         self.0.url.as_deref()
     }
+    /// What the step is: where it leads, if anywhere.
+    async fn kind(&self) -> GqlResult<PathwayStepKindValue> {
+        Ok(domain::kind_of(&self.0)?.into())
+    }
+    /// Whether the step happens at whichever of the pathway's entry
+    /// locations the person is at (as given in `PathwayStepInput`).
+    async fn at_entry_location(&self) -> GqlResult<bool> {
+        Ok(domain::kind_of(&self.0)? == StepKind::EntryLocation)
+    }
+    /// For a step at the entry locations: the pathway's entry locations (as
+    /// `Pathway.entryLocations`); empty for any other step.
+    #[graphql(complexity = "super::budget::ASSUMED_LIST_LENGTH * child_complexity")]
+    async fn entry_locations(&self, ctx: &Context<'_>) -> GqlResult<Vec<Location>> {
+        if domain::kind_of(&self.0)? != StepKind::EntryLocation {
+            return Ok(Vec::new());
+        }
+        entry_locations_of(ctx, &self.0.pathway_id).await
+    }
+}
+
+/// The entry locations of a pathway, in order.
+async fn entry_locations_of(ctx: &Context<'_>, pathway_id: &str) -> GqlResult<Vec<Location>> {
+    let ids = load_many(ctx, EntriesOfPathway(pathway_id.to_owned())).await?;
+    let found = ctx
+        .data::<Loaders>()?
+        .load_many(ids.iter().cloned().map(LocationById))
+        .await?;
+    Ok(ids
+        .into_iter()
+        .filter_map(|id| found.get(&LocationById(id)).cloned().map(Location))
+        .collect())
 }
 
 /// Referrals along a pathway in one period.
@@ -473,8 +523,8 @@ impl PathwayQuery {
         pathway_node(ctx, raw).await
     }
 
-    /// The caller's pathways that need review (a step's service has ended
-    /// or a target is gone), by name; admins see every one. Needs the
+    /// The caller's pathways that need review (a step's service has ended,
+    /// a target is gone, or steps at the entry locations have none), by name; admins see every one. Needs the
     /// `pathways:write` scope.
     #[graphql(
         guard = "Scope(PATHWAYS_WRITE)",
@@ -526,14 +576,16 @@ impl PathwayQuery {
 
 // ---- writes -------------------------------------------------------------------
 
-/// One step of a pathway. Give exactly one target: `serviceId`,
-/// `organizationId`, `locationId` or `url`.
+/// One step of a pathway. Say where it happens with at most one of
+/// `serviceId`, `organizationId`, `locationId`, `url` and `atEntryLocation`;
+/// with none of them the step is an instruction ("Talk to your GP").
 #[derive(Debug, InputObject)]
 pub struct PathwayStepInput {
     /// An existing step of the same pathway to keep (with its activity
     /// counts) in this place; omit for a new step.
     pub id: Option<ID>,
-    /// What happens at this step, 1 to 200 characters.
+    /// What happens at this step, up to 200 characters; a draft's step may
+    /// leave it empty for now, publishing needs it.
     pub title: String,
     /// More about the step.
     pub description: Option<String>,
@@ -553,6 +605,10 @@ pub struct PathwayStepInput {
     pub location_id: Option<ID>,
     /// Target: a web page (absolute http or https URL).
     pub url: Option<String>,
+    /// The step happens at whichever of the pathway's entry locations the
+    /// person is at, e.g. library staff at the library they walked into
+    /// (default false). Publishing needs the pathway to have entry locations.
+    pub at_entry_location: Option<bool>,
 }
 
 fn step_fields(steps: Vec<PathwayStepInput>) -> GqlResult<Vec<StepFields>> {
@@ -579,6 +635,7 @@ fn step_fields(steps: Vec<PathwayStepInput>) -> GqlResult<Vec<StepFields>> {
                 organization_id: decode(&step.organization_id, Kind::Organization, "organizationId")?,
                 location_id: decode(&step.location_id, Kind::Location, "locationId")?,
                 url: step.url,
+                at_entry_location: step.at_entry_location.unwrap_or(false),
             })
         })
         .collect()
@@ -837,8 +894,10 @@ impl PathwayWrites {
     }
 
     /// Publishes a draft or archived pathway. It needs at least one step,
-    /// every step's target must exist and every service must be running;
-    /// problems name the pathway's steps (`steps.<index>.<field>`).
+    /// each with a title; every step's target must exist, every service must
+    /// be running, and steps at the entry locations need the pathway to have
+    /// some. Every problem comes back at once, naming the pathway's fields
+    /// (`steps`, `steps.<index>.<field>`, `entryLocations`).
     #[graphql(guard = "Scope(PATHWAYS_WRITE)")]
     async fn publish_pathway(&self, ctx: &Context<'_>, input: PathwayTransitionInput) -> GqlResult<PathwayPayload> {
         let txn = begin_write(db(ctx)?).await?;

@@ -9,4 +9,4 @@ pub mod model;
 pub mod reads;
 pub mod writes;
 
-pub use model::{Bucket, PathwayStatus, ReferralMethod};
+pub use model::{Bucket, PathwayStatus, ReferralMethod, StepKind};

@@ -1,5 +1,7 @@
 //! The vocabulary of pathways, with the names the database stores.
 
+use entity::pathway_step;
+
 /// Where a pathway is in its life.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum PathwayStatus {
@@ -62,6 +64,71 @@ impl ReferralMethod {
     }
 }
 
+/// What a step is, as readers see it: where it leads, if anywhere.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum StepKind {
+    /// It leads to a service.
+    Service,
+    /// It leads to an organisation.
+    Organization,
+    /// It leads to a place.
+    Location,
+    /// It leads to a web page.
+    Url,
+    /// It happens at whichever of the pathway's entry locations the person
+    /// is at (e.g. "talk to library staff" at the library they walked into).
+    EntryLocation,
+    /// Words only, with nothing to point at (e.g. "talk to your GP").
+    Instruction,
+    /// It led to a service, organisation or place that has since been
+    /// deleted: the pathway needs review.
+    TargetRemoved,
+}
+
+/// `pathway_step.kind` of a step with a target (service, organisation,
+/// location or URL).
+pub const STORED_TARGET: &str = "target";
+/// `pathway_step.kind` of a step at the pathway's entry locations.
+pub const STORED_ENTRY_LOCATION: &str = "entry_location";
+/// `pathway_step.kind` of an instruction.
+const STORED_INSTRUCTION: &str = "instruction";
+
+impl StepKind {
+    /// The kind of a stored step. The column says whether it has a target;
+    /// the target columns say which (none left: it was deleted).
+    pub fn of(step: &pathway_step::Model) -> Option<StepKind> {
+        match step.kind.as_str() {
+            STORED_ENTRY_LOCATION => Some(StepKind::EntryLocation),
+            STORED_INSTRUCTION => Some(StepKind::Instruction),
+            STORED_TARGET => Some(if step.service_id.is_some() {
+                StepKind::Service
+            } else if step.organization_id.is_some() {
+                StepKind::Organization
+            } else if step.location_id.is_some() {
+                StepKind::Location
+            } else if step.url.is_some() {
+                StepKind::Url
+            } else {
+                StepKind::TargetRemoved
+            }),
+            _ => None,
+        }
+    }
+
+    /// What `pathway_step.kind` holds for a step of this kind.
+    pub fn stored(self) -> &'static str {
+        match self {
+            StepKind::EntryLocation => STORED_ENTRY_LOCATION,
+            StepKind::Instruction => STORED_INSTRUCTION,
+            StepKind::Service
+            | StepKind::Organization
+            | StepKind::Location
+            | StepKind::Url
+            | StepKind::TargetRemoved => STORED_TARGET,
+        }
+    }
+}
+
 /// The period activity counts are summed over.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Bucket {
@@ -103,6 +170,42 @@ mod tests {
             assert_eq!(ReferralMethod::parse(method.as_str()), Some(method));
         }
         assert_eq!(PathwayStatus::parse("PUBLISHED"), None);
+    }
+
+    fn step(kind: &str, service_id: Option<&str>) -> pathway_step::Model {
+        pathway_step::Model {
+            id: "s".into(),
+            pathway_id: "p".into(),
+            position: 1,
+            title: "t".into(),
+            description: None,
+            referral_method: "signposting".into(),
+            appointment_required: false,
+            eligibility: None,
+            contact_instructions: None,
+            kind: kind.into(),
+            service_id: service_id.map(str::to_owned),
+            organization_id: None,
+            location_id: None,
+            url: None,
+        }
+    }
+
+    #[test]
+    fn a_step_that_lost_its_target_is_no_instruction() {
+        assert_eq!(StepKind::of(&step("target", Some("x"))), Some(StepKind::Service));
+        // Its service deleted: the column is emptied, the kind stays.
+        assert_eq!(StepKind::of(&step("target", None)), Some(StepKind::TargetRemoved));
+        assert_eq!(StepKind::of(&step("instruction", None)), Some(StepKind::Instruction));
+        assert_eq!(
+            StepKind::of(&step("entry_location", None)),
+            Some(StepKind::EntryLocation)
+        );
+        assert_eq!(StepKind::of(&step("ENTRY_LOCATION", None)), None);
+        for kind in [StepKind::Service, StepKind::EntryLocation, StepKind::Instruction] {
+            let stored = step(kind.stored(), (kind == StepKind::Service).then_some("x"));
+            assert_eq!(StepKind::of(&stored), Some(kind));
+        }
     }
 
     #[test]

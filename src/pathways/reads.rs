@@ -11,7 +11,7 @@ use entity::{pathway, pathway_area, pathway_audience, pathway_entry, pathway_ste
 use sea_orm::sea_query::{Expr, Query, SelectStatement};
 use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
-use super::model::PathwayStatus;
+use super::model::{self, PathwayStatus};
 use crate::error::AppResult;
 use crate::page::{Cursor, Page, PageRequest};
 use crate::partners::access::PathwayVisibility;
@@ -51,7 +51,9 @@ pub fn cursor(row: &pathway::Model) -> Cursor {
 }
 
 /// Pathway ids with a step that no longer leads anywhere useful: to a
-/// service that is inactive or defunct, or to a target that was deleted.
+/// service that is inactive or defunct, to a target that was deleted, or to
+/// the pathway's entry locations when it has none (they were deleted, or
+/// never given). Instructions lead nowhere by design and never count.
 fn needing_review_ids() -> SelectStatement {
     let ended = Query::select()
         .column(service::Column::Id)
@@ -59,10 +61,15 @@ fn needing_review_ids() -> SelectStatement {
         .and_where(service::Column::Status.is_in([status::INACTIVE, status::DEFUNCT]))
         .to_owned();
     let no_target = Condition::all()
+        .add(pathway_step::Column::Kind.eq(model::STORED_TARGET))
         .add(pathway_step::Column::ServiceId.is_null())
         .add(pathway_step::Column::OrganizationId.is_null())
         .add(pathway_step::Column::LocationId.is_null())
         .add(pathway_step::Column::Url.is_null());
+    let with_entries = ids_where(pathway_entry::Column::PathwayId, pathway_entry::Entity);
+    let nowhere_to_enter = Condition::all()
+        .add(pathway_step::Column::Kind.eq(model::STORED_ENTRY_LOCATION))
+        .add(pathway_step::Column::PathwayId.not_in_subquery(with_entries));
     Query::select()
         .distinct()
         .column(pathway_step::Column::PathwayId)
@@ -70,7 +77,8 @@ fn needing_review_ids() -> SelectStatement {
         .cond_where(
             Condition::any()
                 .add(pathway_step::Column::ServiceId.in_subquery(ended))
-                .add(no_target),
+                .add(no_target)
+                .add(nowhere_to_enter),
         )
         .to_owned()
 }

@@ -13,9 +13,11 @@ use chrono::{DateTime, Utc};
 use entity::{
     area, location, organization, pathway, pathway_area, pathway_audience, pathway_entry, pathway_step, service,
 };
-use sea_orm::{ActiveModelTrait, ActiveValue, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+};
 
-use super::model::{PathwayStatus, ReferralMethod};
+use super::model::{PathwayStatus, ReferralMethod, StepKind};
 use crate::error::{AppError, AppResult};
 use crate::services::writes::{DESCRIPTION_MAX, NAME_MAX, Outcome, UserError, check_text, conflict, is_web_url};
 use crate::services::{related, status, taxonomy};
@@ -30,8 +32,10 @@ pub const LIST_MAX: usize = 50;
 const STEP_TEXT_MAX: usize = 2_000;
 const URL_MAX: usize = 2_000;
 
-/// One step as given: how it is reached and where it leads. Exactly one of
-/// `service_id`, `organization_id`, `location_id` and `url` names the target.
+/// One step as given: how it is reached and where it leads. At most one of
+/// `service_id`, `organization_id`, `location_id`, `url` and
+/// `at_entry_location` says where; with none the step is an instruction
+/// (words only, e.g. "Talk to your GP").
 #[derive(Debug, Clone)]
 pub struct StepFields {
     /// The id of an existing step of the same pathway to keep (its activity
@@ -47,6 +51,42 @@ pub struct StepFields {
     pub organization_id: Option<String>,
     pub location_id: Option<String>,
     pub url: Option<String>,
+    /// The step happens at whichever of the pathway's entry locations the
+    /// person is at (e.g. library staff at the library they walked into).
+    pub at_entry_location: bool,
+}
+
+impl StepFields {
+    /// How many of the ways of saying where the step happens are given.
+    fn places_given(&self) -> usize {
+        [
+            self.service_id.is_some(),
+            self.organization_id.is_some(),
+            self.location_id.is_some(),
+            self.url.is_some(),
+            self.at_entry_location,
+        ]
+        .into_iter()
+        .filter(|set| *set)
+        .count()
+    }
+
+    /// The kind of step the fields make, once checked (at most one place).
+    pub fn kind(&self) -> StepKind {
+        if self.service_id.is_some() {
+            StepKind::Service
+        } else if self.organization_id.is_some() {
+            StepKind::Organization
+        } else if self.location_id.is_some() {
+            StepKind::Location
+        } else if self.url.is_some() {
+            StepKind::Url
+        } else if self.at_entry_location {
+            StepKind::EntryLocation
+        } else {
+            StepKind::Instruction
+        }
+    }
 }
 
 /// A new pathway; it starts as a draft.
@@ -102,6 +142,14 @@ pub async fn area_codes_of(db: &impl ConnectionTrait, pathway_id: &str) -> AppRe
         .all(db)
         .await?;
     Ok(rows.into_iter().map(|row| row.area_code).collect())
+}
+
+/// How many entry locations a pathway has.
+pub async fn entry_count_of(db: &impl ConnectionTrait, pathway_id: &str) -> AppResult<u64> {
+    Ok(pathway_entry::Entity::find()
+        .filter(pathway_entry::Column::PathwayId.eq(pathway_id))
+        .count(db)
+        .await?)
 }
 
 /// The steps of a pathway, in order.
@@ -207,16 +255,27 @@ impl Targets {
     }
 }
 
-/// Checks steps as given. `kept` holds the ids of the pathway's current
-/// steps (a step may keep one of them); `published` asks, as publishing
-/// does, that every service step leads to a service that is still running.
+/// What steps as given are checked against.
+struct StepRules<'a> {
+    /// The ids of the pathway's current steps: a step may keep one of them.
+    kept: &'a HashSet<String>,
+    /// `Some(entry locations the pathway has)` when the steps go on a
+    /// published pathway: then they must be publishable as they stand (a
+    /// title, every service running, entry locations for a step at them).
+    /// A draft may be incomplete: publishing says what is missing.
+    published: Option<u64>,
+}
+
+/// Checks steps as given. Whatever would make a step wrong (two places, a
+/// target that does not exist, a bad URL, text too long) is refused even in
+/// a draft; what only makes it unfinished waits for publishing.
 async fn check_steps(
     db: &impl ConnectionTrait,
     errors: &mut Vec<UserError>,
     steps: &[StepFields],
-    kept: &HashSet<String>,
-    published: bool,
+    rules: StepRules<'_>,
 ) -> AppResult<()> {
+    let StepRules { kept, published } = rules;
     if steps.len() > STEPS_MAX {
         errors.push(UserError::new(
             &["steps"],
@@ -239,7 +298,9 @@ async fn check_steps(
             }
         }
         if step.title.trim().is_empty() {
-            push(errors, "title", "REQUIRED", "the title must not be empty".into());
+            if published.is_some() {
+                push(errors, "title", "REQUIRED", "the title must not be empty".into());
+            }
         } else {
             check_text(errors, &["steps", &i.to_string(), "title"], &step.title, NAME_MAX);
         }
@@ -252,27 +313,25 @@ async fn check_steps(
                 check_text(errors, &["steps", &i.to_string(), field], text, max);
             }
         }
-        let given = [
-            step.service_id.is_some(),
-            step.organization_id.is_some(),
-            step.location_id.is_some(),
-            step.url.is_some(),
-        ]
-        .into_iter()
-        .filter(|set| *set)
-        .count();
-        if given != 1 {
+        if step.places_given() > 1 {
             push(
                 errors,
                 "target",
                 "INVALID",
-                "exactly one of serviceId, organizationId, locationId and url".into(),
+                "at most one of serviceId, organizationId, locationId, url and atEntryLocation".into(),
+            );
+        } else if step.at_entry_location && published == Some(0) {
+            push(
+                errors,
+                "atEntryLocation",
+                "INVALID",
+                "the pathway has no entry locations for the step to happen at; add them first (updatePathway)".into(),
             );
         }
         if let Some(id) = &step.service_id {
             match targets.services.get(id) {
                 None => push(errors, "serviceId", "NOT_FOUND", "no such service".into()),
-                Some(found) if published && !service_is_usable(&found.status) => push(
+                Some(found) if published.is_some() && !service_is_usable(&found.status) => push(
                     errors,
                     "serviceId",
                     "INVALID",
@@ -306,59 +365,93 @@ async fn check_steps(
     Ok(())
 }
 
-/// Why a stored pathway cannot be published: no steps, or a step whose
-/// target is gone or whose service is no longer running. Paths point at
-/// the pathway's steps (`steps.<index>.<field>`), not at the input.
-async fn publish_problems(db: &impl ConnectionTrait, steps: &[pathway_step::Model]) -> AppResult<Vec<UserError>> {
+/// Why a stored pathway cannot be published, every reason at once: no
+/// steps; a step with no title, whose target is gone or whose service is no
+/// longer running; steps at the entry locations of a pathway that has none.
+/// Paths name the pathway's fields (`steps.<index>.<field>`,
+/// `entryLocations`), not an input.
+async fn publish_problems(
+    db: &impl ConnectionTrait,
+    steps: &[pathway_step::Model],
+    entry_count: u64,
+) -> AppResult<Vec<UserError>> {
     let mut problems = Vec::new();
-    let problem = |index: usize, field: &str, code: &'static str, message: String| UserError {
-        field: vec!["steps".into(), index.to_string(), field.into()],
+    let problem = |field: &[&str], code: &'static str, message: String| UserError {
+        field: field.iter().map(|f| (*f).to_owned()).collect(),
         message,
         code,
     };
     if steps.is_empty() {
-        problems.push(UserError {
-            field: vec!["steps".into()],
-            message: "a pathway needs at least one step to be published".into(),
-            code: "REQUIRED",
-        });
-        return Ok(problems);
+        problems.push(problem(
+            &["steps"],
+            "REQUIRED",
+            "a pathway needs at least one step to be published".into(),
+        ));
     }
     let ids: Vec<String> = steps.iter().filter_map(|s| s.service_id.clone()).collect();
     let services = related::by_ids::<service::Entity>(db, service::Column::Id, &ids).await?;
+    let mut at_entry = Vec::new();
     for (i, step) in steps.iter().enumerate() {
-        if let Some(id) = &step.service_id {
-            match services.iter().find(|s| &s.id == id) {
-                Some(found) if !service_is_usable(&found.status) => problems.push(problem(
-                    i,
-                    "service",
-                    "INVALID",
-                    format!("the service is {}; a published pathway needs it active", found.status),
-                )),
-                Some(_) => {}
-                None => problems.push(problem(
-                    i,
-                    "service",
-                    "NOT_FOUND",
-                    "the service no longer exists".into(),
-                )),
-            }
-        } else if !has_target(step) {
+        let index = i.to_string();
+        if step.title.trim().is_empty() {
             problems.push(problem(
-                i,
-                "target",
-                "NOT_FOUND",
-                "the step's target no longer exists".into(),
+                &["steps", &index, "title"],
+                "REQUIRED",
+                "a published step needs a title".into(),
             ));
         }
+        match StepKind::of(step) {
+            Some(StepKind::Service) => {
+                let Some(id) = &step.service_id else { continue };
+                match services.iter().find(|s| &s.id == id) {
+                    Some(found) if !service_is_usable(&found.status) => problems.push(problem(
+                        &["steps", &index, "service"],
+                        "INVALID",
+                        format!("the service is {}; a published pathway needs it active", found.status),
+                    )),
+                    Some(_) => {}
+                    None => problems.push(problem(
+                        &["steps", &index, "service"],
+                        "NOT_FOUND",
+                        "the service no longer exists".into(),
+                    )),
+                }
+            }
+            Some(StepKind::TargetRemoved) => problems.push(problem(
+                &["steps", &index, "target"],
+                "NOT_FOUND",
+                "the step's target no longer exists".into(),
+            )),
+            Some(StepKind::EntryLocation) => at_entry.push(step.position.to_string()),
+            Some(StepKind::Organization | StepKind::Location | StepKind::Url | StepKind::Instruction) => {}
+            None => return Err(unknown_kind(step)),
+        }
+    }
+    if !at_entry.is_empty() && entry_count == 0 {
+        problems.push(problem(
+            &["entryLocations"],
+            "REQUIRED",
+            format!(
+                "{} at the pathway's entry locations (position {}), and it has none: add entryLocationIds",
+                if at_entry.len() == 1 {
+                    "a step happens"
+                } else {
+                    "steps happen"
+                },
+                at_entry.join(", ")
+            ),
+        ));
     }
     Ok(problems)
 }
 
-/// Whether a stored step still leads somewhere (its target row may have
-/// been deleted, which empties the column).
-pub fn has_target(step: &pathway_step::Model) -> bool {
-    step.service_id.is_some() || step.organization_id.is_some() || step.location_id.is_some() || step.url.is_some()
+fn unknown_kind(step: &pathway_step::Model) -> AppError {
+    AppError::Internal(format!("pathway step {} has an unknown kind {:?}", step.id, step.kind))
+}
+
+/// The kind of a stored step.
+pub fn kind_of(step: &pathway_step::Model) -> AppResult<StepKind> {
+    StepKind::of(step).ok_or_else(|| unknown_kind(step))
 }
 
 // ---- child rows -----------------------------------------------------------------
@@ -459,6 +552,7 @@ async fn replace_steps(txn: &impl ConnectionTrait, pathway_id: &str, steps: &[St
                 organization_id: step.organization_id.clone(),
                 location_id: step.location_id.clone(),
                 url: step.url.as_deref().map(str::trim).map(str::to_owned),
+                kind: step.kind().stored().to_owned(),
             }
             .into()
         })
@@ -526,7 +620,11 @@ pub async fn create_pathway(
     check_areas(txn, &mut errors, &new.area_codes).await?;
     check_audience(txn, &mut errors, &new.audience_term_ids).await?;
     check_entries(txn, &mut errors, &new.entry_location_ids).await?;
-    check_steps(txn, &mut errors, &new.steps, &HashSet::new(), false).await?;
+    let rules = StepRules {
+        kept: &HashSet::new(),
+        published: None,
+    };
+    check_steps(txn, &mut errors, &new.steps, rules).await?;
     if !errors.is_empty() {
         return Ok(Err(errors));
     }
@@ -576,6 +674,19 @@ pub async fn update_pathway(
     }
     if let Some(ids) = &edit.entry_location_ids {
         check_entries(txn, &mut errors, ids).await?;
+        // A published pathway stays publishable: its steps at the entry
+        // locations need somewhere to happen.
+        if ids.is_empty() && is_published(&existing) {
+            let steps = steps_of(txn, &existing.id).await?;
+            if steps.iter().any(|s| StepKind::of(s) == Some(StepKind::EntryLocation)) {
+                errors.push(UserError::new(
+                    &["entryLocationIds"],
+                    "REQUIRED",
+                    "a step of this published pathway happens at its entry locations; keep at least one, or \
+                     change that step first",
+                ));
+            }
+        }
     }
     if !errors.is_empty() {
         return Ok(Err(errors));
@@ -604,7 +715,9 @@ pub async fn update_pathway(
 }
 
 /// Replaces all steps of a pathway at once. On a published pathway the new
-/// steps must be publishable (at least one, every service running).
+/// steps must be publishable (at least one, each with a title, every
+/// service running, entry locations for steps at them); a draft's may be
+/// unfinished.
 pub async fn set_steps(
     txn: &impl ConnectionTrait,
     existing: pathway::Model,
@@ -623,7 +736,15 @@ pub async fn set_steps(
             "a published pathway needs at least one step; archive it instead",
         ));
     }
-    check_steps(txn, &mut errors, steps, &kept, published).await?;
+    let rules = StepRules {
+        kept: &kept,
+        published: if published {
+            Some(entry_count_of(txn, &existing.id).await?)
+        } else {
+            None
+        },
+    };
+    check_steps(txn, &mut errors, steps, rules).await?;
     if !errors.is_empty() {
         return Ok(Err(errors));
     }
@@ -636,8 +757,10 @@ pub async fn set_steps(
     Ok(Ok(row))
 }
 
-/// Publishes a draft or archived pathway: it needs at least one step, and
-/// every step's target must exist and every service must be running.
+/// Publishes a draft or archived pathway. It needs at least one step, each
+/// with a title; every step's target must exist, every service must be
+/// running, and steps at the entry locations need the pathway to have some.
+/// Every problem is reported at once.
 pub async fn publish(
     txn: &impl ConnectionTrait,
     existing: pathway::Model,
@@ -652,7 +775,9 @@ pub async fn publish(
             "the pathway is already published",
         )]));
     }
-    let problems = publish_problems(txn, &steps_of(txn, &existing.id).await?).await?;
+    let steps = steps_of(txn, &existing.id).await?;
+    let entry_count = entry_count_of(txn, &existing.id).await?;
+    let problems = publish_problems(txn, &steps, entry_count).await?;
     if !problems.is_empty() {
         return Ok(Err(problems));
     }

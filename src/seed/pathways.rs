@@ -2,7 +2,10 @@
 //! mental wellbeing (North Ayrshire, Midlothian, South Lanarkshire: library
 //! -> web resource -> peer support -> youth group -> NHS service), plus an
 //! older people's pathway in Highland and an unpaid carers' pathway in Fife,
-//! all published, and one draft in Fife. Each area's HSCP owns its
+//! all published, and one unfinished draft in Fife. Library steps happen at
+//! the pathway's entry locations (whichever library the person walked
+//! into), and some steps are instructions with nothing to point at (the
+//! carers' "tell your GP practice"). Each area's HSCP owns its
 //! pathways; the pilot areas' library services are partners too. About
 //! four months of invented referral counts hang off the published ones.
 //!
@@ -30,7 +33,7 @@ use rand_chacha::ChaCha8Rng;
 use super::data::DirectoryData;
 use super::demo::demo_id;
 use crate::partners::PartnerKind;
-use crate::pathways::{PathwayStatus, ReferralMethod};
+use crate::pathways::{PathwayStatus, ReferralMethod, StepKind};
 
 /// The young people's mental wellbeing pilots: North Ayrshire, Midlothian
 /// and South Lanarkshire.
@@ -148,8 +151,11 @@ impl<'a> Directory<'a> {
 /// Where a step leads.
 enum Target {
     Service(String),
-    Location(String),
     Url(String),
+    /// Whichever of the pathway's entry locations the person is at.
+    EntryLocation,
+    /// Nowhere: words only.
+    Instruction,
 }
 
 /// A step before it gets its pathway and position.
@@ -276,10 +282,11 @@ pub fn demo_pathways(data: &DirectoryData, now: DateTime<Utc>) -> PathwayData {
             .into_iter()
             .enumerate()
             .map(|(i, step)| {
-                let (service_id, location_id, url) = match step.target {
-                    Target::Service(id) => (Some(id), None, None),
-                    Target::Location(id) => (None, Some(id), None),
-                    Target::Url(url) => (None, None, Some(url)),
+                let (kind, service_id, url) = match step.target {
+                    Target::Service(id) => (StepKind::Service, Some(id), None),
+                    Target::Url(url) => (StepKind::Url, None, Some(url)),
+                    Target::EntryLocation => (StepKind::EntryLocation, None, None),
+                    Target::Instruction => (StepKind::Instruction, None, None),
                 };
                 pathway_step::Model {
                     id: demo_id("pathway_step", &format!("{}/{}", draft.key, step.key)),
@@ -291,9 +298,10 @@ pub fn demo_pathways(data: &DirectoryData, now: DateTime<Utc>) -> PathwayData {
                     appointment_required: step.appointment_required,
                     eligibility: Some(step.eligibility),
                     contact_instructions: Some(step.contact_instructions),
+                    kind: kind.stored().to_owned(),
                     service_id,
                     organization_id: None,
-                    location_id,
+                    location_id: None,
                     url,
                 }
             })
@@ -401,7 +409,8 @@ fn service_step(
     })
 }
 
-/// The library step: talk to staff at the area's main library.
+/// The library step: talk to staff at whichever of the area's libraries
+/// (the pathway's entry locations) the person walked into.
 fn library_step(main_library: &location::Model, area: &str, description: &str, eligibility: &str) -> Step {
     Step {
         key: "library",
@@ -414,7 +423,7 @@ fn library_step(main_library: &location::Model, area: &str, description: &str, e
             "Ask at the counter of {} or any {area} library during opening hours; no appointment needed.",
             main_library.name.as_deref().unwrap_or("the library")
         ),
-        target: Target::Location(main_library.id.clone()),
+        target: Target::EntryLocation,
     }
 }
 
@@ -690,6 +699,19 @@ fn carers(directory: &Directory<'_>, area_code: &'static str) -> Draft {
             )
         },
     ));
+    // Nothing to point at: any GP practice will do, and it is the person's own.
+    steps.push(Step {
+        key: "gp",
+        title: "Tell your GP practice you are a carer".into(),
+        description: "Your practice can note it on your record, offer you a flu vaccine and fit appointments \
+                      around your caring."
+            .into(),
+        method: ReferralMethod::SelfReferral,
+        appointment_required: false,
+        eligibility: "Unpaid carers registered with a GP practice".into(),
+        contact_instructions: "Tell the receptionist, or tick the carers' box on the practice's online form.".into(),
+        target: Target::Instruction,
+    });
     Draft {
         key: format!("carers/{area_code}"),
         area_code,
@@ -705,22 +727,42 @@ fn carers(directory: &Directory<'_>, area_code: &'static str) -> Draft {
     }
 }
 
-/// A pathway still being written: visible only to its owner.
+/// A pathway still being written, visible only to its owner, and not
+/// finished: its library step happens at the entry locations, which are
+/// still to be chosen, so publishing it says so.
 fn young_carers(directory: &Directory<'_>, area_code: &'static str) -> Draft {
     let area = area_name(area_code);
     let hscp = demo_id("organization", &format!("hscp/{area_code}"));
-    let mut steps = vec![Step {
-        key: "school",
-        title: "Tell someone at school".into(),
-        description: "Guidance teachers use the young carers' guide for schools to spot young carers and talk \
-                      about what would help, from homework time to a quiet space."
-            .into(),
-        method: ReferralMethod::Signposting,
-        appointment_required: false,
-        eligibility: "Pupils who help to look after someone in their family".into(),
-        contact_instructions: "Talk to your guidance teacher, or ask them to read the guide.".into(),
-        target: Target::Url(format!("https://wellbeing.example.org/young-carers/{}", slug(area))),
-    }];
+    let mut steps = vec![
+        Step {
+            key: "school",
+            title: "Tell someone at school".into(),
+            description: "Guidance teachers use the young carers' guide for schools to spot young carers and talk \
+                          about what would help, from homework time to a quiet space."
+                .into(),
+            method: ReferralMethod::Signposting,
+            appointment_required: false,
+            eligibility: "Pupils who help to look after someone in their family".into(),
+            contact_instructions: format!(
+                "Talk to your guidance teacher, or ask them to read the guide at \
+                 https://wellbeing.example.org/young-carers/{}.",
+                slug(area)
+            ),
+            target: Target::Instruction,
+        },
+        Step {
+            key: "library",
+            title: "Pick up the young carers' pack at the library".into(),
+            description: "Library staff keep the young carers' pack: what a young carer statement is, who to \
+                          talk to, and a card to show at school."
+                .into(),
+            method: ReferralMethod::SelfReferral,
+            appointment_required: false,
+            eligibility: "Young carers and anyone helping them".into(),
+            contact_instructions: "Ask at the counter; no need to say why.".into(),
+            target: Target::EntryLocation,
+        },
+    ];
     steps.extend(service_step(
         directory.service(area_code, "Peer support for young people at ", None),
         "peer",
@@ -751,7 +793,9 @@ fn young_carers(directory: &Directory<'_>, area_code: &'static str) -> Draft {
         key: format!("young-carers/{area_code}"),
         area_code,
         name: "Young carers: school to short breaks".into(),
-        description: "Draft: from school to peer support and short breaks for young carers.".into(),
+        description: "Draft: from school and the library to peer support and short breaks for young carers. \
+                      The libraries are still to be chosen."
+            .into(),
         status: PathwayStatus::Draft,
         audiences: &["young-carers", "young-people"],
         entries: Vec::new(),
@@ -790,16 +834,41 @@ mod tests {
         assert_eq!(data.pathways.len(), 6);
         for pathway in &data.pathways {
             let steps = data.steps.iter().filter(|s| s.pathway_id == pathway.id).count();
-            let expected = if pathway.name.starts_with("Young people's") {
+            let expected = if pathway.name.starts_with("Young people's") || pathway.name.starts_with("Unpaid carers") {
                 5
-            } else if pathway.status == "draft" {
-                3
             } else {
                 4
             };
             assert_eq!(steps, expected, "{}", pathway.name);
         }
         assert_eq!(data.partners.len(), 8);
+    }
+
+    #[test]
+    fn library_steps_happen_at_the_entry_libraries_and_the_draft_has_none_yet() {
+        let data = sample(now());
+        let mut instructions = 0;
+        for pathway in &data.pathways {
+            let kinds: Vec<StepKind> = data
+                .steps
+                .iter()
+                .filter(|s| s.pathway_id == pathway.id)
+                .map(|s| StepKind::of(s).expect("a known kind"))
+                .collect();
+            assert!(!kinds.contains(&StepKind::TargetRemoved), "{}", pathway.name);
+            instructions += kinds.iter().filter(|k| **k == StepKind::Instruction).count();
+            let entries = data.entries.iter().filter(|e| e.pathway_id == pathway.id).count();
+            if pathway.status == "draft" {
+                assert_eq!(kinds[..2], [StepKind::Instruction, StepKind::EntryLocation]);
+                assert_eq!(entries, 0, "the draft's libraries are still to be chosen");
+            } else if pathway.name.starts_with("Young people's") || pathway.name.starts_with("Unpaid carers") {
+                assert_eq!(kinds[0], StepKind::EntryLocation, "{}", pathway.name);
+                assert!(entries > 1, "{}", pathway.name);
+            } else {
+                assert!(!kinds.contains(&StepKind::EntryLocation), "{}", pathway.name);
+            }
+        }
+        assert_eq!(instructions, 2, "the carers' GP step and the draft's school step");
     }
 
     #[test]

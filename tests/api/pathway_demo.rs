@@ -20,10 +20,10 @@ const NORTH_AYRSHIRE: &str = "S12000021";
 
 const PATHWAYS: &str = "query($f: PathwayFilter) { pathways(filter: $f, first: 50) { totalCount nodes {
     id name status areaCodes needsReview version reviewedAt
-    audience { code } entryLocations { id }
+    audience { code } entryLocations { id name }
     owner { id name kind }
     steps { position title referralMethod appointmentRequired eligibility contactInstructions url
-        location { id name } service { id name status } } } } }";
+        kind entryLocations { id name } location { id name } service { id name status } } } } }";
 
 const ACTIVITY: &str = "query($id: ID!, $from: Date!, $to: Date!, $bucket: Bucket!) {
     pathwayActivity(pathwayId: $id, from: $from, to: $to, bucket: $bucket) { start stepId referrals } }";
@@ -40,7 +40,7 @@ fn draft() -> String {
     global(Kind::Pathway, &pathway_id(&format!("young-carers/{CARERS_AREA}")))
 }
 
-/// The main library of an area: the first step of its pathway.
+/// The main library of an area: the first of its pathway's entry locations.
 fn main_library(area: &str) -> String {
     let name = match area {
         "S12000021" => "irvine-library",
@@ -71,7 +71,8 @@ fn step_names(node: &Value) -> Vec<String> {
 
 on_both! {
     /// A visitor finds the five published demo pathways by area; each pilot
-    /// runs library -> web guide -> peer support -> youth group -> NHS.
+    /// runs library -> web guide -> peer support -> youth group -> NHS, its
+    /// first step with staff at whichever library the person walked into.
     async fn a_visitor_finds_the_demo_pathways_by_area_with_their_steps(app) {
         let mut areas = PILOT_AREAS.to_vec();
         areas.extend([OLDER_PEOPLE_AREA, CARERS_AREA]);
@@ -104,8 +105,12 @@ on_both! {
             let methods: Vec<&str> = steps.iter().map(|s| s["referralMethod"].as_str().unwrap()).collect();
             let nhs_method = if area == MIDLOTHIAN { "E_REFERRAL" } else { "PROFESSIONAL_REFERRAL" };
             assert_eq!(methods, ["SIGNPOSTING", "SELF_REFERRAL", "SELF_REFERRAL", "SELF_REFERRAL", nhs_method]);
-            assert_eq!(steps[0]["location"]["id"], main_library(area));
-            assert!(steps[0]["service"].is_null() && steps[0]["url"].is_null());
+            assert_eq!(steps[0]["kind"], "ENTRY_LOCATION");
+            assert_eq!(steps[0]["entryLocations"], node["entryLocations"], "{area}: the pathway's own");
+            assert_eq!(steps[0]["entryLocations"][0]["id"], main_library(area));
+            assert!(steps[0]["service"].is_null() && steps[0]["url"].is_null() && steps[0]["location"].is_null());
+            let kinds: Vec<&str> = steps.iter().map(|s| s["kind"].as_str().unwrap()).collect();
+            assert_eq!(kinds, ["ENTRY_LOCATION", "URL", "SERVICE", "SERVICE", "SERVICE"], "{area}");
             let url = steps[1]["url"].as_str().unwrap();
             assert!(url.starts_with("https://wellbeing.example.org/young-people/"), "{url}");
             assert!(steps[1]["service"].is_null() && steps[1]["location"].is_null());
@@ -147,11 +152,16 @@ on_both! {
         assert_eq!(node["audience"], json!([{ "code": "carers" }]));
         let methods: Vec<&str> = node["steps"].as_array().unwrap().iter().map(|s| s["referralMethod"].as_str().unwrap()).collect();
         assert_eq!(methods[..2], ["SIGNPOSTING", "SELF_REFERRAL"]);
-        assert!(node["steps"][0]["location"]["name"].as_str().unwrap().ends_with("Library"));
+        assert_eq!(node["steps"][0]["kind"], "ENTRY_LOCATION");
+        assert!(node["steps"][0]["entryLocations"][0]["name"].as_str().unwrap().ends_with("Library"));
         let names = step_names(node);
         assert!(names[1].starts_with("Carers' advice line at "), "{names:?}");
         assert!(names[2].starts_with("Carers' support drop-in at "), "{names:?}");
         assert!(names[3].starts_with("Befriending service at "), "{names:?}");
+        // The last step is words only: any GP practice, the carer's own.
+        let gp = &node["steps"][4];
+        assert_eq!((&gp["kind"], &gp["title"]), (&json!("INSTRUCTION"), &json!("Tell your GP practice you are a carer")));
+        assert_eq!(gp["entryLocations"], json!([]));
 
         let review = app
             .data("{ pathways(filter: { needsReview: true }) { nodes { id } } }", json!({}))

@@ -19,7 +19,8 @@ const FIFE: &str = "S12000047";
 
 const FIELDS: &str = "id name description status version areaCodes needsReview reviewedAt
     audience { code } entryLocations { id }
-    steps { id position title referralMethod appointmentRequired url service { id } organization { id } location { id } }
+    steps { id position title referralMethod appointmentRequired url service { id } organization { id } location { id }
+        kind atEntryLocation entryLocations { id } }
     owner { name kind }";
 
 fn create_mutation() -> String {
@@ -125,6 +126,19 @@ async fn library_in(app: &TestApp, area: &str) -> (location::Model, String) {
         .expect("a demo library");
     let id = ids::encode(Kind::Location, &row.id).0;
     (row, id)
+}
+
+/// Every demo library of an area, with their global ids.
+async fn libraries_in(app: &TestApp, area: &str) -> Vec<String> {
+    location::Entity::find()
+        .filter(location::Column::OrganizationId.eq(demo_library(area)))
+        .order_by_asc(location::Column::Id)
+        .all(&app.state.db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|row| ids::encode(Kind::Location, &row.id).0)
+        .collect()
 }
 
 fn step(title: &str, method: &str, target: (&str, &str)) -> Value {
@@ -340,6 +354,8 @@ on_both! {
 on_both! {
     /// Publishing needs steps whose targets exist and whose services run;
     /// steps are checked field by field, and nothing is written on refusal.
+    /// What makes a step wrong is refused even in a draft: two places at
+    /// once, a target that does not exist, a URL that is no web page.
     async fn steps_and_publishing_are_checked(app) {
         let (_, token) = hscp(&app, MIDLOTHIAN).await;
         let empty = call(&app, &token, &create_mutation(), json!({ "input": { "name": "Empty", "areaCodes": [MIDLOTHIAN] } })).await;
@@ -355,10 +371,10 @@ on_both! {
         let missing = ids::encode(Kind::Service, "no-such-service").0;
         let bad = call(&app, &token, &steps_mutation(), json!({ "input": { "id": empty_id, "steps": [
             { "title": "Two targets", "referralMethod": "SIGNPOSTING", "serviceId": peer, "url": "https://example.org" },
-            { "title": "No target", "referralMethod": "SIGNPOSTING" },
+            { "title": "Here and there", "referralMethod": "SIGNPOSTING", "atEntryLocation": true, "organizationId": organization },
             { "title": "Gone", "referralMethod": "SIGNPOSTING", "serviceId": missing },
             { "title": "Script", "referralMethod": "SELF_REFERRAL", "url": "javascript:alert(1)" },
-            { "title": " ", "referralMethod": "SELF_REFERRAL", "organizationId": organization },
+            { "title": "x".repeat(201), "referralMethod": "SELF_REFERRAL", "organizationId": organization },
             { "id": "not-a-step", "title": "Kept?", "referralMethod": "SELF_REFERRAL", "organizationId": organization },
         ] } })).await;
         assert_eq!(
@@ -368,7 +384,7 @@ on_both! {
                 ("input.steps.1.target", "INVALID"),
                 ("input.steps.2.serviceId", "NOT_FOUND"),
                 ("input.steps.3.url", "INVALID"),
-                ("input.steps.4.title", "REQUIRED"),
+                ("input.steps.4.title", "TOO_LONG"),
                 ("input.steps.5.id", "NOT_FOUND"),
             ]
             .map(|(f, c)| (f.to_owned(), c.to_owned()))
@@ -393,6 +409,10 @@ on_both! {
             { "title": "Youth group", "referralMethod": "SIGNPOSTING", "serviceId": inactive_id },
         ] } })).await;
         assert_eq!(user_errors(&stopped, "setPathwaySteps"), [("input.steps.0.serviceId".to_owned(), "INVALID".to_owned())]);
+        let untitled = call(&app, &token, &steps_mutation(), json!({ "input": { "id": id, "steps": [
+            { "title": " ", "referralMethod": "SIGNPOSTING", "serviceId": peer },
+        ] } })).await;
+        assert_eq!(user_errors(&untitled, "setPathwaySteps"), [("input.steps.0.title".to_owned(), "REQUIRED".to_owned())]);
         let none = call(&app, &token, &steps_mutation(), json!({ "input": { "id": id, "steps": [] } })).await;
         assert_eq!(user_errors(&none, "setPathwaySteps"), [("input.steps".to_owned(), "REQUIRED".to_owned())]);
 
@@ -870,5 +890,200 @@ on_both! {
             assert_eq!(shown["kind"], "HSCP", "{who}");
             assert_eq!(shown["areaCodes"], json!([MIDLOTHIAN]), "{who}");
         }
+    }
+}
+
+/// A field of each step of a pathway as read.
+fn of_steps<'a>(pathway: &'a Value, field: &str) -> Vec<&'a Value> {
+    pathway["steps"].as_array().unwrap().iter().map(|s| &s[field]).collect()
+}
+
+fn location_ids(list: &Value) -> Vec<String> {
+    list.as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["id"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+on_both! {
+    /// A curator writes the three kinds of step: library staff at whichever
+    /// entry library the person walked into, an instruction with nothing to
+    /// point at ("Talk to your GP"), and a service. Readers, the owner and
+    /// visitors alike, see which kind each step is; the step at the entry
+    /// locations lists the pathway's; steps sent back as read are kept.
+    async fn curators_write_steps_at_the_entry_library_and_instructions(app) {
+        let t0 = Utc::now();
+        let (_, token) = hscp(&app, MIDLOTHIAN).await;
+        let (_, peer) = service_named(&app, "Peer support for young people", MIDLOTHIAN).await;
+        let libraries = libraries_in(&app, MIDLOTHIAN).await;
+        assert!(libraries.len() >= 2, "{libraries:?}");
+        let input = json!({
+            "name": "Worried about your mood? Start at any library",
+            "areaCodes": [MIDLOTHIAN],
+            "entryLocationIds": libraries[..2],
+            "steps": [
+                { "title": "Talk to library staff", "referralMethod": "SIGNPOSTING", "atEntryLocation": true },
+                { "title": "Talk to your GP", "description": "Book an appointment and say how long you have felt this way.",
+                  "referralMethod": "SELF_REFERRAL", "appointmentRequired": true },
+                { "title": "Peer support group", "referralMethod": "SIGNPOSTING", "serviceId": peer, "atEntryLocation": false },
+            ],
+        });
+        let created = call(&app, &token, &create_mutation(), json!({ "input": input })).await;
+        assert_eq!(payload(&created, "createPathway")["userErrors"], json!([]), "{created:#}");
+        let created = payload(&created, "createPathway")["pathway"].clone();
+        let id = created["id"].as_str().unwrap().to_owned();
+        assert_eq!(of_steps(&created, "kind"), [&json!("ENTRY_LOCATION"), &json!("INSTRUCTION"), &json!("SERVICE")]);
+        assert_eq!(of_steps(&created, "atEntryLocation"), [&json!(true), &json!(false), &json!(false)]);
+        let steps = created["steps"].as_array().unwrap();
+        assert_eq!(location_ids(&steps[0]["entryLocations"]), libraries[..2], "the pathway's entry locations, in order");
+        assert_eq!(location_ids(&created["entryLocations"]), libraries[..2]);
+        for field in ["service", "organization", "location", "url"] {
+            assert!(steps[0][field].is_null() && steps[1][field].is_null(), "{field}");
+        }
+        assert_eq!(steps[1]["entryLocations"], json!([]));
+        assert_eq!(steps[2]["entryLocations"], json!([]));
+        assert_eq!(steps[2]["service"]["id"], peer.as_str());
+        assert_eq!(created["needsReview"], false, "an instruction leads nowhere by design");
+
+        // Sent back as read, the steps keep their ids and kinds.
+        let again: Vec<Value> = steps.iter().map(|s| json!({
+            "id": s["id"], "title": s["title"], "referralMethod": s["referralMethod"],
+            "appointmentRequired": s["appointmentRequired"], "atEntryLocation": s["atEntryLocation"],
+            "serviceId": s["service"]["id"],
+        })).collect();
+        let kept = call(&app, &token, &steps_mutation(), json!({ "input": { "id": id, "steps": again } })).await;
+        let kept = payload(&kept, "setPathwaySteps")["pathway"].clone();
+        assert_eq!(of_steps(&kept, "id"), of_steps(&created, "id"));
+        assert_eq!(of_steps(&kept, "kind"), of_steps(&created, "kind"));
+        assert_eq!(kept["version"], 2);
+
+        // Still a draft: nobody else finds it from the libraries.
+        assert!(!from_location(&app, &libraries[1]).await.contains(&id));
+        let unseen = app.graphql("query($id: ID!) { pathway(id: $id) { steps { kind } } }", json!({ "id": id })).await;
+        assert!(unseen["data"]["pathway"].is_null());
+        assert_eq!(error_code(&unseen), "FORBIDDEN");
+
+        publish(&app, &token, &id).await;
+        let read = "query($id: ID!) { pathway(id: $id) { needsReview steps { position title kind atEntryLocation
+            entryLocations { id name } service { name } url } } }";
+        let seen = app.data(read, json!({ "id": id })).await;
+        let seen = &seen["pathway"];
+        assert_eq!(seen["needsReview"], false);
+        assert_eq!(of_steps(seen, "kind"), [&json!("ENTRY_LOCATION"), &json!("INSTRUCTION"), &json!("SERVICE")]);
+        assert_eq!(location_ids(&seen["steps"][0]["entryLocations"]), libraries[..2]);
+        assert!(seen["steps"][0]["entryLocations"][0]["name"].is_string());
+        assert!(from_location(&app, &libraries[1]).await.contains(&id));
+
+        // The change feed carries the pathway with its steps as they are.
+        let feed = "query($since: DateTime!) { changes(since: $since, entities: [PATHWAY]) { edges { node { id kind
+            node { ... on Pathway { steps { kind atEntryLocation entryLocations { id } } } } } } } }";
+        let changes = app.data(feed, json!({ "since": t0.to_rfc3339() })).await;
+        let node = &changes["changes"]["edges"][0]["node"];
+        assert_eq!(node["id"], id.as_str());
+        assert_eq!(of_steps(&node["node"], "kind"), [&json!("ENTRY_LOCATION"), &json!("INSTRUCTION"), &json!("SERVICE")]);
+    }
+}
+
+on_both! {
+    /// A draft may be unfinished: a step at entry locations the pathway does
+    /// not have yet, a step with no title yet, a service that has stopped.
+    /// Publishing names everything missing at once, by the pathway's own
+    /// fields, and writes nothing. Mended, it publishes; from then on edits
+    /// keep it publishable, and what vanishes under it flags it for review.
+    async fn a_draft_may_be_unfinished_and_publishing_names_all_that_is_missing(app) {
+        let (_, token) = hscp(&app, MIDLOTHIAN).await;
+        let (_, stopped) = service_named(&app, "Young people's wellbeing group", MIDLOTHIAN).await;
+        let (peer, peer_id) = service_named(&app, "Peer support for young people", MIDLOTHIAN).await;
+        let (_, library) = library_in(&app, MIDLOTHIAN).await;
+        let created = call(&app, &token, &create_mutation(), json!({ "input": {
+            "name": "Still being written", "areaCodes": [MIDLOTHIAN],
+            "steps": [
+                { "title": "Talk to library staff", "referralMethod": "SIGNPOSTING", "atEntryLocation": true },
+                { "title": "", "referralMethod": "SELF_REFERRAL" },
+                { "title": "Youth group", "referralMethod": "SIGNPOSTING", "serviceId": stopped },
+                { "title": "Ask for the leaflet", "referralMethod": "SIGNPOSTING", "atEntryLocation": true },
+            ] } })).await;
+        assert_eq!(payload(&created, "createPathway")["userErrors"], json!([]), "a draft may be unfinished: {created:#}");
+        let created = payload(&created, "createPathway")["pathway"].clone();
+        let id = created["id"].as_str().unwrap().to_owned();
+        assert_eq!(created["status"], "DRAFT");
+        assert_eq!(created["steps"][1]["title"], "");
+        assert_eq!(created["steps"][0]["entryLocations"], json!([]));
+        assert_eq!(created["needsReview"], true, "steps at entry locations it does not have");
+
+        let refused = call(&app, &token, &transition("publishPathway"), json!({ "input": { "id": id } })).await;
+        assert_eq!(
+            user_errors(&refused, "publishPathway"),
+            [("steps.1.title", "REQUIRED"), ("steps.2.service", "INVALID"), ("entryLocations", "REQUIRED")]
+                .map(|(f, c)| (f.to_owned(), c.to_owned())),
+            "every problem at once: {refused:#}"
+        );
+        assert!(payload(&refused, "publishPathway")["pathway"].is_null());
+        let message = payload(&refused, "publishPathway")["userErrors"][2]["message"].as_str().unwrap();
+        assert!(message.contains("(position 1, 4)"), "{message}");
+        let stored = pathway::Entity::find_by_id(ids::decode_any(&id).unwrap().1).one(&app.state.db).await.unwrap().unwrap();
+        assert_eq!((stored.status.as_str(), stored.version), ("draft", 1), "a refused publish changes nothing");
+
+        // Mended: entry locations, a title, a running service.
+        let entered = call(&app, &token, &update_mutation(), json!({ "input": { "id": id, "entryLocationIds": [library] } })).await;
+        assert_eq!(payload(&entered, "updatePathway")["pathway"]["steps"][0]["entryLocations"], json!([{ "id": library }]));
+        let ids_of = of_steps(&created, "id");
+        let mended = call(&app, &token, &steps_mutation(), json!({ "input": { "id": id, "steps": [
+            { "id": ids_of[0], "title": "Talk to library staff", "referralMethod": "SIGNPOSTING", "atEntryLocation": true },
+            { "id": ids_of[1], "title": "Write down what worries you", "referralMethod": "SELF_REFERRAL" },
+            { "id": ids_of[2], "title": "Peer support", "referralMethod": "SIGNPOSTING", "serviceId": peer_id },
+            { "id": ids_of[3], "title": "Ask for the leaflet", "referralMethod": "SIGNPOSTING", "atEntryLocation": true },
+        ] } })).await;
+        assert_eq!(payload(&mended, "setPathwaySteps")["pathway"]["needsReview"], false, "{mended:#}");
+        let published = publish(&app, &token, &id).await;
+        assert_eq!(published["status"], "PUBLISHED");
+
+        // Published, it stays publishable: the entry steps keep their libraries.
+        let emptied = call(&app, &token, &update_mutation(), json!({ "input": { "id": id, "entryLocationIds": [] } })).await;
+        assert_eq!(user_errors(&emptied, "updatePathway"), [("input.entryLocationIds".to_owned(), "REQUIRED".to_owned())]);
+        let raw = ids::decode_any(&id).unwrap().1;
+        let version = pathway::Entity::find_by_id(raw.clone()).one(&app.state.db).await.unwrap().unwrap().version;
+        assert_eq!(version, published["version"].as_i64().unwrap() as i32, "nothing written");
+
+        // What vanishes under it: its libraries (a deleted location takes its
+        // entry rows with it) and a step's service (its column is emptied).
+        entity::pathway_entry::Entity::delete_many()
+            .filter(entity::pathway_entry::Column::PathwayId.eq(raw.clone()))
+            .exec(&app.state.db).await.unwrap();
+        let step = entity::pathway_step::Entity::find()
+            .filter(entity::pathway_step::Column::ServiceId.eq(peer.id.clone()))
+            .filter(entity::pathway_step::Column::PathwayId.eq(raw.clone()))
+            .one(&app.state.db).await.unwrap().unwrap();
+        let mut emptied = step.into_active_model();
+        emptied.service_id = Set(None);
+        emptied.update(&app.state.db).await.unwrap();
+        let seen = app.data("query($id: ID!) { pathway(id: $id) { needsReview steps { kind service { id } entryLocations { id } } } }",
+            json!({ "id": id })).await;
+        let seen = &seen["pathway"];
+        assert_eq!(seen["needsReview"], true);
+        assert_eq!(of_steps(seen, "kind"), [&json!("ENTRY_LOCATION"), &json!("INSTRUCTION"), &json!("TARGET_REMOVED"), &json!("ENTRY_LOCATION")]);
+        assert!(seen["steps"][2]["service"].is_null());
+        assert_eq!(seen["steps"][0]["entryLocations"], json!([]));
+        let review = call(&app, &token, "{ pathwayReviewList { nodes { id } } }", json!({})).await;
+        assert_eq!(payload(&review, "pathwayReviewList")["nodes"], json!([{ "id": id }]));
+
+        // Archived and published again, publishing names both.
+        call(&app, &token, &transition("archivePathway"), json!({ "input": { "id": id } })).await;
+        let refused = call(&app, &token, &transition("publishPathway"), json!({ "input": { "id": id } })).await;
+        assert_eq!(
+            user_errors(&refused, "publishPathway"),
+            [("steps.2.target", "NOT_FOUND"), ("entryLocations", "REQUIRED")].map(|(f, c)| (f.to_owned(), c.to_owned()))
+        );
+
+        // Words alone make a publishable pathway; once published with no
+        // entry locations, a step at them is refused on its field.
+        let words = call(&app, &token, &steps_mutation(), json!({ "input": { "id": id, "steps": [
+            { "title": "Talk to your GP", "referralMethod": "SELF_REFERRAL" } ] } })).await;
+        assert_eq!(payload(&words, "setPathwaySteps")["pathway"]["needsReview"], false, "{words:#}");
+        assert_eq!(publish(&app, &token, &id).await["steps"][0]["kind"], "INSTRUCTION");
+        let nowhere = call(&app, &token, &steps_mutation(), json!({ "input": { "id": id, "steps": [
+            { "title": "Talk to library staff", "referralMethod": "SIGNPOSTING", "atEntryLocation": true } ] } })).await;
+        assert_eq!(user_errors(&nowhere, "setPathwaySteps"), [("input.steps.0.atEntryLocation".to_owned(), "INVALID".to_owned())]);
     }
 }
