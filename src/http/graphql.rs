@@ -17,8 +17,8 @@ use async_graphql::parser::types::{DocumentOperations, ExecutableDocument, Opera
 use async_graphql::{ErrorExtensionValues, ServerError, Value};
 use bytes::Bytes;
 use poem::http::{HeaderMap, StatusCode, header};
-use poem::web::{Data, Html, Query};
-use poem::{Body, IntoResponse, Response, handler};
+use poem::web::{Data, Query};
+use poem::{Body, Response, handler};
 use serde::Deserialize;
 use tracing::Instrument;
 
@@ -601,7 +601,7 @@ pub async fn get(headers: &HeaderMap, Query(params): Query<GetParams>, Data(stat
         .is_some_and(|accept| accept.contains("text/html"));
     let Some(query) = params.query else {
         if wants_html {
-            return Html(playground::page()).into_response();
+            return playground::page_response();
         }
         return request_error(
             StatusCode::BAD_REQUEST,

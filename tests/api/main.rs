@@ -24,6 +24,7 @@ mod outage;
 mod pagination;
 mod pathway_demo;
 mod pathways;
+mod playground;
 mod probe;
 mod process;
 mod properties;
