@@ -28,6 +28,7 @@ mod playground;
 mod probe;
 mod process;
 mod properties;
+mod protocol_audit;
 mod response_cache;
 mod schema;
 mod search;
