@@ -7,6 +7,7 @@
 //! - `Accept: application/graphql-response+json` gets that media type and a
 //!   4xx status for requests that fail before execution (parse, validation,
 //!   limits); `application/json` gets 200 with the errors in the body;
+//!   either way such an answer has no `data` entry (see [`WithoutData`]);
 //! - one operation per request (a JSON array: 400), body and query size limits;
 //! - GraphiQL for browsers (`GET` with `Accept: text/html`), see [`playground`].
 
@@ -17,8 +18,8 @@ use async_graphql::parser::types::{DocumentOperations, ExecutableDocument, Opera
 use async_graphql::{ErrorExtensionValues, ServerError, Value};
 use bytes::Bytes;
 use poem::http::{HeaderMap, StatusCode, header};
-use poem::web::{Data, Html, Query};
-use poem::{Body, IntoResponse, Response, handler};
+use poem::web::{Data, Query};
+use poem::{Body, Response, handler};
 use serde::Deserialize;
 use tracing::Instrument;
 
@@ -371,7 +372,7 @@ async fn execute_operation(
         }
     };
     with_codes(&mut response.errors);
-    let body = match encode(&response, state.config.limits.max_response_bytes) {
+    let mut body = match encode(&response, state.config.limits.max_response_bytes) {
         Ok(body) => body,
         Err(too_large) => {
             response = async_graphql::Response::from_errors(vec![too_large]);
@@ -383,6 +384,16 @@ async fn execute_operation(
             }
         }
     };
+    let never_ran = failed_before_execution(&response);
+    if never_ran {
+        // No `data` entry at all, whatever the media type: see `WithoutData`.
+        match encode(&WithoutData::of(&response), usize::MAX) {
+            Ok(without_data) => body = without_data,
+            Err(_) => {
+                return request_error(StatusCode::INTERNAL_SERVER_ERROR, media, "INTERNAL", "internal error");
+            }
+        }
+    }
     let outcome = outcome_of(&response.errors);
     let access = Access {
         request_id,
@@ -393,17 +404,13 @@ async fn execute_operation(
         errors: response.errors.len(),
     };
     access_log(state, &span, access);
-    // Errors without a path happened before execution: the request itself was bad.
-    let failed_before_execution = response.data == Value::Null
-        && !response.errors.is_empty()
-        && response.errors.iter().all(|e| e.path.is_empty());
     // A database out of reach is the server's state, not the request's
     // fault: 503 whatever the media type, so that clients and load
     // balancers back off and retry.
     let unavailable = response.errors.iter().any(|e| has_code(e, "SERVICE_UNAVAILABLE"));
     let status = if unavailable {
         StatusCode::SERVICE_UNAVAILABLE
-    } else if media == MediaType::GraphqlResponse && failed_before_execution {
+    } else if media == MediaType::GraphqlResponse && never_ran {
         StatusCode::BAD_REQUEST
     } else {
         StatusCode::OK
@@ -423,9 +430,40 @@ async fn execute_operation(
     if unavailable { retry_soon(response) } else { response }
 }
 
+/// Whether the request failed before execution (it did not parse, failed
+/// validation, its variables did not fit, a limit refused it, or its answer
+/// was refused whole): no data and only errors without a path, which no
+/// resolver raised.
+pub(super) fn failed_before_execution(response: &async_graphql::Response) -> bool {
+    response.data == Value::Null && !response.errors.is_empty() && response.errors.iter().all(|e| e.path.is_empty())
+}
+
+/// The answer to a request that failed before execution: its errors (and
+/// extensions) with no `data` entry. async-graphql writes `"data": null`
+/// there, but the GraphQL spec says that when an error is raised before
+/// execution begins the data entry should not be present, and GraphQL over
+/// HTTP ties it to the status for `application/graphql-response+json`: a
+/// 4xx answer has no `data`, a 2xx one has it. `application/json` answers
+/// the same way, as the refusals of `request_error` already do.
+#[derive(Debug, serde::Serialize)]
+pub(super) struct WithoutData<'a> {
+    errors: &'a [ServerError],
+    #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    extensions: &'a std::collections::BTreeMap<String, Value>,
+}
+
+impl<'a> WithoutData<'a> {
+    pub(super) fn of(response: &'a async_graphql::Response) -> WithoutData<'a> {
+        WithoutData {
+            errors: &response.errors,
+            extensions: &response.extensions,
+        }
+    }
+}
+
 /// The response as JSON, or the error that replaces it when it is over
 /// `max_bytes` (one that cannot be encoded is logged and refused too).
-pub(super) fn encode(response: &async_graphql::Response, max_bytes: usize) -> Result<Bytes, ServerError> {
+pub(super) fn encode(response: &impl serde::Serialize, max_bytes: usize) -> Result<Bytes, ServerError> {
     match serde_json::to_vec(response) {
         Ok(body) if body.len() <= max_bytes => Ok(Bytes::from(body)),
         Ok(body) => Err(budget::too_many_bytes(body.len(), max_bytes)),
@@ -601,7 +639,7 @@ pub async fn get(headers: &HeaderMap, Query(params): Query<GetParams>, Data(stat
         .is_some_and(|accept| accept.contains("text/html"));
     let Some(query) = params.query else {
         if wants_html {
-            return Html(playground::page()).into_response();
+            return playground::page_response();
         }
         return request_error(
             StatusCode::BAD_REQUEST,

@@ -42,10 +42,12 @@ pub fn route_label(path: &str) -> &'static str {
     match path {
         "/graphql" => "graphql",
         "/graphql/ws" => "graphql_ws",
+        "/favicon.ico" => "playground_assets",
         "/schema.graphql" => "schema",
         "/healthz" | "/readyz" => "health",
         "/metrics" => "metrics",
         _ if path == "/hsds" || path.starts_with("/hsds/") => "hsds",
+        _ if path.starts_with("/graphql/assets/") => "playground_assets",
         _ if path == "/examples" || path.starts_with("/examples/") => "examples",
         _ => "other",
     }
@@ -120,6 +122,9 @@ pub fn routes(state: AppState) -> impl Endpoint {
         .nest("/hsds", hsds)
         .at("/examples", get(examples::root))
         .at("/examples/*path", get(examples::file))
+        // The playground's files, like the example pages: static, no rate limit.
+        .at("/graphql/assets/:name", get(graphql::playground::serve_asset))
+        .at("/favicon.ico", get(graphql::playground::favicon))
         .nest("/", api)
         .around(move |endpoint, request| count_response(endpoint, request, counted.clone()))
 }

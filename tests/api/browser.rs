@@ -1,17 +1,17 @@
-//! The partner example pages in a real browser: `tests/browser/run.mjs`
-//! drives headless Chromium (playwright-core) against the server with the
-//! demo data. It needs Node, `npm ci` in tests/browser and
-//! /usr/bin/chromium, so it runs only with `HUBGRAPH_BROWSER_TESTS=1`
-//! (as `.ci/run` sets); otherwise it says so and passes.
-//! Screenshots land in `target/browser-artifacts/`.
+//! The partner example pages and the GraphiQL playground in a real
+//! browser: `tests/browser/run.mjs` drives headless Chromium
+//! (playwright-core) against the server with the demo data. It needs Node,
+//! `npm ci` in tests/browser and /usr/bin/chromium, so it runs only with
+//! `HUBGRAPH_BROWSER_TESTS=1` (as `.ci/run` sets); otherwise it says so
+//! and passes. Screenshots land in `target/browser-artifacts/`.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::Duration;
 
 use hubgraph::partners::PartnerKind;
 
-use crate::helpers::{Backend, demo_library, spawn_app};
+use crate::helpers::{Backend, TestApp, demo_library, spawn_app};
 
 /// The area the dashboard check watches, and a demo postcode in it.
 const EDINBURGH: &str = "S12000036";
@@ -20,31 +20,60 @@ const LEITH: &str = "EH6 4AE";
 /// The whole browser run; it stops well inside CI's time.
 const RUN_LIMIT: Duration = Duration::from_secs(300);
 
-fn enabled() -> bool {
+/// Whether the tests that need Node (and Chromium) run: `HUBGRAPH_BROWSER_TESTS=1`.
+/// Otherwise says which are skipped, on the real stderr (the harness
+/// captures that of passing tests).
+pub fn enabled(what: &str) -> bool {
     let on = std::env::var("HUBGRAPH_BROWSER_TESTS").is_ok_and(|v| v == "1");
     if !on {
         use std::io::Write;
         let _ = writeln!(
             std::io::stderr(),
-            "notice: HUBGRAPH_BROWSER_TESTS is not 1; the browser tests of the example pages are skipped"
+            "notice: HUBGRAPH_BROWSER_TESTS is not 1; {what} skipped"
         );
     }
     on
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn partner_pages_work_in_headless_chromium() {
-    if !enabled() {
-        return;
-    }
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let browser = root.join("tests/browser");
+/// `tests/browser`, with its npm packages installed.
+pub fn node_project() -> PathBuf {
+    let browser = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/browser");
     assert!(
         browser.join("node_modules/playwright-core").is_dir(),
         "tests/browser/node_modules is missing: run `npm ci` in tests/browser"
     );
-    let app = spawn_app(Backend::Sqlite).await.expect("app with the demo data");
-    // The library service that runs Edinburgh's hubs sets their status.
+    browser
+}
+
+/// Runs `script` (in tests/browser) with node against `app`, within the
+/// run's time limit; returns its whole output after checking it succeeded.
+pub async fn run_node(app: &TestApp, script: &str, env: &[(&str, &str)]) -> String {
+    let browser = node_project();
+    let mut command = tokio::process::Command::new("node");
+    command
+        .arg(browser.join(script))
+        .arg(&app.address)
+        .stdin(Stdio::null())
+        .kill_on_drop(true);
+    for (name, value) in env {
+        command.env(name, value);
+    }
+    let output = tokio::time::timeout(RUN_LIMIT, command.output())
+        .await
+        .expect("the node run finishes within its limit")
+        .expect("node runs (is Node.js installed?)");
+    let report = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(output.status.success(), "{script} failed:\n{report}");
+    report
+}
+
+/// Runs the browser checks of `groups` against `app`, as the library
+/// service that runs Edinburgh's hubs (which sets their status).
+async fn run_checks(app: &TestApp, groups: &str) {
     let library = app
         .add_partner(
             PartnerKind::Library,
@@ -54,26 +83,55 @@ async fn partner_pages_work_in_headless_chromium() {
         )
         .await;
     let token = app.issue_token(&library, &["hubs:write"]).await.token;
-
-    let run = tokio::process::Command::new("node")
-        .arg(browser.join("run.mjs"))
-        .arg(&app.address)
-        .env("HUBGRAPH_TOKEN", &token)
-        .env("HUBGRAPH_AREA", EDINBURGH)
-        .env("HUBGRAPH_POSTCODE", LEITH)
-        .env("BROWSER_ARTIFACTS", root.join("target/browser-artifacts"))
-        .stdin(Stdio::null())
-        .kill_on_drop(true)
-        .output();
-    let output = tokio::time::timeout(RUN_LIMIT, run)
-        .await
-        .expect("the browser run finishes within its limit")
-        .expect("node runs (is Node.js installed?)");
-    let report = format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    assert!(output.status.success(), "browser checks failed:\n{report}");
+    let artifacts = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/browser-artifacts");
+    let report = run_node(
+        app,
+        "run.mjs",
+        &[
+            ("HUBGRAPH_TOKEN", &token),
+            ("HUBGRAPH_AREA", EDINBURGH),
+            ("HUBGRAPH_POSTCODE", LEITH),
+            ("BROWSER_CHECKS", groups),
+            ("BROWSER_ARTIFACTS", &artifacts.to_string_lossy()),
+        ],
+    )
+    .await;
     assert!(report.contains(" passed, 0 failed"), "{report}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn partner_pages_work_in_headless_chromium() {
+    if !enabled("the browser tests of the example pages are") {
+        return;
+    }
+    let app = spawn_app(Backend::Sqlite).await.expect("app with the demo data");
+    run_checks(&app, "examples").await;
+}
+
+/// The playground in Chromium with every host but the server's blocked:
+/// GraphiQL renders, runs its first tab and shows the API's answer, opens
+/// the schema's documentation and follows a subscription over its
+/// WebSocket, with no Content-Security-Policy violation.
+mod the_playground_works_offline_in_headless_chromium {
+    use super::*;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn sqlite() {
+        if !enabled("the browser tests of the playground are") {
+            return;
+        }
+        let app = spawn_app(Backend::Sqlite).await.expect("app with the demo data");
+        run_checks(&app, "playground").await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn postgres() {
+        if !enabled("the browser tests of the playground are") {
+            return;
+        }
+        let Some(app) = spawn_app(Backend::Postgres).await else {
+            return;
+        };
+        run_checks(&app, "playground").await;
+    }
 }

@@ -555,9 +555,16 @@ on_both! {
         for name in ["query PartnerSearch", "query HubDashboard", "query PathwayLookup"] {
             assert!(page.contains(name), "the page lacks the tab {name}");
         }
-        assert!(page.contains("defaultTabs: config.tabs"));
-        assert!(page.contains("defaultEditorToolsVisibility: 'headers'"));
-        // The headers template, with `<` escaped inside the script.
+        // The script that starts GraphiQL opens it on those tabs, headers showing.
+        let script = page
+            .split("<script defer src=\"")
+            .filter_map(|rest| rest.split('"').next())
+            .find(|src| src.contains("/playground."))
+            .expect("the page loads its start-up script");
+        let script = app.client.get(app.url(&format!("/{script}"))).send().await.unwrap().text().await.unwrap();
+        assert!(script.contains("defaultTabs: config.tabs"));
+        assert!(script.contains("defaultEditorToolsVisibility: 'headers'"));
+        // The headers template, with `<` escaped inside the data block.
         assert!(page.contains(r#"\"Authorization\": \"Bearer \u003ctoken>\""#), "no headers template");
         assert!(!page.contains("<token>"), "unescaped text in the script");
         for tab in playground::TABS {

@@ -1,5 +1,5 @@
-// Drives the partner example pages in headless Chromium against a running
-// hubgraph that holds the demo data.
+// Drives the partner example pages and the GraphiQL playground in headless
+// Chromium against a running hubgraph that holds the demo data.
 //
 //   HUBGRAPH_TOKEN=<library token> node tests/browser/run.mjs http://127.0.0.1:8080
 //
@@ -8,7 +8,10 @@
 // and watches the dashboard show the change. Optional: HUBGRAPH_AREA (the
 // area, default S12000036 City of Edinburgh), HUBGRAPH_POSTCODE (a demo
 // postcode in it, default EH6 4AE), CHROMIUM (default /usr/bin/chromium),
-// BROWSER_ARTIFACTS (where screenshots go, default target/browser-artifacts).
+// BROWSER_ARTIFACTS (where screenshots go, default target/browser-artifacts),
+// BROWSER_CHECKS (which groups of checks run, comma-separated: "examples"
+// for the partner example pages, "playground" for the GraphiQL playground;
+// default all).
 //
 // Prints one line per check and "N passed, N failed"; exits 1 on a failure.
 
@@ -315,18 +318,158 @@ async function dashboardWorksOnAPhone(page) {
   await shot(page, "hub-dashboard-phone");
 }
 
+// ---- the GraphiQL playground ----------------------------------------------
+
+const PLAYGROUND = `${base}/graphql`;
+const serverHost = new URL(base).hostname;
+
+/**
+ * Blocks every request to a host other than the server's, as a network
+ * that blocks CDNs (or no network at all) would, and records what the page
+ * tried: the playground must need nothing from elsewhere. Also records the
+ * page's Content-Security-Policy violations.
+ */
+async function offline(page) {
+  const outside = [];
+  await page.route("**/*", (route) => {
+    const url = new URL(route.request().url());
+    if (url.hostname === serverHost) return route.continue();
+    outside.push(url.href);
+    return route.abort("blockedbyclient");
+  });
+  await page.routeWebSocket(
+    () => true,
+    (socket) => {
+      if (new URL(socket.url()).hostname === serverHost) return socket.connectToServer();
+      outside.push(socket.url());
+      return socket.close();
+    },
+  );
+  // Injected over the DevTools protocol, which the page's CSP does not govern.
+  await page.addInitScript(() => {
+    window.__violations = [];
+    document.addEventListener("securitypolicyviolation", (event) =>
+      window.__violations.push(`${event.effectiveDirective} blocked ${event.blockedURI || "inline"}`),
+    );
+  });
+  return outside;
+}
+
+/** The text of GraphiQL's result pane (the whole of it, not only the lines on screen). */
+async function resultText(page) {
+  return page.evaluate(() => document.querySelector(".result-window .CodeMirror")?.CodeMirror.getValue() || "");
+}
+
+async function expectNothingFromElsewhere(page, outside) {
+  assert(outside.length === 0, `the playground tried other hosts: ${outside.join(", ")}`);
+  const violations = await page.evaluate(() => window.__violations);
+  assert(violations.length === 0, `Content-Security-Policy violations: ${violations.join("; ")}`);
+}
+
+async function openPlayground(page) {
+  const outside = await offline(page);
+  const response = await page.goto(PLAYGROUND);
+  const policy = response.headers()["content-security-policy"] || "";
+  assert(/default-src 'none'/.test(policy) && /script-src 'self'(;|$)/.test(policy), `weak or missing CSP: ${policy}`);
+  await page.locator(".graphiql-container .graphiql-query-editor .CodeMirror").waitFor();
+  assert(!(await page.getByText("Loading the GraphiQL playground").count()), "the loading text is still shown");
+  return outside;
+}
+
+async function playgroundRunsItsFirstTabOffline(page) {
+  await page.setViewportSize(DESKTOP);
+  const outside = await openPlayground(page);
+  // The first tab opens on the partner search, as the server sent it.
+  const config = await page.evaluate(() => JSON.parse(document.getElementById("playground-config").textContent));
+  const tabs = await page.locator(".graphiql-tab").allTextContents();
+  assert(tabs.length === config.tabs.length, `${tabs.length} tabs shown, ${config.tabs.length} sent`);
+  assert(tabs[0].includes("PartnerSearch"), `the first tab is "${tabs[0]}"`);
+  const headers = await page.evaluate(() =>
+    [...document.querySelectorAll(".graphiql-editor-tool .CodeMirror")].map((e) => e.CodeMirror.getValue()).join("\n"),
+  );
+  assert(headers.includes("Bearer <token>"), `the headers editor shows "${headers}"`);
+
+  await page.locator(".graphiql-execute-button").click();
+  await page.waitForFunction(() =>
+    (document.querySelector(".result-window .CodeMirror")?.CodeMirror.getValue() || "").includes('"data"'),
+  );
+  // The token placeholder was left out: the query ran anonymously, as the API answers it.
+  const shown = JSON.parse(await resultText(page));
+  assert(!shown.errors, `the query failed: ${JSON.stringify(shown.errors)}`);
+  const expected = await api(config.defaultQuery);
+  assert(JSON.stringify(shown.data) === JSON.stringify(expected), "the result pane differs from the API's answer");
+  const first = expected.services.edges[0].node.name;
+  const onScreen = await page.locator(".result-window").innerText();
+  assert(onScreen.includes(first), `the result pane does not show "${first}"`);
+
+  // The schema's documentation comes through introspection, under the same policy.
+  await page.getByRole("button", { name: /documentation/i }).first().click();
+  await page.getByText("Root Types").waitFor();
+  await expectNothingFromElsewhere(page, outside);
+  await shot(page, "playground-offline");
+}
+
+async function playgroundSubscribesOverItsWebSocket(page) {
+  await page.setViewportSize(DESKTOP);
+  const outside = await openPlayground(page);
+  const hubs = await api(`query($a: [String!]) { hubs(filter: { areaCodes: $a }, first: 1) { nodes { id status } } }`, {
+    a: [area],
+  });
+  const hub = hubs.hubs.nodes[0];
+  const subscription = `subscription Live {\n  hubStatusChanged(hubIds: ["${hub.id}"]) { status note hub { name } }\n}\n`;
+  await page.evaluate((text) => document.querySelector(".graphiql-query-editor .CodeMirror").CodeMirror.setValue(text), subscription);
+  const subscribed = new Promise((resolve) =>
+    page.on("websocket", (socket) =>
+      socket.on("framesent", (frame) => String(frame.payload).includes('"subscribe"') && resolve(socket.url())),
+    ),
+  );
+  // GraphiQL takes in an edit after a pause (the tab is then named after
+  // the operation): running before that would send the old operation.
+  await page.locator(".graphiql-tab", { hasText: "Live" }).waitFor();
+  await page.locator(".graphiql-query-editor .CodeMirror").click();
+  await page.keyboard.press("Control+Enter");
+  const socketUrl = await Promise.race([
+    subscribed,
+    new Promise((_, reject) => setTimeout(() => reject(new Error("no subscribe message on a WebSocket")), 10000)),
+  ]);
+  assert(new URL(socketUrl).pathname === "/graphql/ws", `subscribed at ${socketUrl}`);
+
+  const status = hub.status === "LIMITED" ? "OPEN" : "LIMITED";
+  const note = `Playground check ${Date.now()}`;
+  const result = await api(
+    `mutation($input: UpdateHubStatusInput!) { updateHubStatus(input: $input) { userErrors { code message } } }`,
+    { input: { hubId: hub.id, status, note } },
+    true,
+  );
+  assert(result.updateHubStatus.userErrors.length === 0, `update refused: ${JSON.stringify(result.updateHubStatus.userErrors)}`);
+  await page.waitForFunction((text) => (document.querySelector(".result-window .CodeMirror")?.CodeMirror.getValue() || "").includes(text), note, {
+    timeout: LIVE_LIMIT_MS * 5,
+  });
+  const shown = JSON.parse(await resultText(page));
+  assert(shown.data?.hubStatusChanged?.status === status, `the result pane shows ${JSON.stringify(shown)}`);
+  await expectNothingFromElsewhere(page, outside);
+}
+
 // ---- the run --------------------------------------------------------------
 
 const CHECKS = [
-  ["service finder lists services within the radius, nearest first", finderListsNearbyServicesInDistanceOrder],
-  ["service finder says when a postcode is unknown or malformed", finderSaysWhenThePostcodeIsUnknown],
-  ["service finder says when nothing matches", finderSaysWhenNothingMatches],
-  ["service finder's open-now toggle lists open services only", finderOpenNowShowsOnlyOpenServices],
-  ["service finder keeps to the audience its embed names", finderKeepsToTheAudienceItsEmbedNames],
-  ["service finder works at 360 px", finderWorksOnAPhone],
-  ["hub dashboard shows a status update made through the API within 2 s", dashboardShowsLiveStatusChanges],
-  ["hub dashboard works at 360 px", dashboardWorksOnAPhone],
+  ["examples", "service finder lists services within the radius, nearest first", finderListsNearbyServicesInDistanceOrder],
+  ["examples", "service finder says when a postcode is unknown or malformed", finderSaysWhenThePostcodeIsUnknown],
+  ["examples", "service finder says when nothing matches", finderSaysWhenNothingMatches],
+  ["examples", "service finder's open-now toggle lists open services only", finderOpenNowShowsOnlyOpenServices],
+  ["examples", "service finder keeps to the audience its embed names", finderKeepsToTheAudienceItsEmbedNames],
+  ["examples", "service finder works at 360 px", finderWorksOnAPhone],
+  ["examples", "hub dashboard shows a status update made through the API within 2 s", dashboardShowsLiveStatusChanges],
+  ["examples", "hub dashboard works at 360 px", dashboardWorksOnAPhone],
+  ["playground", "playground runs its first tab with every other host blocked", playgroundRunsItsFirstTabOffline],
+  ["playground", "playground subscribes over its WebSocket under its CSP", playgroundSubscribesOverItsWebSocket],
 ];
+const groups = (process.env.BROWSER_CHECKS || "examples,playground").split(",").map((g) => g.trim());
+const chosen = CHECKS.filter(([group]) => groups.includes(group));
+if (chosen.length === 0) {
+  console.error(`BROWSER_CHECKS="${process.env.BROWSER_CHECKS}" names no group of checks`);
+  process.exit(2);
+}
 
 const profile = fs.mkdtempSync(path.join(os.tmpdir(), "hubgraph-chromium-"));
 const context = await chromium.launchPersistentContext(profile, {
@@ -342,7 +485,7 @@ context.setDefaultTimeout(15000);
 let passed = 0;
 let failed = 0;
 try {
-  for (const [name, check] of CHECKS) {
+  for (const [, name, check] of chosen) {
     const page = await context.newPage();
     const pageErrors = [];
     page.on("pageerror", (error) => pageErrors.push(error.message));
