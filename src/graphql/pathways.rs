@@ -24,7 +24,7 @@ use super::loaders::{
 };
 use super::partners::Partner;
 use super::scalars::Date;
-use super::writes::{UserError, begin_write, patch};
+use super::writes::{UserError, begin_write, patch, replaced_list};
 use crate::error::AppError;
 use crate::page::PageRequest;
 use crate::partners::access::{self, PathwayVisibility};
@@ -672,22 +672,23 @@ pub struct CreatePathwayInput {
     pub steps: Option<Vec<PathwayStepInput>>,
 }
 
-/// Changes to a pathway's own fields; omitted fields stay, a null
-/// description clears it. Steps change with `setPathwaySteps`.
+/// Changes to a pathway's own fields: omitted fields stay, an explicit
+/// null clears (a list: empties it); the name and the areas cannot be
+/// cleared. Steps change with `setPathwaySteps`.
 #[derive(Debug, InputObject)]
 pub struct UpdatePathwayInput {
     /// The pathway.
     pub id: ID,
-    /// New name.
-    pub name: Option<String>,
+    /// New name (cannot be cleared).
+    pub name: MaybeUndefined<String>,
     /// New description; null clears it.
     pub description: MaybeUndefined<String>,
-    /// New council areas: all of them yours (admins: any).
-    pub area_codes: Option<Vec<String>>,
-    /// New audience (replaces the list).
-    pub audience_term_ids: Option<Vec<ID>>,
-    /// New entry locations (replaces the list).
-    pub entry_location_ids: Option<Vec<ID>>,
+    /// New council areas: all of them yours (admins: any); at least one.
+    pub area_codes: MaybeUndefined<Vec<String>>,
+    /// New audience (replaces the list; null empties it).
+    pub audience_term_ids: MaybeUndefined<Vec<ID>>,
+    /// New entry locations (replaces the list; null empties it).
+    pub entry_location_ids: MaybeUndefined<Vec<ID>>,
     /// The version the change is based on; a stale one is a CONFLICT.
     pub expected_version: Option<i32>,
 }
@@ -868,11 +869,16 @@ impl PathwayWrites {
             other => Some(patch(other, "description", &mut cleared)),
         };
         let edit = PathwayEdit {
-            name: input.name,
+            // A null name or area list is checked as an empty one: `REQUIRED`.
+            name: match input.name {
+                MaybeUndefined::Value(name) => Some(name),
+                MaybeUndefined::Null => Some(String::new()),
+                MaybeUndefined::Undefined => None,
+            },
             description,
-            area_codes: input.area_codes.map(normalised_areas),
-            audience_term_ids: decode_audience(&input.audience_term_ids)?,
-            entry_location_ids: decode_locations(&input.entry_location_ids)?,
+            area_codes: replaced_list(input.area_codes).map(normalised_areas),
+            audience_term_ids: decode_audience(&replaced_list(input.audience_term_ids))?,
+            entry_location_ids: decode_locations(&replaced_list(input.entry_location_ids))?,
         };
         if let Some(codes) = &edit.area_codes {
             must_cover(ctx, codes)?;

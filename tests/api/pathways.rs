@@ -1087,3 +1087,40 @@ on_both! {
         assert_eq!(user_errors(&nowhere, "setPathwaySteps"), [("input.steps.0.atEntryLocation".to_owned(), "INVALID".to_owned())]);
     }
 }
+
+on_both! {
+    /// `updatePathway`: null clears the description and empties the
+    /// audience and the entry locations of a draft; omitted fields stay; a
+    /// null name or area list is refused with `REQUIRED`, writing nothing.
+    async fn updating_a_pathway_clears_what_is_null(app) {
+        let (_, token) = hscp(&app, MIDLOTHIAN).await;
+        let pathway = draft(&app, &token).await;
+        let id = pathway["id"].clone();
+
+        let kept = call(&app, &token, &update_mutation(), json!({ "input": { "id": id, "name": "Renamed" } })).await;
+        let kept = &payload(&kept, "updatePathway")["pathway"];
+        assert_eq!(kept["description"], pathway["description"]);
+        assert_eq!(kept["audience"], pathway["audience"]);
+        assert_eq!(kept["entryLocations"], pathway["entryLocations"]);
+
+        let input = json!({ "id": id, "description": null, "audienceTermIds": null, "entryLocationIds": null });
+        let cleared = call(&app, &token, &update_mutation(), json!({ "input": input })).await;
+        assert_eq!(user_errors(&cleared, "updatePathway"), vec![]);
+        let cleared = &payload(&cleared, "updatePathway")["pathway"];
+        assert_eq!(cleared["description"], Value::Null);
+        assert_eq!(cleared["audience"], json!([]));
+        assert_eq!(cleared["entryLocations"], json!([]));
+        assert_eq!(cleared["name"], "Renamed");
+
+        let refused = call(&app, &token, &update_mutation(), json!({ "input": { "id": id, "name": null, "areaCodes": null } })).await;
+        let mut errors = user_errors(&refused, "updatePathway");
+        errors.sort();
+        assert_eq!(
+            errors,
+            vec![("input.areaCodes".to_owned(), "REQUIRED".to_owned()), ("input.name".to_owned(), "REQUIRED".to_owned())]
+        );
+        let mine = call(&app, &token, "query($id: ID!) { pathway(id: $id) { name areaCodes version } }", json!({ "id": id })).await;
+        assert_eq!(mine["data"]["pathway"]["name"], "Renamed");
+        assert_eq!(mine["data"]["pathway"]["areaCodes"], json!([MIDLOTHIAN]));
+    }
+}

@@ -140,7 +140,7 @@ async function finderListsNearbyServicesInDistanceOrder(page) {
     assert(item.distanceKm <= radius + 1e-9, `${item.name} is ${item.distanceKm} km away, outside ${radius} km`);
     if (i > 0) assert(item.distanceKm >= shown[i - 1].distanceKm, `${item.name} is listed after a farther service`);
     assert(/km away/.test(item.text), `${item.name} shows no distance`);
-    assert(/Open now|Closed now|Opening times not listed/.test(item.badge), `${item.name} shows no opening status`);
+    assert(/Open now|Closed now|Paused|Opening times not listed/.test(item.badge), `${item.name} shows no opening status`);
   }
   // The page lists what the API itself answers, in the same order.
   const expected = await api(
