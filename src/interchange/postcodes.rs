@@ -58,6 +58,8 @@ fn row(record: &csv::StringRecord, at: (usize, usize, usize, Option<usize>)) -> 
         latitude: point.latitude,
         longitude: point.longitude,
         area_code,
+        health_board_code: None,
+        ward_code: None,
     })
 }
 

@@ -164,7 +164,7 @@ pub async fn locate(db: &impl ConnectionTrait, text: &str, field: &[&str]) -> Ap
 
 /// Inserts or replaces postcode centroids (re-importing is idempotent).
 pub async fn upsert_postcodes(db: &impl ConnectionTrait, rows: &[postcode::Model]) -> AppResult<()> {
-    // Five columns a row: 1,000 rows stay under every bound-parameter limit.
+    // Seven columns a row: 1,000 rows stay under every bound-parameter limit.
     for chunk in rows.chunks(1000) {
         let models = chunk.iter().cloned().map(IntoActiveModel::into_active_model);
         postcode::Entity::insert_many(models)
@@ -175,6 +175,8 @@ pub async fn upsert_postcodes(db: &impl ConnectionTrait, rows: &[postcode::Model
                         postcode::Column::Latitude,
                         postcode::Column::Longitude,
                         postcode::Column::AreaCode,
+                        postcode::Column::HealthBoardCode,
+                        postcode::Column::WardCode,
                     ])
                     .to_owned(),
             )
