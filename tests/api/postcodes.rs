@@ -210,3 +210,22 @@ async fn the_whole_release_gives_every_scottish_postcode() {
     let kilwinning = find(&db, "KA13 6AA").await.expect("KA13 6AA");
     assert_eq!(kilwinning.health_board_code.as_deref(), Some("S08000015"));
 }
+
+#[tokio::test]
+async fn an_ons_style_csv_brings_its_health_board_and_ward_when_it_has_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}?mode=rwc", dir.path().join("postcodes.db").display());
+    let csv = dir.path().join("onspd.csv");
+    std::fs::write(
+        &csv,
+        "pcds,oslaua,osward,oshlthau,lat,long\n\
+         EH22 1AA,S12000019,S13003020,S08000024,55.894,-3.066\n",
+    )
+    .unwrap();
+    let (imported, _) = import(&url, &[csv.to_str().unwrap()]);
+    assert_eq!(imported, 1);
+    let (db, _) = hubgraph::db::connect(&url).await.unwrap();
+    let dalkeith = find(&db, "EH22 1AA").await.unwrap();
+    assert_eq!(dalkeith.health_board_code.as_deref(), Some("S08000024"));
+    assert_eq!(dalkeith.ward_code.as_deref(), Some("S13003020"));
+}
