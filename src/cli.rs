@@ -78,11 +78,17 @@ pub enum Command {
 
 #[derive(Debug, Subcommand)]
 pub enum ImportKind {
-    /// Postcode centroids from a CSV with postcode, latitude and longitude
-    /// columns (ONS postcode directory layout; a council-area column is used when present).
+    /// Postcode centroids: Ordnance Survey's Code-Point Open as published
+    /// (`codepo_gb.zip`, or one of its `Data/CSV/*.csv` files), Scotland
+    /// only unless `--all-gb`; or a CSV whose header names postcode, latitude
+    /// and longitude columns (ONS postcode directory layout; council-area,
+    /// health-board and ward columns are used when present).
     Postcodes {
-        /// The CSV file.
+        /// The zip or CSV file.
         file: std::path::PathBuf,
+        /// Keep Code-Point Open's postcodes in England and Wales too.
+        #[arg(long)]
+        all_gb: bool,
     },
     /// Open Referral HSDS 3.0 JSON: a service, organization, location or
     /// taxonomy document, a paged list (`contents`), NDJSON, or a directory
@@ -155,17 +161,25 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Import {
-            what: ImportKind::Postcodes { file },
+            what: ImportKind::Postcodes { file, all_gb },
         } => {
             let (conn, _) = db::connect(&cli.database_url).await?;
             db::migrate(&conn).await?;
-            let input =
-                std::fs::File::open(&file).map_err(|e| anyhow::anyhow!("cannot open {}: {e}", file.display()))?;
-            let size = input.metadata().ok().map(|m| m.len());
-            let report = crate::interchange::postcodes::import(&conn, input, size, true).await?;
+            let started = std::time::Instant::now();
+            let options = crate::interchange::postcodes::ImportOptions {
+                all_gb,
+                show_progress: true,
+            };
+            let report = crate::interchange::postcodes::import_file(&conn, &file, options).await?;
+            let seconds = started.elapsed().as_secs_f64();
             eprintln!(
-                "imported {} postcodes, skipped {} unusable rows",
-                report.imported, report.skipped
+                "imported {} postcodes, skipped {} unusable rows, left out {} outside Scotland",
+                report.imported, report.skipped, report.outside_scotland
+            );
+            eprintln!(
+                "read {} rows in {seconds:.1} s: {:.0} rows/s",
+                report.rows(),
+                report.rows() as f64 / seconds.max(1e-9)
             );
             println!("{}", report.imported);
             Ok(())

@@ -1,4 +1,5 @@
-//! A full UK postcode's centroid and the council area it lies in.
+//! A full UK postcode's centroid and the council area, health board and
+//! ward it lies in.
 use sea_orm::entity::prelude::*;
 
 #[sea_orm::model]
@@ -14,6 +15,10 @@ pub struct Model {
     pub longitude: f64,
     /// GSS code of the council area, where known.
     pub area_code: Option<String>,
+    /// GSS code of the NHS health board (`S08…` in Scotland), where known.
+    pub health_board_code: Option<String>,
+    /// GSS code of the council ward (`S13…` in Scotland), where known.
+    pub ward_code: Option<String>,
 }
 
 impl ActiveModelBehavior for ActiveModel {}

@@ -20,6 +20,7 @@ mod m20261201_000070_service_fts_rows;
 mod m20261206_000080_changes_name_their_table;
 mod m20261207_000090_closed_hubs_hold_nobody;
 mod m20261207_000100_pathway_step_kinds;
+mod m20261207_000110_postcode_geography;
 
 pub struct Migrator;
 
@@ -44,6 +45,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000080_changes_name_their_table::Migration),
             Box::new(m20261207_000090_closed_hubs_hold_nobody::Migration),
             Box::new(m20261207_000100_pathway_step_kinds::Migration),
+            Box::new(m20261207_000110_postcode_geography::Migration),
         ]
     }
 }

@@ -56,6 +56,8 @@ pub fn postcodes() -> Vec<postcode::Model> {
                 latitude: place.latitude,
                 longitude: place.longitude,
                 area_code: Some(place.area_code),
+                health_board_code: None,
+                ward_code: None,
             })
         })
         .collect()

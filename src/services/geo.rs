@@ -34,6 +34,21 @@ impl GeoPoint {
         Ok(GeoPoint { latitude, longitude })
     }
 
+    /// The WGS84 point of a British National Grid (OSGB36) easting and
+    /// northing in metres, through OSTN15, Ordnance Survey's definitive
+    /// transformation (about 0.1 m; a seven-parameter Helmert transform is
+    /// off by up to a few metres). OSTN15 gives ETRS89, which WGS84 follows to
+    /// within a metre or so in Britain: well inside a postcode centroid's own
+    /// precision. `None` outside the OSTN15 grid (or for a missing grid
+    /// reference given as 0, 0).
+    pub fn from_british_national_grid(easting: f64, northing: f64) -> Option<GeoPoint> {
+        if easting <= 0.0 || northing <= 0.0 {
+            return None;
+        }
+        let (longitude, latitude) = lonlat_bng::convert_osgb36_to_ll(easting, northing).ok()?;
+        GeoPoint::new(latitude, longitude, &[]).ok()
+    }
+
     /// Great-circle (haversine) distance in kilometres.
     pub fn distance_km(&self, other: &GeoPoint) -> f64 {
         let (lat1, lat2) = (self.latitude.to_radians(), other.latitude.to_radians());
@@ -164,7 +179,7 @@ pub async fn locate(db: &impl ConnectionTrait, text: &str, field: &[&str]) -> Ap
 
 /// Inserts or replaces postcode centroids (re-importing is idempotent).
 pub async fn upsert_postcodes(db: &impl ConnectionTrait, rows: &[postcode::Model]) -> AppResult<()> {
-    // Five columns a row: 1,000 rows stay under every bound-parameter limit.
+    // Seven columns a row: 1,000 rows stay under every bound-parameter limit.
     for chunk in rows.chunks(1000) {
         let models = chunk.iter().cloned().map(IntoActiveModel::into_active_model);
         postcode::Entity::insert_many(models)
@@ -175,6 +190,8 @@ pub async fn upsert_postcodes(db: &impl ConnectionTrait, rows: &[postcode::Model
                         postcode::Column::Latitude,
                         postcode::Column::Longitude,
                         postcode::Column::AreaCode,
+                        postcode::Column::HealthBoardCode,
+                        postcode::Column::WardCode,
                     ])
                     .to_owned(),
             )
@@ -187,6 +204,49 @@ pub async fn upsert_postcodes(db: &impl ConnectionTrait, rows: &[postcode::Model
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Ordnance Survey's OSTN15 developer pack (`OSTN15_OSGM15_TestInput_ETRStoOSGB.csv`
+    /// and `OSTN15_OSGM15_TestOutput_ETRStoOSGB.csv`, published with OSTN15 in
+    /// 2016; the four Scottish test points): the same point as ETRS89
+    /// latitude/longitude and as OSGB36 easting/northing.
+    #[test]
+    fn british_national_grid_matches_ordnance_surveys_test_points() {
+        let points = [
+            // (id, ETRS89 latitude, longitude, OSGB36 easting, northing)
+            ("TP26 Glasgow", 55.85399953, -4.296490163, 256340.925, 664697.269),
+            ("TP27 Edinburgh", 55.92478266, -3.294792193, 319188.434, 670947.534),
+            ("TP29 Aberdeen", 57.13902519, -2.048560307, 397160.491, 805349.736),
+            ("TP30 Inverness", 57.48625001, -4.219263986, 267056.768, 846176.972),
+        ];
+        for (id, latitude, longitude, easting, northing) in points {
+            let point = GeoPoint::from_british_national_grid(easting, northing).expect(id);
+            let published = GeoPoint { latitude, longitude };
+            let metres = point.distance_km(&published) * 1000.0;
+            assert!(metres < 5.0, "{id}: {metres:.2} m from the published point");
+        }
+    }
+
+    /// The worked example of Ordnance Survey's "Transformations and OSGM15
+    /// user guide" (2016), section 6: Caister Water Tower, ETRS89
+    /// 52°39'28.8282"N 1°42'57.8663"E, is OSGB36 (OSTN15) E 651409.792,
+    /// N 313177.448.
+    #[test]
+    fn british_national_grid_matches_the_user_guides_worked_example() {
+        let point = GeoPoint::from_british_national_grid(651409.792, 313177.448).unwrap();
+        let published = GeoPoint {
+            latitude: 52.0 + 39.0 / 60.0 + 28.8282 / 3600.0,
+            longitude: 1.0 + 42.0 / 60.0 + 57.8663 / 3600.0,
+        };
+        let metres = point.distance_km(&published) * 1000.0;
+        assert!(metres < 5.0, "{metres:.2} m from the published point");
+    }
+
+    #[test]
+    fn no_grid_reference_is_no_point() {
+        assert_eq!(GeoPoint::from_british_national_grid(0.0, 0.0), None);
+        // East of the 700 km by 1,250 km the OSTN15 grid covers.
+        assert_eq!(GeoPoint::from_british_national_grid(800_000.0, 100_000.0), None);
+    }
 
     #[test]
     fn distances_match_known_values() {

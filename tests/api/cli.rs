@@ -4,7 +4,8 @@ use std::process::Command;
 
 use sea_orm::{EntityTrait, PaginatorTrait, QueryOrder};
 
-fn hubgraph(args: &[&str], database_url: &str) -> std::process::Output {
+/// Runs the binary on `database_url` and waits for it.
+pub fn hubgraph(args: &[&str], database_url: &str) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_hubgraph"))
         .args(args)
         .env("DATABASE_URL", database_url)

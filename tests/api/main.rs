@@ -28,6 +28,7 @@ mod pagination;
 mod pathway_demo;
 mod pathways;
 mod playground;
+mod postcodes;
 mod probe;
 mod process;
 mod properties;
