@@ -503,7 +503,7 @@ fn validity_problem(row: &Schedule) -> Option<(&'static str, String)> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use chrono::TimeZone;
 
@@ -582,7 +582,8 @@ mod tests {
         }
     }
 
-    fn weekdays_nine_to_five() -> Schedule {
+    /// Monday to Friday, 09:00 to 17:00 (shared with `running`'s tests).
+    pub(crate) fn weekdays_nine_to_five() -> Schedule {
         weekly("MO,TU,WE,TH,FR", "09:00", "17:00")
     }
 

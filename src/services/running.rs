@@ -104,32 +104,7 @@ mod tests {
     }
 
     fn weekdays() -> Vec<Schedule> {
-        vec![Schedule {
-            id: "s".into(),
-            service_id: Some("svc".into()),
-            location_id: None,
-            service_at_location_id: None,
-            valid_from: None,
-            valid_to: None,
-            dtstart: None,
-            timezone: None,
-            until: None,
-            count: None,
-            wkst: None,
-            freq: Some("WEEKLY".into()),
-            interval: None,
-            byday: Some("MO,TU,WE,TH,FR".into()),
-            byweekno: None,
-            bymonthday: None,
-            byyearday: None,
-            description: None,
-            opens_at: Some("09:00".into()),
-            closes_at: Some("17:00".into()),
-            schedule_link: None,
-            attending_type: None,
-            notes: None,
-            closed: false,
-        }]
+        vec![crate::services::opening::tests::weekdays_nine_to_five()]
     }
 
     fn venue(hub_status: Option<&str>, valid_until: Option<DateTime<Utc>>) -> Venue {

@@ -5,11 +5,10 @@
 
 use entity::{audit, hub, hub_status_event, location, organization, service};
 use hubgraph::graphql::ids::{self, Kind};
-use hubgraph::partners::PartnerKind;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, demo_library, hub_in};
+use crate::helpers::{TestApp, demo_library, demo_library_token, hub_in};
 use crate::on_both;
 
 const EDINBURGH: &str = "S12000036";
@@ -28,19 +27,6 @@ const UPDATE_LOCATION: &str = "mutation($input: UpdateLocationInput!) { updateLo
 
 fn gid(kind: Kind, raw: &str) -> String {
     ids::encode(kind, raw).0
-}
-
-async fn library_token(app: &TestApp, scopes: &[&str]) -> String {
-    let library = demo_library(EDINBURGH);
-    let partner = app
-        .add_partner(
-            PartnerKind::Library,
-            "Edinburgh libraries",
-            Some(&library),
-            &[EDINBURGH],
-        )
-        .await;
-    app.issue_token(&partner, scopes).await.token
 }
 
 /// The mutation's payload (its only field), after checking there are no errors.
@@ -76,7 +62,7 @@ on_both! {
     /// without saying the occupancy; it now shows none, in its state and in
     /// its history, and a figure above 0 with CLOSED is refused.
     async fn closing_a_hub_clears_its_occupancy(app) {
-        let token = library_token(&app, &["hubs:write"]).await;
+        let token = demo_library_token(&app, EDINBURGH, &["hubs:write"]).await;
         let target = hub_in(&app, EDINBURGH).await;
         let id = gid(Kind::Hub, &target.id);
         let busy = call(&app, &token, UPDATE_HUB, json!({ "hubId": id, "status": "OPEN", "capacity": 25, "occupancy": 12 })).await;
@@ -115,7 +101,7 @@ on_both! {
 on_both! {
     /// A hub's capacity, occupancy, note and facilities: null clears, omitted stays.
     async fn a_hub_update_clears_what_is_null_and_keeps_what_is_omitted(app) {
-        let token = library_token(&app, &["hubs:write"]).await;
+        let token = demo_library_token(&app, EDINBURGH, &["hubs:write"]).await;
         let id = gid(Kind::Hub, &hub_in(&app, EDINBURGH).await.id);
         let wifi = gid(Kind::TaxonomyTerm, &hubgraph::seed::demo::demo_id("taxonomy_term", "hub-facility/wifi"));
         let set = json!({ "hubId": id, "status": "LIMITED", "capacity": 30, "occupancy": 4, "note": "Busy", "facilityTermIds": [wifi] });
@@ -149,7 +135,7 @@ on_both! {
     /// A service: null clears optional text and numbers and empties lists;
     /// omitted fields stay; null for the name or the status is refused.
     async fn a_service_update_clears_what_is_null(app) {
-        let token = library_token(&app, &["services:write"]).await;
+        let token = demo_library_token(&app, EDINBURGH, &["services:write"]).await;
         let row = service::Entity::find()
             .filter(service::Column::OrganizationId.eq(demo_library(EDINBURGH)))
             .filter(service::Column::Status.eq("active"))
@@ -205,7 +191,7 @@ on_both! {
 on_both! {
     /// An organization: null clears its email, website and description; the name refuses null.
     async fn an_organization_update_clears_what_is_null(app) {
-        let token = library_token(&app, &["services:write"]).await;
+        let token = demo_library_token(&app, EDINBURGH, &["services:write"]).await;
         let library = demo_library(EDINBURGH);
         let id = gid(Kind::Organization, &library);
         let before = organization::Entity::find_by_id(library.clone()).one(&app.state.db).await.unwrap().unwrap();
@@ -225,7 +211,7 @@ on_both! {
     /// its council area can be cleared only where no postcode decides it
     /// and no hub stands.
     async fn a_location_update_clears_what_is_null(app) {
-        let token = library_token(&app, &["services:write"]).await;
+        let token = demo_library_token(&app, EDINBURGH, &["services:write"]).await;
         let library = demo_library(EDINBURGH);
         let address = json!({ "address1": "1 High Street", "city": "Edinburgh", "postalCode": "EH6 4AE", "country": "GB" });
         let created = call(

@@ -295,6 +295,19 @@ pub fn demo_library(area_code: &str) -> String {
     hubgraph::seed::demo::demo_id("organization", &format!("libraries/{area_code}"))
 }
 
+/// A token of a new library partner keeping `area`'s demo library, with `scopes`.
+pub async fn demo_library_token(app: &TestApp, area: &str, scopes: &[&str]) -> String {
+    let partner = app
+        .add_partner(
+            PartnerKind::Library,
+            "Demo libraries",
+            Some(&demo_library(area)),
+            &[area],
+        )
+        .await;
+    app.issue_token(&partner, scopes).await.token
+}
+
 /// A demo hub of an area (the first by id), by the database.
 pub async fn hub_in(app: &TestApp, area: &str) -> entity::hub::Model {
     use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};

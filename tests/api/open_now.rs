@@ -8,12 +8,11 @@ use std::collections::HashSet;
 use chrono::{Duration, Utc};
 use entity::{hub, service, service_at_location};
 use hubgraph::graphql::ids::{self, Kind};
-use hubgraph::partners::PartnerKind;
 use hubgraph::seed::demo::{REFURBISHMENT_ALERT, demo_id};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, demo_library};
+use crate::helpers::{TestApp, demo_library, demo_library_token};
 use crate::on_both;
 
 const EDINBURGH: &str = "S12000036";
@@ -77,19 +76,6 @@ fn weekday_morning() -> String {
     format!("{day}T11:00:00Z")
 }
 
-async fn library_token(app: &TestApp, scopes: &[&str]) -> String {
-    let library = demo_library(EDINBURGH);
-    let partner = app
-        .add_partner(
-            PartnerKind::Library,
-            "Edinburgh libraries",
-            Some(&library),
-            &[EDINBURGH],
-        )
-        .await;
-    app.issue_token(&partner, scopes).await.token
-}
-
 async fn call(app: &TestApp, token: &str, query: &str, variables: Value) -> Value {
     let body: Value = app.graphql_as(token, query, variables).await.json().await.unwrap();
     assert!(body["errors"].is_null(), "{body:#}");
@@ -147,7 +133,7 @@ on_both! {
     /// closed; at its `validUntil` the hours decide again. A second place
     /// that is open keeps a service open.
     async fn a_closed_hub_closes_the_services_only_there(app) {
-        let token = library_token(&app, &["services:write", "hubs:write"]).await;
+        let token = demo_library_token(&app, EDINBURGH, &["services:write", "hubs:write"]).await;
         let elsewhere = demo_id("location", "S12000036/leith-library");
         let hub = hub::Entity::find()
             .filter(hub::Column::AreaCode.eq(EDINBURGH))
