@@ -154,7 +154,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             db::migrate(&conn).await?;
             let started = std::time::Instant::now();
             let counts = match set {
-                SeedSet::Demo => seed::seed_demo(&conn).await?,
+                SeedSet::Demo => seed::seed_demo(&conn, seed::DemoPostcodes::Scotland).await?,
                 SeedSet::Synthetic { services, seed: s } => seed::seed_synthetic(&conn, services, s, true).await?,
             };
             eprintln!("seeded {counts} in {:.1} s", started.elapsed().as_secs_f64());
@@ -265,7 +265,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let state = AppState::prepare(config).await?;
             if demo {
                 if seed::is_empty(&state.db).await? {
-                    let counts = seed::seed_demo(&state.db).await?;
+                    let counts = seed::seed_demo(&state.db, seed::DemoPostcodes::Scotland).await?;
                     tracing::info!(%counts, "demo data seeded");
                 } else {
                     tracing::info!("database not empty: demo data not seeded");

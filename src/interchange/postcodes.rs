@@ -1,8 +1,9 @@
 //! `hubgraph import postcodes FILE`: postcode centroids.
 //!
-//! Two layouts are read:
+//! Two layouts are read, plain or gzip-compressed:
 //! - Ordnance Survey's **Code-Point Open** as published: the zip itself, or
-//!   one of its `Data/CSV/*.csv` files (no header row). Eastings and
+//!   one of its `Data/CSV/*.csv` files (no header row), or such rows with
+//!   `#` comment lines above them (the demo's Scotland file). Eastings and
 //!   northings on the British National Grid become WGS84 latitude and
 //!   longitude; the council area, NHS health board and ward are kept.
 //!   Scotland only unless `all_gb`.
@@ -28,6 +29,8 @@ use crate::services::postcode::Postcode;
 
 /// Rows written per transaction.
 const BATCH: usize = 5_000;
+/// The first bytes of a gzip stream.
+const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
 
 const POSTCODE_COLUMNS: [&str; 5] = ["postcode", "pcds", "pcd", "pcd2", "post_code"];
 const LATITUDE_COLUMNS: [&str; 2] = ["latitude", "lat"];
@@ -88,7 +91,8 @@ enum Row {
 }
 
 /// Imports `path`: a Code-Point Open zip (told by its `PK` signature or a
-/// `.zip` name), one of its CSV files, or a headed CSV.
+/// `.zip` name), one of its CSV files, or a headed CSV; either CSV may be
+/// gzip-compressed (told by its signature).
 pub async fn import_file<C>(db: &C, path: &Path, options: ImportOptions) -> AppResult<ImportReport>
 where
     C: ConnectionTrait + TransactionTrait,
@@ -105,9 +109,25 @@ where
     }
     let size = file.metadata().ok().map(|m| m.len());
     let progress = progress_bar(size, options)?;
-    let mut importer = Importer::new(db);
-    importer.csv(progress.wrap_read(file), &name, options).await?;
+    // The bar counts the bytes read from disk, compressed or not.
+    let input = progress.wrap_read(file);
+    let report = if magic[..read.min(2)] == GZIP_MAGIC {
+        import_csv(db, flate2::read::GzDecoder::new(input), &name, options).await
+    } else {
+        import_csv(db, input, &name, options).await
+    };
     progress.finish_and_clear();
+    report
+}
+
+/// Imports one CSV (either layout) from `input`, named `name` in errors.
+pub async fn import_csv<C, R>(db: &C, input: R, name: &str, options: ImportOptions) -> AppResult<ImportReport>
+where
+    C: ConnectionTrait + TransactionTrait,
+    R: Read,
+{
+    let mut importer = Importer::new(db);
+    importer.csv(input, name, options).await?;
     importer.finish().await
 }
 
@@ -191,6 +211,8 @@ impl<'a, C: ConnectionTrait + TransactionTrait> Importer<'a, C> {
         let mut reader = csv::ReaderBuilder::new()
             .has_headers(false)
             .flexible(true)
+            // Neither layout starts a row with '#': such lines are notes (attribution).
+            .comment(Some(b'#'))
             .from_reader(input);
         let unreadable = |e: csv::Error| {
             let line = e.position().map_or(String::new(), |p| format!(" line {}", p.line()));

@@ -177,8 +177,23 @@ fn parents_first(terms: &[taxonomy_term::Model]) -> Vec<taxonomy_term::Model> {
     ordered
 }
 
+/// Scotland's postcodes as Code-Point Open publishes them, made by
+/// `scripts/scotland-postcodes.sh` (attribution in its header).
+const SCOTLAND_POSTCODES: &[u8] = include_bytes!("../demo/scotland-postcodes.csv.gz");
+
+/// Which postcodes the demo knows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DemoPostcodes {
+    /// Every Scottish postcode (161,349; a second on SQLite): what
+    /// `serve --demo` and `seed demo` load, so real postcodes resolve.
+    Scotland,
+    /// Only those of the demo venues (217): enough for the tests, which
+    /// seed a database each.
+    Venues,
+}
+
 /// Seeds the demo directory into an empty database.
-pub async fn seed_demo<C>(db: &C) -> AppResult<Counts>
+pub async fn seed_demo<C>(db: &C, postcodes: DemoPostcodes) -> AppResult<Counts>
 where
     C: ConnectionTrait + TransactionTrait,
 {
@@ -204,6 +219,12 @@ where
     data.pathway_steps = pathways.steps;
     data.pathway_activity = pathways.activity;
     let counts = insert_directory(db, &data, false).await?;
+    if postcodes == DemoPostcodes::Scotland {
+        // Imported over the venues' own: Code-Point Open's centroids win.
+        let input = flate2::read::GzDecoder::new(SCOTLAND_POSTCODES);
+        let options = crate::interchange::postcodes::ImportOptions::default();
+        crate::interchange::postcodes::import_csv(db, input, "scotland-postcodes.csv.gz", options).await?;
+    }
     crate::db::analyze(db).await?;
     Ok(counts)
 }

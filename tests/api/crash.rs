@@ -171,7 +171,9 @@ async fn sigkill_mid_burst(url: &str) {
 async fn prepare(url: &str) -> (Vec<Writer>, HashMap<String, i32>) {
     let (db, _) = hubgraph::db::connect(url).await.unwrap();
     hubgraph::db::migrate(&db).await.unwrap();
-    hubgraph::seed::seed_demo(&db).await.unwrap();
+    hubgraph::seed::seed_demo(&db, hubgraph::seed::DemoPostcodes::Venues)
+        .await
+        .unwrap();
     let db = &db;
     let token = |kind: PartnerKind, organization: String| async move { partner_token(db, kind, &organization).await };
     let mut writers = Vec::new();

@@ -124,7 +124,9 @@ pub async fn spawn_app_configured(
     configure(&mut config);
     let state = AppState::prepare(config).await.expect("prepare app state");
     if demo {
-        hubgraph::seed::seed_demo(&state.db).await.expect("seed demo data");
+        hubgraph::seed::seed_demo(&state.db, hubgraph::seed::DemoPostcodes::Venues)
+            .await
+            .expect("seed demo data");
     }
     let app = Application::bind(state.clone(), "127.0.0.1:0").await.expect("bind");
     let address = format!("http://{}", app.address());

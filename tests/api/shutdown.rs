@@ -31,7 +31,9 @@ const HANG: Duration = Duration::from_secs(30);
 async fn prepare(url: &str) -> (DatabaseConnection, hub::Model, String) {
     let (db, _) = hubgraph::db::connect(url).await.unwrap();
     hubgraph::db::migrate(&db).await.unwrap();
-    hubgraph::seed::seed_demo(&db).await.unwrap();
+    hubgraph::seed::seed_demo(&db, hubgraph::seed::DemoPostcodes::Venues)
+        .await
+        .unwrap();
     let target = hub::Entity::find()
         .filter(hub::Column::AreaCode.eq(EDINBURGH))
         .order_by_asc(hub::Column::Id)

@@ -221,7 +221,9 @@ mod plans_on_postgres {
         let app = spawn_app_configured(Backend::Postgres, false, |config| config.db_pool_size = Some(2)).await?;
         // Seeding takes more than one connection: it gets a pool of its own.
         let (seeding, _) = hubgraph::db::connect(&app.state.config.database_url).await.unwrap();
-        hubgraph::seed::seed_demo(&seeding).await.unwrap();
+        hubgraph::seed::seed_demo(&seeding, hubgraph::seed::DemoPostcodes::Venues)
+            .await
+            .unwrap();
         seeding.close().await.unwrap();
         Some(app)
     }
