@@ -1,4 +1,5 @@
-//! Scottish council areas (GSS codes) and the partnership (HSCP) covering each.
+//! Scottish council areas (GSS codes), the partnership (HSCP) covering each
+//! and the NHS health board each lies in.
 use sea_orm::entity::prelude::*;
 
 #[sea_orm::model]
@@ -12,6 +13,8 @@ pub struct Model {
     pub kind: String,
     /// Name of the Health and Social Care Partnership covering the area.
     pub hscp_name: Option<String>,
+    /// GSS code of the NHS health board the council area lies in.
+    pub health_board_code: Option<String>,
 }
 
 impl ActiveModelBehavior for ActiveModel {}

@@ -13,6 +13,7 @@ pub mod attribute;
 pub mod audit;
 pub mod contact;
 pub mod cost_option;
+pub mod health_board;
 pub mod hub;
 pub mod hub_facility;
 pub mod hub_status_event;

@@ -31,7 +31,7 @@ const TERMS_QUERY = `query FinderTerms {
 }`;
 
 const POSTCODE_QUERY = `query FinderPostcode($code: String!) {
-  postcode(code: $code) { code latitude longitude }
+  postcode(code: $code) { code precision latitude longitude }
 }`;
 
 const SERVICES_QUERY = `query FinderServices($filter: ServiceFilter!, $after: String, $now: DateTime) {
@@ -367,8 +367,13 @@ class ServiceFinder extends HTMLElement {
       const postcode = found.data.postcode;
       if (!postcode) {
         this.setPostcodeInvalid(true);
+        // The API falls back to a full postcode's district, so neither is known here.
+        const district = typed.toUpperCase().replace(/\s+/g, "").slice(0, -3);
+        const full = typed.replace(/\s+/g, "").length > 4 && district;
         this.finish(
-          `We couldn't find the postcode ${typed.toUpperCase()}. Check it, or try just the first part, like EH6.`,
+          full
+            ? `We couldn't find the postcode ${typed.toUpperCase()} or its district ${district}. Check it and try again.`
+            : `We couldn't find the postcode ${typed.toUpperCase()}. Check it and try again, for example EH6 4AE.`,
           "unknown-postcode",
           true,
         );
@@ -397,7 +402,10 @@ class ServiceFinder extends HTMLElement {
       }
       const now = new Date().toISOString();
       if (this.openInput.checked) filter.openAt = now;
-      this.search = { filter, now, postcode, radiusKm, after: null, shown: 0 };
+      // A full postcode the API does not hold comes back as its district.
+      const compact = (text) => text.toUpperCase().replace(/\s+/g, "");
+      const approximate = postcode.precision === "OUTWARD" && compact(typed) !== compact(postcode.code);
+      this.search = { filter, now, postcode, radiusKm, after: null, shown: 0, typed: typed.toUpperCase(), approximate };
       await this.fetchPage(serial);
     } catch (error) {
       if (serial !== this.requestSerial) return;
@@ -433,14 +441,17 @@ class ServiceFinder extends HTMLElement {
     s.after = page.pageInfo.endCursor;
     this.moreButton.hidden = !page.pageInfo.hasNextPage;
     this.dataset.results = String(s.shown);
-    const where = `within ${s.radiusKm} km of ${s.postcode.code}`;
+    const where = `within ${s.radiusKm} km of ${s.approximate ? `the middle of ${s.postcode.code}` : s.postcode.code}`;
+    const approximate = s.approximate
+      ? ` We don't know ${s.typed} itself yet, so distances are from the middle of its district, ${s.postcode.code}.`
+      : "";
     if (page.totalCount === 0) {
-      this.finish(`No services found ${where}. Try a bigger distance or fewer filters.`, "no-results");
+      this.finish(`No services found ${where}. Try a bigger distance or fewer filters.${approximate}`, "no-results");
       return;
     }
     const count = page.totalCount === 1 ? "1 service" : `${page.totalCount} services`;
     const showing = page.totalCount > s.shown ? ` Showing the nearest ${s.shown}.` : "";
-    this.finish(`${count} found ${where}, nearest first.${showing}`, "results");
+    this.finish(`${count} found ${where}, nearest first.${showing}${approximate}`, "results");
     // Keyboard users who asked for more land on the first new result.
     if (firstItem > 0) this.results.children[firstItem]?.querySelector("h3")?.focus();
   }

@@ -21,6 +21,7 @@ mod m20261206_000080_changes_name_their_table;
 mod m20261207_000090_closed_hubs_hold_nobody;
 mod m20261207_000100_pathway_step_kinds;
 mod m20261207_000110_postcode_geography;
+mod m20261207_000120_health_boards;
 
 pub struct Migrator;
 
@@ -46,6 +47,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000090_closed_hubs_hold_nobody::Migration),
             Box::new(m20261207_000100_pathway_step_kinds::Migration),
             Box::new(m20261207_000110_postcode_geography::Migration),
+            Box::new(m20261207_000120_health_boards::Migration),
         ]
     }
 }

@@ -16,7 +16,7 @@ use super::search::{ServiceConnection, service_connection};
 use crate::error::AppError;
 use crate::page::PageRequest;
 use crate::services::taxonomy as terms;
-use crate::services::{areas, locations, organizations, running, search, status, with_relations};
+use crate::services::{locations, organizations, running, search, status, with_relations};
 
 /// Loads one key through the request's loaders.
 pub(crate) async fn load<K, V>(ctx: &Context<'_>, key: K) -> GqlResult<Option<V>>
@@ -525,9 +525,22 @@ impl Location {
     async fn external_identifier_type(&self) -> Option<&str> {
         self.0.external_identifier_type.as_deref()
     }
-    /// GSS code of the council area the place lies in.
+    /// GSS code of the council area the place lies in (from its postcode
+    /// where the postcode is known).
     async fn area_code(&self) -> Option<&str> {
         self.0.area_code.as_deref()
+    }
+    /// The council area the place lies in, with its HSCP and health board.
+    async fn area(&self, ctx: &Context<'_>) -> GqlResult<Option<super::geography::Area>> {
+        Ok(super::geography::area(ctx, self.0.area_code.as_deref())
+            .await?
+            .map(super::geography::Area))
+    }
+    /// GSS code of the NHS health board the place lies in (its council area's).
+    async fn health_board_code(&self, ctx: &Context<'_>) -> GqlResult<Option<String>> {
+        Ok(super::geography::area(ctx, self.0.area_code.as_deref())
+            .await?
+            .and_then(|a| a.health_board_code))
     }
     /// The physical (or else first) address.
     async fn address(&self, ctx: &Context<'_>) -> GqlResult<Option<Address>> {
@@ -1048,19 +1061,6 @@ impl TaxonomyTerm {
     }
 }
 
-/// A council area (GSS code) or `SCOTLAND`.
-#[derive(Debug, Clone, SimpleObject)]
-pub struct Area {
-    /// GSS code (e.g. S12000033), or SCOTLAND.
-    pub code: String,
-    /// Name (e.g. Aberdeen City).
-    pub name: String,
-    /// COUNCIL_AREA or NATION.
-    pub kind: String,
-    /// The Health and Social Care Partnership covering the area.
-    pub hscp_name: Option<String>,
-}
-
 // ---- connections -----------------------------------------------------------
 
 connection!(
@@ -1270,19 +1270,5 @@ impl DirectoryQuery {
             |t| (t.0.name.clone(), t.0.id.clone()),
             total,
         ))
-    }
-
-    /// Council areas and HSCPs (GSS codes) the data is organised by.
-    async fn areas(&self, ctx: &Context<'_>) -> GqlResult<Vec<Area>> {
-        Ok(areas::all_areas(db(ctx)?)
-            .await?
-            .into_iter()
-            .map(|a| Area {
-                code: a.code,
-                name: a.name,
-                kind: a.kind,
-                hscp_name: a.hscp_name,
-            })
-            .collect())
     }
 }

@@ -33,7 +33,7 @@ use crate::partners::audit::{self, RequestId};
 use crate::partners::kind::HUBS_WRITE;
 use crate::services::geo::GeoPoint;
 use crate::services::search::{DEFAULT_RADIUS_KM, MAX_RADIUS_KM};
-use crate::services::{locations, related};
+use crate::services::{areas, locations, related};
 
 /// Whether a hub can take people in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
@@ -308,6 +308,9 @@ connection!(
 pub struct HubFilter {
     /// In any of these council areas (GSS codes).
     pub area_codes: Option<Vec<String>>,
+    /// In a council area of any of these NHS health boards (GSS codes, e.g.
+    /// S08000024; see `healthBoards`).
+    pub health_board_codes: Option<Vec<String>>,
     /// With any of these statuses.
     pub status: Option<Vec<HubStatusValue>>,
     /// Of any of these kinds.
@@ -349,8 +352,13 @@ impl HubFilter {
             Some(id) => Some(ids::decode(id, Kind::Organization, &["filter", "organizationId"])?),
             None => None,
         };
+        let health_board_codes = self
+            .health_board_codes
+            .map(|codes| areas::health_board_codes(&codes, &["filter", "healthBoardCodes"]))
+            .transpose()?;
         Ok(reads::HubFilter {
             area_codes: self.area_codes,
+            health_board_codes,
             statuses: self.status.map(|s| s.into_iter().map(Into::into).collect()),
             kinds: self.kinds.map(|k| k.into_iter().map(Into::into).collect()),
             facility_term_ids,

@@ -720,3 +720,57 @@ pub async fn prefetch_pathways(
     )?;
     Ok(())
 }
+
+/// A council area (or `SCOTLAND`) by GSS code.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct AreaByCode(pub String);
+
+impl Loader<AreaByCode> for DirectoryLoader {
+    type Value = area::Model;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[AreaByCode]) -> Result<HashMap<AreaByCode, Self::Value>, Self::Error> {
+        let codes = owners(keys.iter().map(|k| &k.0));
+        let rows = crate::services::areas::areas_by_code(&self.db, &codes).await?;
+        Ok(rows
+            .into_iter()
+            .map(|row| (AreaByCode(row.code.clone()), row))
+            .collect())
+    }
+}
+
+/// An NHS health board by GSS code.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct HealthBoardByCode(pub String);
+
+impl Loader<HealthBoardByCode> for DirectoryLoader {
+    type Value = health_board::Model;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[HealthBoardByCode]) -> Result<HashMap<HealthBoardByCode, Self::Value>, Self::Error> {
+        let codes = owners(keys.iter().map(|k| &k.0));
+        let rows = crate::services::areas::health_boards_by_code(&self.db, &codes).await?;
+        Ok(rows
+            .into_iter()
+            .map(|row| (HealthBoardByCode(row.code.clone()), row))
+            .collect())
+    }
+}
+
+/// The council areas of a health board, by name.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct AreasOfHealthBoard(pub String);
+
+impl Loader<AreasOfHealthBoard> for DirectoryLoader {
+    type Value = Vec<area::Model>;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[AreasOfHealthBoard]) -> Result<HashMap<AreasOfHealthBoard, Self::Value>, Self::Error> {
+        let codes = owners(keys.iter().map(|k| &k.0));
+        let rows = crate::services::areas::areas_of_health_boards(&self.db, &codes).await?;
+        let pairs = rows
+            .into_iter()
+            .filter_map(|row| Some((row.health_board_code.clone()?, row)));
+        Ok(group(keys, pairs, AreasOfHealthBoard))
+    }
+}

@@ -11,6 +11,7 @@ pub mod connection;
 pub mod directory;
 pub mod documents;
 pub mod errors;
+pub mod geography;
 pub mod guards;
 pub mod hubs;
 pub mod ids;
@@ -40,6 +41,7 @@ use crate::config::Limits;
 pub struct Query(
     node::NodeQuery,
     directory::DirectoryQuery,
+    geography::GeographyQuery,
     search::SearchQuery,
     changes::ChangesQuery,
     partners::PartnersQuery,

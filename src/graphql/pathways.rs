@@ -34,6 +34,7 @@ use crate::pathways::activity::{self, NewActivity};
 use crate::pathways::reads;
 use crate::pathways::writes::{self as domain, NewPathway, PathwayEdit, StepFields};
 use crate::pathways::{PathwayStatus, StepKind};
+use crate::services::areas;
 
 /// Where a pathway is in its life.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
@@ -394,6 +395,9 @@ pub struct PathwayActivityBucket {
 pub struct PathwayFilter {
     /// Serving any of these council areas (GSS codes).
     pub area_codes: Option<Vec<String>>,
+    /// Serving a council area of any of these NHS health boards (GSS codes,
+    /// e.g. S08000024; see `healthBoards`).
+    pub health_board_codes: Option<Vec<String>>,
     /// For any of these audiences (`audience` terms), or a narrower one.
     pub audience_term_ids: Option<Vec<ID>>,
     /// Entered at this location (e.g. a library).
@@ -425,8 +429,13 @@ impl PathwayFilter {
         if self.text.as_ref().is_some_and(|t| t.chars().count() > 200) {
             return Err(AppError::bad_input(&["filter", "text"], "at most 200 characters").into());
         }
+        let health_board_codes = self
+            .health_board_codes
+            .map(|codes| areas::health_board_codes(&codes, &["filter", "healthBoardCodes"]))
+            .transpose()?;
         Ok(reads::PathwayFilter {
             area_codes: self.area_codes,
+            health_board_codes,
             audience_term_ids,
             from_location_id,
             service_id,

@@ -13,7 +13,7 @@ use crate::error::{AppError, AppResult};
 use crate::page::PageRequest;
 use crate::services::areas::SCOTLAND;
 use crate::services::geo::{self, GeoPoint};
-use crate::services::search;
+use crate::services::{areas, search};
 
 /// How `services` orders its results.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
@@ -93,6 +93,9 @@ pub struct ServiceFilter {
     pub organization_id: Option<ID>,
     /// Delivered in, or covering, any of these council areas (GSS codes).
     pub area_codes: Option<Vec<String>>,
+    /// Delivered in, or covering, a council area of any of these NHS health
+    /// boards (GSS codes, e.g. S08000024; see `healthBoards`).
+    pub health_board_codes: Option<Vec<String>>,
     /// Default [ACTIVE, TEMPORARILY_CLOSED].
     pub status: Option<Vec<ServiceStatus>>,
     /// Changed after this instant.
@@ -124,6 +127,10 @@ impl ServiceFilter {
                 .map(|id| ids::decode(&id, Kind::Organization, &["filter", "organizationId"]))
                 .transpose()?,
             area_codes: self.area_codes.unwrap_or_default(),
+            health_board_codes: areas::health_board_codes(
+                &self.health_board_codes.unwrap_or_default(),
+                &["filter", "healthBoardCodes"],
+            )?,
             statuses: self
                 .status
                 .map(|s| s.into_iter().map(|s| s.as_hsds().to_owned()).collect()),
@@ -225,21 +232,6 @@ pub struct TaxonomyFacet {
     pub count: i32,
 }
 
-/// A postcode or outward code with its centroid and council area.
-#[derive(Debug, Clone, SimpleObject)]
-pub struct Postcode {
-    /// Normalised: "AB10 1AA", or the outward code alone ("AB10").
-    pub code: String,
-    /// The outward code (postcode district).
-    pub outward: String,
-    /// Centroid latitude (for an outward code, the mean of its postcodes).
-    pub latitude: f64,
-    /// Centroid longitude.
-    pub longitude: f64,
-    /// GSS code of the council area it lies in, where known.
-    pub area_code: Option<String>,
-}
-
 /// The partner search.
 #[derive(Default)]
 pub struct SearchQuery;
@@ -287,19 +279,5 @@ impl SearchQuery {
             .collect();
         facets.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.term.0.name.cmp(&b.term.0.name)));
         Ok(facets)
-    }
-
-    /// Normalises a full postcode or an outward code (e.g. AB10) and returns
-    /// its centroid and area, or null when unknown. A malformed code is BAD_USER_INPUT.
-    async fn postcode(&self, ctx: &Context<'_>, code: String) -> GqlResult<Option<Postcode>> {
-        let parsed = crate::services::postcode::Postcode::parse(&code)
-            .map_err(|_| AppError::bad_input(&["code"], "not a UK postcode"))?;
-        Ok(geo::find_postcode(db(ctx)?, &parsed).await?.map(|p| Postcode {
-            code: p.code,
-            outward: p.outward,
-            latitude: p.point.latitude,
-            longitude: p.point.longitude,
-            area_code: p.area_code,
-        }))
     }
 }

@@ -25,7 +25,7 @@ use crate::error::AppError;
 use crate::input::{MAX_LIST_ITEMS, NOT_STORABLE, is_storable, too_many_items};
 use crate::interchange::hsds::api::{self, PageNumber, TermQuery};
 use crate::interchange::hsds::export::{self, Bundle};
-use crate::services::areas::SCOTLAND;
+use crate::services::areas::{self, SCOTLAND};
 use crate::services::search::{self, ServiceFilter, ServiceOrder};
 use crate::services::{geo, taxonomy};
 
@@ -63,8 +63,10 @@ impl From<AppError> for Refusal {
     fn from(error: AppError) -> Self {
         match &error {
             AppError::BadUserInput { field, message } => {
-                // Domain errors name their input fields; say which parameter that was.
-                let parameter = match field.last().map(String::as_str) {
+                // Domain errors name their input fields (and the item of a
+                // list); say which parameter that was.
+                let named = field.iter().rev().find(|f| f.parse::<usize>().is_err());
+                let parameter = match named.map(String::as_str) {
                     Some("radiusKm") => "proximity",
                     Some(other) => other,
                     None => "query",
@@ -306,6 +308,8 @@ async fn list_services(state: &AppState, params: &Params) -> Result<Value, Refus
         modified_after: params.time("modified_after")?,
         minimum_age_at_least: params.integer("minimum_age", 0, 150)?.map(|n| n as i32),
         maximum_age_at_most: params.integer("maximum_age", 0, 150)?.map(|n| n as i32),
+        area_codes: params.list("area_code")?,
+        health_board_codes: areas::health_board_codes(&params.list("health_board_code")?, &["health_board_code"])?,
         ..ServiceFilter::default()
     };
     if let Some(taxonomy_id) = params.text("taxonomy_id") {

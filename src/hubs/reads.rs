@@ -20,6 +20,7 @@ use super::model::{HubKind, HubStatus};
 use crate::db::{add_organizations_of, is_in_hashed_list, json_referenced_row_subquery, json_rows_of};
 use crate::error::AppResult;
 use crate::page::{Cursor, Page, PageRequest};
+use crate::services::areas::AreaSet;
 use crate::services::geo::GeoPoint;
 
 /// Which hubs to find. Every filter given must hold (AND); within a list,
@@ -27,6 +28,8 @@ use crate::services::geo::GeoPoint;
 #[derive(Debug, Clone, Default)]
 pub struct HubFilter {
     pub area_codes: Option<Vec<String>>,
+    /// In a council area of any of these NHS health boards.
+    pub health_board_codes: Option<Vec<String>>,
     pub statuses: Option<Vec<HubStatus>>,
     pub kinds: Option<Vec<HubKind>>,
     /// Raw taxonomy term ids; all of them.
@@ -97,6 +100,9 @@ fn narrowed(filter: &HubFilter) -> sea_orm::Select<hub::Entity> {
     let mut select = hub::Entity::find();
     if let Some(codes) = &filter.area_codes {
         select = select.filter(hub::Column::AreaCode.is_in(codes.clone()));
+    }
+    if let Some(boards) = &filter.health_board_codes {
+        select = select.filter(AreaSet::HealthBoards(boards).holds((hub::Entity, hub::Column::AreaCode)));
     }
     if let Some(statuses) = &filter.statuses {
         select = select.filter(hub::Column::Status.is_in(statuses.iter().map(|s| s.as_str())));

@@ -15,6 +15,7 @@ use super::model::{self, PathwayStatus};
 use crate::error::AppResult;
 use crate::page::{Cursor, Page, PageRequest};
 use crate::partners::access::PathwayVisibility;
+use crate::services::areas::AreaSet;
 use crate::services::search::column_contains;
 use crate::services::{status, taxonomy};
 
@@ -23,6 +24,8 @@ use crate::services::{status, taxonomy};
 #[derive(Debug, Clone, Default)]
 pub struct PathwayFilter {
     pub area_codes: Option<Vec<String>>,
+    /// Serving a council area of any of these NHS health boards.
+    pub health_board_codes: Option<Vec<String>>,
     /// Raw taxonomy term ids; their descendants match too.
     pub audience_term_ids: Option<Vec<String>>,
     pub from_location_id: Option<String>,
@@ -117,6 +120,12 @@ async fn narrowed(
     if let Some(codes) = &filter.area_codes {
         let serving = ids_where(pathway_area::Column::PathwayId, pathway_area::Entity)
             .and_where(pathway_area::Column::AreaCode.is_in(codes.clone()))
+            .to_owned();
+        select = select.filter(pathway::Column::Id.in_subquery(serving));
+    }
+    if let Some(boards) = &filter.health_board_codes {
+        let serving = ids_where(pathway_area::Column::PathwayId, pathway_area::Entity)
+            .and_where(AreaSet::HealthBoards(boards).holds((pathway_area::Entity, pathway_area::Column::AreaCode)))
             .to_owned();
         select = select.filter(pathway::Column::Id.in_subquery(serving));
     }

@@ -95,13 +95,32 @@ pub struct BoundingBox {
     pub max_longitude: f64,
 }
 
-/// A postcode (full or outward) resolved to a centroid and an area.
+/// How closely a resolved postcode places someone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Precision {
+    /// The full postcode's own centroid (a street or part of one).
+    Full,
+    /// The centroid of the outward code (the postcode district): an outward
+    /// code was asked for, or a full postcode the table does not hold.
+    Outward,
+}
+
+/// A postcode (full or outward) resolved to a centroid and its geography.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PostcodeInfo {
+    /// What was found: the full postcode, or the outward code alone.
     pub code: String,
     pub outward: String,
     pub point: GeoPoint,
+    pub precision: Precision,
+    /// GSS code of the council area; for an outward code, the one most of
+    /// its postcodes lie in.
     pub area_code: Option<String>,
+    /// GSS code of the NHS health board as the postcode table gives it
+    /// (absent for postcodes loaded without one: it then follows the area).
+    pub health_board_code: Option<String>,
+    /// GSS code of the council ward (full postcodes only).
+    pub ward_code: Option<String>,
 }
 
 #[derive(Debug, FromQueryResult)]
@@ -110,54 +129,66 @@ struct Centroid {
     longitude: Option<f64>,
 }
 
-/// Resolves a postcode or outward code; `None` when it is well formed but unknown.
+/// Resolves a postcode or outward code; `None` when it is well formed but
+/// unknown. A full postcode the table lacks (new, or in a part of the
+/// country not imported) falls back to its outward code, with
+/// [`Precision::Outward`] saying so.
 pub async fn find_postcode(db: &impl ConnectionTrait, postcode: &Postcode) -> AppResult<Option<PostcodeInfo>> {
-    match postcode {
-        Postcode::Full { .. } => {
-            let found = postcode::Entity::find_by_id(postcode.normalized()).one(db).await?;
-            Ok(found.map(|p| PostcodeInfo {
-                code: p.code,
-                outward: p.outward,
-                point: GeoPoint {
-                    latitude: p.latitude,
-                    longitude: p.longitude,
-                },
-                area_code: p.area_code,
-            }))
-        }
-        Postcode::Outward(outward) => {
-            // The district's centroid: the mean of its postcodes' centroids.
-            let centroid = postcode::Entity::find()
-                .select_only()
-                .expr_as(Func::avg(Expr::col(postcode::Column::Latitude)), "latitude")
-                .expr_as(Func::avg(Expr::col(postcode::Column::Longitude)), "longitude")
-                .filter(postcode::Column::Outward.eq(outward.clone()))
-                .into_model::<Centroid>()
-                .one(db)
-                .await?;
-            let Some(Centroid {
-                latitude: Some(latitude),
-                longitude: Some(longitude),
-            }) = centroid
-            else {
-                return Ok(None);
-            };
-            // Its area: the one most of its postcodes lie in.
-            let areas: Vec<Option<String>> = postcode::Entity::find()
-                .select_only()
-                .column(postcode::Column::AreaCode)
-                .filter(postcode::Column::Outward.eq(outward.clone()))
-                .into_tuple()
-                .all(db)
-                .await?;
-            Ok(Some(PostcodeInfo {
-                code: outward.clone(),
-                outward: outward.clone(),
-                point: GeoPoint { latitude, longitude },
-                area_code: most_common(areas.into_iter().flatten()),
-            }))
-        }
+    if let Postcode::Full { .. } = postcode
+        && let Some(p) = postcode::Entity::find_by_id(postcode.normalized()).one(db).await?
+    {
+        return Ok(Some(PostcodeInfo {
+            code: p.code,
+            outward: p.outward,
+            point: GeoPoint {
+                latitude: p.latitude,
+                longitude: p.longitude,
+            },
+            precision: Precision::Full,
+            area_code: p.area_code,
+            health_board_code: p.health_board_code,
+            ward_code: p.ward_code,
+        }));
     }
+    find_outward(db, postcode.outward()).await
+}
+
+/// The district's centroid (the mean of its postcodes' centroids) and the
+/// area and board most of its postcodes lie in.
+async fn find_outward(db: &impl ConnectionTrait, outward: &str) -> AppResult<Option<PostcodeInfo>> {
+    let centroid = postcode::Entity::find()
+        .select_only()
+        .expr_as(Func::avg(Expr::col(postcode::Column::Latitude)), "latitude")
+        .expr_as(Func::avg(Expr::col(postcode::Column::Longitude)), "longitude")
+        .filter(postcode::Column::Outward.eq(outward))
+        .into_model::<Centroid>()
+        .one(db)
+        .await?;
+    let Some(Centroid {
+        latitude: Some(latitude),
+        longitude: Some(longitude),
+    }) = centroid
+    else {
+        return Ok(None);
+    };
+    let codes: Vec<(Option<String>, Option<String>)> = postcode::Entity::find()
+        .select_only()
+        .column(postcode::Column::AreaCode)
+        .column(postcode::Column::HealthBoardCode)
+        .filter(postcode::Column::Outward.eq(outward))
+        .into_tuple()
+        .all(db)
+        .await?;
+    let (areas, boards): (Vec<_>, Vec<_>) = codes.into_iter().unzip();
+    Ok(Some(PostcodeInfo {
+        code: outward.to_owned(),
+        outward: outward.to_owned(),
+        point: GeoPoint { latitude, longitude },
+        precision: Precision::Outward,
+        area_code: most_common(areas.into_iter().flatten()),
+        health_board_code: most_common(boards.into_iter().flatten()),
+        ward_code: None,
+    }))
 }
 
 fn most_common(values: impl Iterator<Item = String>) -> Option<String> {

@@ -8,9 +8,12 @@
 //! where the postcode is unknown; it places the location in the directory
 //! but grants nothing (see `partners::working_areas`).
 
+use std::collections::HashMap;
+
 use chrono::Utc;
 use entity::{address, area, hub, location, postcode};
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use sea_orm::sea_query::Expr;
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
 
 use super::postcode::Postcode;
 use super::writes::{
@@ -166,6 +169,62 @@ pub async fn area_of_postcode(db: &impl ConnectionTrait, postal_code: Option<&st
         .one(db)
         .await?;
     Ok(found.and_then(|p| p.area_code))
+}
+
+/// Sets each location's council area from the postcode of its address
+/// (the physical one, else the first) where the postcode table knows it:
+/// the rule `create` and `update` apply, for locations written in bulk
+/// (the HSDS importer, whose documents carry no council area). Locations
+/// whose postcode is unknown keep the area they have. One statement.
+pub async fn place_by_postcode(
+    db: &impl ConnectionTrait,
+    locations: &mut [location::Model],
+    addresses: &[address::Model],
+) -> AppResult<()> {
+    let mut postcode_of: HashMap<&str, (bool, String)> = HashMap::new();
+    for a in addresses {
+        let (Some(location_id), Ok(Postcode::Full { outward, inward })) =
+            (a.location_id.as_deref(), Postcode::parse(&a.postal_code))
+        else {
+            continue;
+        };
+        let physical = a.address_type == "physical";
+        let first_or_better = postcode_of
+            .get(location_id)
+            .is_none_or(|(was_physical, _)| physical && !was_physical);
+        if first_or_better {
+            postcode_of.insert(location_id, (physical, format!("{outward} {inward}")));
+        }
+    }
+    if postcode_of.is_empty() {
+        return Ok(());
+    }
+    let codes: Vec<String> = postcode_of.values().map(|(_, code)| code.clone()).collect();
+    let areas: HashMap<String, String> = postcode::Entity::find()
+        .select_only()
+        .column(postcode::Column::Code)
+        .column(postcode::Column::AreaCode)
+        // One bound list however many locations the import holds.
+        .filter(crate::db::is_in_list(
+            db.get_database_backend(),
+            Expr::col(postcode::Column::Code),
+            &codes,
+        ))
+        .filter(postcode::Column::AreaCode.is_not_null())
+        .into_tuple::<(String, String)>()
+        .all(db)
+        .await?
+        .into_iter()
+        .collect();
+    for location in locations.iter_mut() {
+        if let Some(area) = postcode_of
+            .get(location.id.as_str())
+            .and_then(|(_, code)| areas.get(code))
+        {
+            location.area_code = Some(area.clone());
+        }
+    }
+    Ok(())
 }
 
 /// Whether a hub stands at the location.

@@ -25,6 +25,7 @@ use serde::{Deserialize, Serialize};
 use crate::db::is_in_list;
 use crate::error::{AppError, AppResult};
 use crate::page::{Cursor, Page, PageRequest};
+use crate::services::areas::AreaSet;
 use crate::services::geo::{BoundingBox, GeoPoint};
 use crate::services::with_relations::{ServiceJoins, ServiceRelations, services_of};
 use crate::services::{keyset, running, status, taxonomy, text};
@@ -42,6 +43,8 @@ pub struct ServiceFilter {
     pub organization_id: Option<String>,
     /// Delivered at a location in, or with a service area covering, any of these.
     pub area_codes: Vec<String>,
+    /// As `area_codes`, for the council areas of any of these NHS health boards.
+    pub health_board_codes: Vec<String>,
     /// HSDS statuses; `None` means those people can use (active, temporarily closed).
     pub statuses: Option<Vec<String>>,
     /// Linked to any of these terms or their descendants.
@@ -168,15 +171,15 @@ fn services_at_locations_where(condition: SimpleExpr) -> SelectStatement {
 
 /// Ids of services delivered at a location in one of the areas, or whose
 /// service area covers one of them.
-fn in_areas(area_codes: &[String]) -> Condition {
+fn in_areas(areas: AreaSet<'_>) -> Condition {
     let covering = Query::select()
         .column(service_area::Column::ServiceId)
         .from(service_area::Entity)
-        .and_where(service_area::Column::AreaCode.is_in(area_codes.to_vec()))
+        .and_where(areas.holds((service_area::Entity, service_area::Column::AreaCode)))
         .to_owned();
     Condition::any()
         .add(service::Column::Id.in_subquery(services_at_locations_where(
-            Expr::col((location::Entity, location::Column::AreaCode)).is_in(area_codes.to_vec()),
+            areas.holds((location::Entity, location::Column::AreaCode)),
         )))
         .add(service::Column::Id.in_subquery(covering))
 }
@@ -318,7 +321,10 @@ async fn service_condition(db: &impl ConnectionTrait, filter: &ServiceFilter) ->
         condition = condition.add(service::Column::OrganizationId.eq(organization_id.clone()));
     }
     if !filter.area_codes.is_empty() {
-        condition = condition.add(in_areas(&filter.area_codes));
+        condition = condition.add(in_areas(AreaSet::Codes(&filter.area_codes)));
+    }
+    if !filter.health_board_codes.is_empty() {
+        condition = condition.add(in_areas(AreaSet::HealthBoards(&filter.health_board_codes)));
     }
     if !filter.covers_area_codes.is_empty() {
         let covering = Query::select()

@@ -13,6 +13,7 @@ mod consistency;
 mod crash;
 mod directory;
 mod examples;
+mod geography;
 mod guide;
 mod hostile_input;
 mod hsds;

@@ -458,7 +458,7 @@ on_both! {
         assert!(before["all"]["totalCount"].as_i64().unwrap() > 0, "{before}");
         assert!(before["some"]["totalCount"].as_i64().unwrap() > 0, "{before}");
         let db = &app.state.db;
-        migration::Migrator::down(db, Some(7)).await.expect("down");
+        migration::Migrator::down(db, Some(8)).await.expect("down");
         migration::Migrator::up(db, None).await.expect("up again");
         assert_eq!(app.data(query, variables).await, before);
         assert!(migration::Migrator::get_pending_migrations(db).await.unwrap().is_empty());

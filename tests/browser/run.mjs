@@ -165,11 +165,12 @@ async function finderListsNearbyServicesInDistanceOrder(page) {
 
 async function finderSaysWhenThePostcodeIsUnknown(page) {
   await page.goto(FINDER);
-  await searchByKeyboard(page, "EH99 9ZZ");
+  // No such district anywhere: ZE has ZE1 to ZE3.
+  await searchByKeyboard(page, "ZE9 9ZZ");
   const finder = page.locator("service-finder");
   assert((await finder.getAttribute("state")) === "unknown-postcode", "unknown postcode not reported");
   const status = await page.getByRole("status").first().textContent();
-  assert(/couldn't find the postcode EH99 9ZZ/.test(status), `message was "${status}"`);
+  assert(/couldn't find the postcode ZE9 9ZZ or its district ZE9/.test(status), `message was "${status}"`);
   assert((await page.getByLabel("Your postcode").getAttribute("aria-invalid")) === "true", "postcode box not marked invalid");
   assert((await results(page)).length === 0, "results listed for an unknown postcode");
   const problems = await axeProblems(page);
@@ -179,6 +180,18 @@ async function finderSaysWhenThePostcodeIsUnknown(page) {
   assert((await finder.getAttribute("state")) === "invalid", "malformed postcode not reported");
   const malformed = await page.getByRole("status").first().textContent();
   assert(/doesn't look like a UK postcode/.test(malformed), `message was "${malformed}"`);
+}
+
+async function finderSearchesFromTheDistrictOfAnUnknownPostcode(page) {
+  await page.goto(FINDER);
+  // EH6 is a district the demo knows; EH6 9ZZ is not a postcode in it.
+  await searchByKeyboard(page, "EH6 9ZZ");
+  const finder = page.locator("service-finder");
+  const status = await page.getByRole("status").first().textContent();
+  assert((await finder.getAttribute("state")) === "results", `expected results, got "${status}"`);
+  assert(/within \d+ km of the middle of EH6/.test(status), `message was "${status}"`);
+  assert(/don't know EH6 9ZZ itself/.test(status), `message was "${status}"`);
+  assert((await page.getByLabel("Your postcode").getAttribute("aria-invalid")) !== "true", "postcode box marked invalid");
 }
 
 async function finderSaysWhenNothingMatches(page) {
@@ -455,6 +468,7 @@ async function playgroundSubscribesOverItsWebSocket(page) {
 const CHECKS = [
   ["examples", "service finder lists services within the radius, nearest first", finderListsNearbyServicesInDistanceOrder],
   ["examples", "service finder says when a postcode is unknown or malformed", finderSaysWhenThePostcodeIsUnknown],
+  ["examples", "service finder searches from the district of a postcode it does not know", finderSearchesFromTheDistrictOfAnUnknownPostcode],
   ["examples", "service finder says when nothing matches", finderSaysWhenNothingMatches],
   ["examples", "service finder's open-now toggle lists open services only", finderOpenNowShowsOnlyOpenServices],
   ["examples", "service finder keeps to the audience its embed names", finderKeepsToTheAudienceItsEmbedNames],

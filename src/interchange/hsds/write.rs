@@ -23,7 +23,7 @@ use super::map::{Flat, Problem, Root};
 use crate::error::{AppError, AppResult};
 use crate::partners::audit;
 use crate::seed::DirectoryData;
-use crate::services::text;
+use crate::services::{location_writes, text};
 
 /// Ids per `IN (...)` list and rows per multi-row INSERT: under both
 /// databases' bound-parameter limits for the widest table.
@@ -864,6 +864,10 @@ pub async fn write(db: &impl ConnectionTrait, records: Vec<Flat>, now: DateTime<
     note!(rows.attributes);
     note!(rows.languages);
     note!(rows.cost_options);
+
+    // HSDS has no council area for a location: it follows the postcode, as
+    // it does for locations written through the API.
+    location_writes::place_by_postcode(db, &mut rows.locations, &rows.addresses).await?;
 
     // Child rows first: their changes decide which top-level records change.
     let taxonomies = plan(db, rows.taxonomies, &roots, &mut changed).await?;

@@ -1,0 +1,197 @@
+//! The geography partners work in: council areas with their partnership
+//! (HSCP), NHS health boards, and postcodes resolved to a point and all of
+//! these. A place's health board and HSCP follow from its council area.
+
+use async_graphql::{Context, Enum, Object};
+use entity::{area, health_board};
+
+use super::directory::{db, load, load_many};
+use super::loaders::{AreaByCode, AreasOfHealthBoard, HealthBoardByCode};
+use crate::error::AppError;
+use crate::services::{areas, geo};
+
+type GqlResult<T> = async_graphql::Result<T>;
+
+/// A council area (GSS code) or `SCOTLAND`.
+#[derive(Debug, Clone)]
+pub struct Area(pub area::Model);
+
+#[Object]
+impl Area {
+    /// GSS code (e.g. S12000033), or SCOTLAND.
+    async fn code(&self) -> &str {
+        &self.0.code
+    }
+    /// Name (e.g. Aberdeen City).
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+    /// COUNCIL_AREA or NATION.
+    async fn kind(&self) -> &str {
+        &self.0.kind
+    }
+    /// The Health and Social Care Partnership covering the area
+    /// (Clackmannanshire and Stirling share one).
+    async fn hscp_name(&self) -> Option<&str> {
+        self.0.hscp_name.as_deref()
+    }
+    /// GSS code of the NHS health board the area lies in (null for SCOTLAND).
+    async fn health_board_code(&self) -> Option<&str> {
+        self.0.health_board_code.as_deref()
+    }
+    /// The NHS health board the area lies in.
+    async fn health_board(&self, ctx: &Context<'_>) -> GqlResult<Option<HealthBoard>> {
+        health_board(ctx, self.0.health_board_code.as_deref()).await
+    }
+}
+
+/// One of NHS Scotland's 14 territorial health boards, made of whole
+/// council areas.
+#[derive(Debug, Clone)]
+pub struct HealthBoard(pub health_board::Model);
+
+#[Object]
+impl HealthBoard {
+    /// GSS code (e.g. S08000024).
+    async fn code(&self) -> &str {
+        &self.0.code
+    }
+    /// Name (e.g. NHS Lothian).
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+    /// The council areas the board covers, by name.
+    async fn areas(&self, ctx: &Context<'_>) -> GqlResult<Vec<Area>> {
+        Ok(load_many(ctx, AreasOfHealthBoard(self.0.code.clone()))
+            .await?
+            .into_iter()
+            .map(Area)
+            .collect())
+    }
+}
+
+/// The health board `code`, when there is one.
+async fn health_board(ctx: &Context<'_>, code: Option<&str>) -> GqlResult<Option<HealthBoard>> {
+    let Some(code) = code else { return Ok(None) };
+    Ok(load(ctx, HealthBoardByCode(code.to_owned())).await?.map(HealthBoard))
+}
+
+/// The council area `code`, when there is one.
+pub(crate) async fn area(ctx: &Context<'_>, code: Option<&str>) -> GqlResult<Option<area::Model>> {
+    let Some(code) = code else { return Ok(None) };
+    load(ctx, AreaByCode(code.to_owned())).await
+}
+
+/// How closely a postcode answer places someone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+pub enum PostcodePrecision {
+    /// The full postcode's own centroid.
+    Full,
+    /// The centroid of the outward code (the postcode district): an
+    /// outward code was asked for, or a full postcode not in the postcode
+    /// table (new, or outside the data loaded), which fell back to its district.
+    Outward,
+}
+
+/// A postcode or outward code with its centroid and geography.
+#[derive(Debug, Clone)]
+pub struct Postcode(pub geo::PostcodeInfo);
+
+#[Object]
+impl Postcode {
+    /// Normalised: "AB10 1AA", or the outward code alone ("AB10") when
+    /// `precision` is OUTWARD.
+    async fn code(&self) -> &str {
+        &self.0.code
+    }
+    /// The outward code (postcode district).
+    async fn outward(&self) -> &str {
+        &self.0.outward
+    }
+    /// Whether the point is the full postcode's or its district's.
+    async fn precision(&self) -> PostcodePrecision {
+        match self.0.precision {
+            geo::Precision::Full => PostcodePrecision::Full,
+            geo::Precision::Outward => PostcodePrecision::Outward,
+        }
+    }
+    /// Centroid latitude (for an outward code, the mean of its postcodes).
+    async fn latitude(&self) -> f64 {
+        self.0.point.latitude
+    }
+    /// Centroid longitude.
+    async fn longitude(&self) -> f64 {
+        self.0.point.longitude
+    }
+    /// GSS code of the council area it lies in, where known (for an
+    /// outward code, the area most of its postcodes lie in).
+    async fn area_code(&self) -> Option<&str> {
+        self.0.area_code.as_deref()
+    }
+    /// The council area it lies in.
+    async fn area(&self, ctx: &Context<'_>) -> GqlResult<Option<Area>> {
+        Ok(area(ctx, self.0.area_code.as_deref()).await?.map(Area))
+    }
+    /// GSS code of the NHS health board it lies in, where known.
+    async fn health_board_code(&self, ctx: &Context<'_>) -> GqlResult<Option<String>> {
+        self.health_board_code_of(ctx).await
+    }
+    /// The NHS health board it lies in.
+    async fn health_board(&self, ctx: &Context<'_>) -> GqlResult<Option<HealthBoard>> {
+        let code = self.health_board_code_of(ctx).await?;
+        health_board(ctx, code.as_deref()).await
+    }
+    /// The Health and Social Care Partnership covering it.
+    async fn hscp_name(&self, ctx: &Context<'_>) -> GqlResult<Option<String>> {
+        Ok(area(ctx, self.0.area_code.as_deref()).await?.and_then(|a| a.hscp_name))
+    }
+    /// GSS code of the council ward (full postcodes from Code-Point Open).
+    async fn ward_code(&self) -> Option<&str> {
+        self.0.ward_code.as_deref()
+    }
+}
+
+impl Postcode {
+    /// The board the postcode table gives, else the board of its council
+    /// area (postcodes loaded without one, such as the demo venues').
+    async fn health_board_code_of(&self, ctx: &Context<'_>) -> GqlResult<Option<String>> {
+        if let Some(code) = &self.0.health_board_code {
+            return Ok(Some(code.clone()));
+        }
+        Ok(area(ctx, self.0.area_code.as_deref())
+            .await?
+            .and_then(|a| a.health_board_code))
+    }
+}
+
+/// Council areas, health boards and postcodes.
+#[derive(Default)]
+pub struct GeographyQuery;
+
+#[Object]
+impl GeographyQuery {
+    /// Council areas and HSCPs (GSS codes) the data is organised by.
+    async fn areas(&self, ctx: &Context<'_>) -> GqlResult<Vec<Area>> {
+        Ok(areas::all_areas(db(ctx)?).await?.into_iter().map(Area).collect())
+    }
+
+    /// NHS Scotland's 14 territorial health boards, by name. Filter
+    /// services, hubs and pathways by them with `healthBoardCodes`.
+    async fn health_boards(&self, ctx: &Context<'_>) -> GqlResult<Vec<HealthBoard>> {
+        Ok(areas::all_health_boards(db(ctx)?)
+            .await?
+            .into_iter()
+            .map(HealthBoard)
+            .collect())
+    }
+
+    /// Normalises a full postcode or an outward code (e.g. AB10) and returns
+    /// its centroid and geography, or null when unknown. A full postcode not
+    /// in the postcode table falls back to its outward code (`precision:
+    /// OUTWARD`). A malformed code is BAD_USER_INPUT.
+    async fn postcode(&self, ctx: &Context<'_>, code: String) -> GqlResult<Option<Postcode>> {
+        let parsed = crate::services::postcode::Postcode::parse(&code)
+            .map_err(|_| AppError::bad_input(&["code"], "not a UK postcode"))?;
+        Ok(geo::find_postcode(db(ctx)?, &parsed).await?.map(Postcode))
+    }
+}
