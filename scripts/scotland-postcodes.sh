@@ -10,7 +10,9 @@
 # the columns and the attribution the Open Government Licence asks for; the
 # importer reads it like any Code-Point Open CSV. Rerun it for a new release
 # and update the year in the attribution lines if the release's licence.txt
-# changes it. Needs unzip, awk, sort and gzip.
+# changes it. Needs unzip, awk, sort, tr, grep, sed, iconv and GNU gzip (whose
+# `-9n` output is the same bytes for the same rows, so an unchanged release
+# gives an unchanged file).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -20,7 +22,13 @@ out="src/demo/scotland-postcodes.csv.gz"
 
 # The release as its metadata names it (e.g. "2025.2.0"), for the header.
 release="$(unzip -p "$zip" Doc/metadata.txt | tr -d '\r' | awk -F': *' 'tolower($1) ~ /version/ { print $2; exit }')"
-attribution="$(unzip -p "$zip" Doc/licence.txt | tr -d '\r' | grep -aE '^Contains ' | iconv -f latin1 -t utf-8)"
+# licence.txt has been Latin-1 (its © is one byte); take UTF-8 as it is.
+licence="$(unzip -p "$zip" Doc/licence.txt | tr -d '\r')"
+if ! printf '%s' "$licence" | iconv -f utf-8 -t utf-8 >/dev/null 2>&1; then
+  licence="$(printf '%s' "$licence" | iconv -f latin1 -t utf-8)"
+fi
+attribution="$(printf '%s\n' "$licence" | grep -aE '^Contains ')"
+[ -n "$attribution" ] || { echo "no attribution lines in Doc/licence.txt" >&2; exit 1; }
 
 {
   echo "# Scotland's postcodes from OS Code-Point Open${release:+ (release $release)}, rows as published."
@@ -32,4 +40,4 @@ attribution="$(unzip -p "$zip" Doc/licence.txt | tr -d '\r' | grep -aE '^Contain
   unzip -p "$zip" 'Data/CSV/*.csv' | tr -d '\r' | awk -F, '$5 == "\"S92000003\""' | LC_ALL=C sort
 } | gzip -9n > "$out"
 
-echo "$out: $(zcat "$out" | grep -vc '^#') postcodes, $(wc -c < "$out") bytes" >&2
+echo "$out: $(gzip -dc "$out" | grep -avc '^#') postcodes, $(wc -c < "$out") bytes" >&2

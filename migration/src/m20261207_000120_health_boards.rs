@@ -5,7 +5,10 @@
 //! (codes as Code-Point Open of May 2025 gives them, after the 2019 boundary
 //! changes).
 
+use sea_orm_migration::sea_orm::DatabaseBackend;
 use sea_orm_migration::{prelude::*, schema::*};
+
+use crate::m20261201_000050_change_announcements::announce_changes_sql;
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -69,6 +72,12 @@ impl MigrationTrait for Migration {
             insert.values_panic([code.into(), name.into()]);
         }
         manager.exec_stmt(insert).await?;
+        // Anonymous answers show board names: their changes must reach the
+        // response caches of every instance, as every other table's do.
+        let db = manager.get_connection();
+        if db.get_database_backend() == DatabaseBackend::Postgres {
+            db.execute_unprepared(&announce_changes_sql("health_board")).await?;
+        }
         manager
             .alter_table(
                 Table::alter()

@@ -16,7 +16,7 @@ use super::search::{ServiceConnection, service_connection};
 use crate::error::AppError;
 use crate::page::PageRequest;
 use crate::services::taxonomy as terms;
-use crate::services::{locations, organizations, running, search, status, with_relations};
+use crate::services::{areas, locations, organizations, running, search, status, with_relations};
 
 /// Loads one key through the request's loaders.
 pub(crate) async fn load<K, V>(ctx: &Context<'_>, key: K) -> GqlResult<Option<V>>
@@ -1103,6 +1103,9 @@ pub struct OrganizationFilter {
     pub text: Option<String>,
     /// With a location in, or a service covering, any of these council areas.
     pub area_codes: Option<Vec<String>>,
+    /// With a location in, or a service covering, a council area of any of
+    /// these NHS health boards (GSS codes, e.g. S08000024).
+    pub health_board_codes: Option<Vec<String>>,
 }
 
 /// Which locations to list.
@@ -1112,6 +1115,8 @@ pub struct LocationFilter {
     pub text: Option<String>,
     /// In any of these council areas.
     pub area_codes: Option<Vec<String>>,
+    /// In a council area of any of these NHS health boards (GSS codes, e.g. S08000024).
+    pub health_board_codes: Option<Vec<String>>,
     /// Run by this organization.
     pub organization_id: Option<ID>,
 }
@@ -1158,7 +1163,11 @@ impl DirectoryQuery {
         let filter = filter.unwrap_or_default();
         let filter = organizations::OrganizationFilter {
             text: filter.text,
-            area_codes: filter.area_codes.unwrap_or_default(),
+            area_codes: areas::area_codes(filter.area_codes.unwrap_or_default()),
+            health_board_codes: areas::health_board_codes(
+                &filter.health_board_codes.unwrap_or_default(),
+                &["filter", "healthBoardCodes"],
+            )?,
         };
         let db = db(ctx)?;
         let rows = organizations::list_organizations(db, &filter, &page).await?;
@@ -1196,7 +1205,11 @@ impl DirectoryQuery {
         let filter = filter.unwrap_or_default();
         let filter = locations::LocationFilter {
             text: filter.text,
-            area_codes: filter.area_codes.unwrap_or_default(),
+            area_codes: areas::area_codes(filter.area_codes.unwrap_or_default()),
+            health_board_codes: areas::health_board_codes(
+                &filter.health_board_codes.unwrap_or_default(),
+                &["filter", "healthBoardCodes"],
+            )?,
             organization_id: filter
                 .organization_id
                 .map(|id| ids::decode(&id, Kind::Organization, &["filter", "organizationId"]))

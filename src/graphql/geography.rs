@@ -16,6 +16,7 @@ type GqlResult<T> = async_graphql::Result<T>;
 #[derive(Debug, Clone)]
 pub struct Area(pub area::Model);
 
+/// A council area (GSS code) or `SCOTLAND`.
 #[Object]
 impl Area {
     /// GSS code (e.g. S12000033), or SCOTLAND.
@@ -50,6 +51,8 @@ impl Area {
 #[derive(Debug, Clone)]
 pub struct HealthBoard(pub health_board::Model);
 
+/// One of NHS Scotland's 14 territorial health boards, made of whole
+/// council areas.
 #[Object]
 impl HealthBoard {
     /// GSS code (e.g. S08000024).
@@ -97,6 +100,7 @@ pub enum PostcodePrecision {
 #[derive(Debug, Clone)]
 pub struct Postcode(pub geo::PostcodeInfo);
 
+/// A postcode or outward code with its centroid and geography.
 #[Object]
 impl Postcode {
     /// Normalised: "AB10 1AA", or the outward code alone ("AB10") when

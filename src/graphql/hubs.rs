@@ -357,7 +357,7 @@ impl HubFilter {
             .map(|codes| areas::health_board_codes(&codes, &["filter", "healthBoardCodes"]))
             .transpose()?;
         Ok(reads::HubFilter {
-            area_codes: self.area_codes,
+            area_codes: self.area_codes.map(areas::area_codes),
             health_board_codes,
             statuses: self.status.map(|s| s.into_iter().map(Into::into).collect()),
             kinds: self.kinds.map(|k| k.into_iter().map(Into::into).collect()),
@@ -500,10 +500,21 @@ impl HubQuery {
 
     /// Counts of hubs by status, area and facility, in some council areas
     /// (all areas when none are given).
-    async fn hub_summary(&self, ctx: &Context<'_>, area_codes: Option<Vec<String>>) -> GqlResult<HubSummary> {
+    async fn hub_summary(
+        &self,
+        ctx: &Context<'_>,
+        area_codes: Option<Vec<String>>,
+        #[graphql(desc = "Only the council areas of these NHS health boards (GSS codes, e.g. S08000024).")]
+        health_board_codes: Option<Vec<String>>,
+    ) -> GqlResult<HubSummary> {
         // The facility counts cost a statement of their own (and one for the
         // terms' names): only when the query asks for them.
         let with_facilities = ctx.look_ahead().field("byFacility").exists();
+        let boards = health_board_codes
+            .map(|codes| areas::health_board_codes(&codes, &["healthBoardCodes"]))
+            .transpose()?;
+        let area_codes =
+            areas::narrow_to_boards(db(ctx)?, area_codes.map(areas::area_codes), boards.as_deref()).await?;
         let summary = reads::summary(db(ctx)?, area_codes.as_deref(), with_facilities).await?;
         let ids: Vec<String> = summary.by_facility.iter().map(|(id, _)| id.clone()).collect();
         // Read directly, not through the request's loaders: beside a page of

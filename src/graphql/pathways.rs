@@ -434,7 +434,7 @@ impl PathwayFilter {
             .map(|codes| areas::health_board_codes(&codes, &["filter", "healthBoardCodes"]))
             .transpose()?;
         Ok(reads::PathwayFilter {
-            area_codes: self.area_codes,
+            area_codes: self.area_codes.map(areas::area_codes),
             health_board_codes,
             audience_term_ids,
             from_location_id,

@@ -75,7 +75,9 @@ pub struct ServiceFilter {
     pub near: Option<GeoPointInput>,
     /// Radius around `near`, kilometres; default 5, at most 200.
     pub radius_km: Option<f64>,
-    /// Services whose service area covers this postcode's council area (national services included).
+    /// Services whose service area covers this postcode's council area
+    /// (national services included). For an outward code, or a full postcode
+    /// not in the table, any council area of its district.
     pub covers_postcode: Option<String>,
     /// Any of these terms, descendants included.
     pub taxonomy_term_ids: Option<Vec<ID>>,
@@ -116,7 +118,7 @@ impl ServiceFilter {
         let covers_area_codes = match &self.covers_postcode {
             Some(code) => {
                 let place = geo::locate(db, code, &["filter", "coversPostcode"]).await?;
-                place.area_code.into_iter().chain([SCOTLAND.to_owned()]).collect()
+                place.area_codes.into_iter().chain([SCOTLAND.to_owned()]).collect()
             }
             None => Vec::new(),
         };
@@ -126,7 +128,7 @@ impl ServiceFilter {
                 .organization_id
                 .map(|id| ids::decode(&id, Kind::Organization, &["filter", "organizationId"]))
                 .transpose()?,
-            area_codes: self.area_codes.unwrap_or_default(),
+            area_codes: areas::area_codes(self.area_codes.unwrap_or_default()),
             health_board_codes: areas::health_board_codes(
                 &self.health_board_codes.unwrap_or_default(),
                 &["filter", "healthBoardCodes"],

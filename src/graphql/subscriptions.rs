@@ -25,6 +25,7 @@ use crate::error::AppError;
 use crate::events::EventBus;
 use crate::hubs::announce::HubChanged;
 use crate::hubs::{reads, writes};
+use crate::services::areas;
 
 /// The most area codes or hub ids one subscription may name.
 const MAX_FILTER: usize = 100;
@@ -85,10 +86,18 @@ impl Subscription {
         ctx: &Context<'_>,
         #[graphql(desc = "Only hubs in these council areas (GSS codes); at most 100.")] area_codes: Option<Vec<String>>,
         #[graphql(desc = "Only these hubs; at most 100.")] hub_ids: Option<Vec<ID>>,
+        #[graphql(desc = "Only hubs in the council areas of these NHS health boards (GSS codes, e.g. S08000024).")]
+        health_board_codes: Option<Vec<String>>,
     ) -> async_graphql::Result<impl Stream<Item = HubStatusEvent> + use<>> {
         if area_codes.as_ref().is_some_and(|a| a.len() > MAX_FILTER) {
             return Err(AppError::bad_input(&["areaCodes"], "at most 100 area codes").into());
         }
+        let boards = health_board_codes
+            .map(|codes| areas::health_board_codes(&codes, &["healthBoardCodes"]))
+            .transpose()?;
+        // The boards' areas are read once, when the subscription starts.
+        let area_codes =
+            areas::narrow_to_boards(db(ctx)?, area_codes.map(areas::area_codes), boards.as_deref()).await?;
         if hub_ids.as_ref().is_some_and(|h| h.len() > MAX_FILTER) {
             return Err(AppError::bad_input(&["hubIds"], "at most 100 hub ids").into());
         }

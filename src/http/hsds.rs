@@ -308,7 +308,7 @@ async fn list_services(state: &AppState, params: &Params) -> Result<Value, Refus
         modified_after: params.time("modified_after")?,
         minimum_age_at_least: params.integer("minimum_age", 0, 150)?.map(|n| n as i32),
         maximum_age_at_most: params.integer("maximum_age", 0, 150)?.map(|n| n as i32),
-        area_codes: params.list("area_code")?,
+        area_codes: areas::area_codes(params.list("area_code")?),
         health_board_codes: areas::health_board_codes(&params.list("health_board_code")?, &["health_board_code"])?,
         ..ServiceFilter::default()
     };
@@ -328,7 +328,7 @@ async fn list_services(state: &AppState, params: &Params) -> Result<Value, Refus
         (Some(postcode), None) => {
             // Without a distance: services whose service area covers the postcode.
             let place = geo::locate(db, &postcode, &["postcode"]).await?;
-            filter.covers_area_codes = place.area_code.into_iter().chain([SCOTLAND.to_owned()]).collect();
+            filter.covers_area_codes = place.area_codes.into_iter().chain([SCOTLAND.to_owned()]).collect();
         }
         (None, Some(_)) => return Err(Refusal::bad("proximity", "proximity needs a postcode")),
         (None, None) => {}

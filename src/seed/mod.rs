@@ -13,8 +13,8 @@ use std::fmt;
 use entity::*;
 use indicatif::{ProgressBar, ProgressStyle};
 use sea_orm::{
-    ActiveModelTrait, ConnectionTrait, EntityTrait, IntoActiveModel, PaginatorTrait, TransactionSession,
-    TransactionTrait,
+    ActiveModelTrait, ConnectionTrait, EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter, QuerySelect,
+    TransactionSession, TransactionTrait,
 };
 
 pub use data::DirectoryData;
@@ -218,13 +218,30 @@ where
     data.pathway_entries = pathways.entries;
     data.pathway_steps = pathways.steps;
     data.pathway_activity = pathways.activity;
-    let counts = insert_directory(db, &data, false).await?;
     if postcodes == DemoPostcodes::Scotland {
-        // Imported over the venues' own: Code-Point Open's centroids win.
+        // Before the directory: should it fail, the database holds no
+        // organisation yet, and the next `serve --demo` seeds it again.
         let input = flate2::read::GzDecoder::new(SCOTLAND_POSTCODES);
         let options = crate::interchange::postcodes::ImportOptions::default();
         crate::interchange::postcodes::import_csv(db, input, "scotland-postcodes.csv.gz", options).await?;
+        // Code-Point Open's centroids win over the venues' own.
+        let venues: Vec<String> = data.postcodes.iter().map(|p| p.code.clone()).collect();
+        let known: std::collections::HashSet<String> = postcode::Entity::find()
+            .select_only()
+            .column(postcode::Column::Code)
+            .filter(crate::db::is_in_list(
+                db.get_database_backend(),
+                sea_orm::sea_query::Expr::col(postcode::Column::Code),
+                &venues,
+            ))
+            .into_tuple()
+            .all(db)
+            .await?
+            .into_iter()
+            .collect();
+        data.postcodes.retain(|p| !known.contains(&p.code));
     }
+    let counts = insert_directory(db, &data, false).await?;
     crate::db::analyze(db).await?;
     Ok(counts)
 }

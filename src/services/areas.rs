@@ -66,14 +66,45 @@ pub enum AreaSet<'a> {
 }
 
 impl AreaSet<'_> {
-    /// `column IN (…)`: the codes, or the boards' areas as a subquery (so a
-    /// board filter runs in the statement that uses it).
+    /// `column IN (…)`: the codes, or for boards the board codes themselves
+    /// (an HSDS service area may name a board) and their council areas as a
+    /// subquery, so a board filter runs in the statement that uses it.
     pub fn holds(self, column: impl IntoColumnRef) -> SimpleExpr {
+        let column = column.into_column_ref();
         match self {
             AreaSet::Codes(codes) => Expr::col(column).is_in(codes.iter().cloned()),
-            AreaSet::HealthBoards(boards) => Expr::col(column).in_subquery(areas_of_boards_query(boards)),
+            AreaSet::HealthBoards(boards) => Expr::col(column.clone())
+                .is_in(boards.iter().cloned())
+                .or(Expr::col(column).in_subquery(areas_of_boards_query(boards))),
         }
     }
+}
+
+/// The council areas `area_codes` (any when `None`) and `boards` (any when
+/// `None`) leave between them, for readers that work on a list of areas
+/// (the hub summary, a subscription's filter). One statement when boards
+/// are given; an empty list when the two have no area in common.
+pub async fn narrow_to_boards(
+    db: &impl ConnectionTrait,
+    area_codes: Option<Vec<String>>,
+    boards: Option<&[String]>,
+) -> AppResult<Option<Vec<String>>> {
+    let Some(boards) = boards else { return Ok(area_codes) };
+    let in_boards: Vec<String> = areas_of_health_boards(db, boards)
+        .await?
+        .into_iter()
+        .map(|a| a.code)
+        .collect();
+    Ok(Some(match area_codes {
+        Some(given) => given.into_iter().filter(|c| in_boards.contains(c)).collect(),
+        None => in_boards,
+    }))
+}
+
+/// Council area codes as given in a filter, trimmed and upper-cased (GSS
+/// codes and `SCOTLAND` are upper case), as health board codes are.
+pub fn area_codes(codes: Vec<String>) -> Vec<String> {
+    codes.into_iter().map(|c| c.trim().to_ascii_uppercase()).collect()
 }
 
 /// The longest list a `healthBoardCodes` filter takes (there are 14 boards).

@@ -116,6 +116,11 @@ pub struct PostcodeInfo {
     /// GSS code of the council area; for an outward code, the one most of
     /// its postcodes lie in.
     pub area_code: Option<String>,
+    /// Every council area the postcode touches: its own, or all those of
+    /// the district's postcodes (113 of Scotland's districts span two or
+    /// more), for questions such as "which services cover me" that must
+    /// not leave anyone's area out.
+    pub area_codes: Vec<String>,
     /// GSS code of the NHS health board as the postcode table gives it
     /// (absent for postcodes loaded without one: it then follows the area).
     pub health_board_code: Option<String>,
@@ -123,10 +128,14 @@ pub struct PostcodeInfo {
     pub ward_code: Option<String>,
 }
 
+/// The postcodes of a district in one council area (and board).
 #[derive(Debug, FromQueryResult)]
-struct Centroid {
-    latitude: Option<f64>,
-    longitude: Option<f64>,
+struct DistrictPart {
+    area_code: Option<String>,
+    health_board_code: Option<String>,
+    postcodes: i64,
+    latitude: f64,
+    longitude: f64,
 }
 
 /// Resolves a postcode or outward code; `None` when it is well formed but
@@ -145,6 +154,7 @@ pub async fn find_postcode(db: &impl ConnectionTrait, postcode: &Postcode) -> Ap
                 longitude: p.longitude,
             },
             precision: Precision::Full,
+            area_codes: p.area_code.iter().cloned().collect(),
             area_code: p.area_code,
             health_board_code: p.health_board_code,
             ward_code: p.ward_code,
@@ -153,50 +163,53 @@ pub async fn find_postcode(db: &impl ConnectionTrait, postcode: &Postcode) -> Ap
     find_outward(db, postcode.outward()).await
 }
 
-/// The district's centroid (the mean of its postcodes' centroids) and the
-/// area and board most of its postcodes lie in.
+/// The district's centroid (the mean of its postcodes' centroids), the
+/// council area most of its postcodes lie in with that area's board, and
+/// every area it touches: one statement, grouped by area.
 async fn find_outward(db: &impl ConnectionTrait, outward: &str) -> AppResult<Option<PostcodeInfo>> {
-    let centroid = postcode::Entity::find()
-        .select_only()
-        .expr_as(Func::avg(Expr::col(postcode::Column::Latitude)), "latitude")
-        .expr_as(Func::avg(Expr::col(postcode::Column::Longitude)), "longitude")
-        .filter(postcode::Column::Outward.eq(outward))
-        .into_model::<Centroid>()
-        .one(db)
-        .await?;
-    let Some(Centroid {
-        latitude: Some(latitude),
-        longitude: Some(longitude),
-    }) = centroid
-    else {
-        return Ok(None);
-    };
-    let codes: Vec<(Option<String>, Option<String>)> = postcode::Entity::find()
+    let parts = postcode::Entity::find()
         .select_only()
         .column(postcode::Column::AreaCode)
         .column(postcode::Column::HealthBoardCode)
+        .expr_as(Func::count(Expr::col(postcode::Column::Code)), "postcodes")
+        .expr_as(Func::avg(Expr::col(postcode::Column::Latitude)), "latitude")
+        .expr_as(Func::avg(Expr::col(postcode::Column::Longitude)), "longitude")
         .filter(postcode::Column::Outward.eq(outward))
-        .into_tuple()
+        .group_by(postcode::Column::AreaCode)
+        .group_by(postcode::Column::HealthBoardCode)
+        .into_model::<DistrictPart>()
         .all(db)
         .await?;
-    let (areas, boards): (Vec<_>, Vec<_>) = codes.into_iter().unzip();
+    let total: i64 = parts.iter().map(|p| p.postcodes).sum();
+    if total == 0 {
+        return Ok(None);
+    }
+    let weighted = |value: fn(&DistrictPart) -> f64| {
+        parts.iter().map(|p| value(p) * p.postcodes as f64).sum::<f64>() / total as f64
+    };
+    let point = GeoPoint {
+        latitude: weighted(|p| p.latitude),
+        longitude: weighted(|p| p.longitude),
+    };
+    // Most postcodes first; ties go to the lower code, so the answer is stable.
+    let main = parts.iter().filter(|p| p.area_code.is_some()).max_by(|a, b| {
+        a.postcodes
+            .cmp(&b.postcodes)
+            .then_with(|| b.area_code.cmp(&a.area_code))
+    });
+    let mut area_codes: Vec<String> = parts.iter().filter_map(|p| p.area_code.clone()).collect();
+    area_codes.sort();
+    area_codes.dedup();
     Ok(Some(PostcodeInfo {
         code: outward.to_owned(),
         outward: outward.to_owned(),
-        point: GeoPoint { latitude, longitude },
+        point,
         precision: Precision::Outward,
-        area_code: most_common(areas.into_iter().flatten()),
-        health_board_code: most_common(boards.into_iter().flatten()),
+        area_code: main.and_then(|p| p.area_code.clone()),
+        area_codes,
+        health_board_code: main.and_then(|p| p.health_board_code.clone()),
         ward_code: None,
     }))
-}
-
-fn most_common(values: impl Iterator<Item = String>) -> Option<String> {
-    let mut counts = std::collections::BTreeMap::<String, usize>::new();
-    for value in values {
-        *counts.entry(value).or_default() += 1;
-    }
-    counts.into_iter().max_by_key(|(_, n)| *n).map(|(v, _)| v)
 }
 
 /// Parses and resolves a postcode given by a user, with the errors a user

@@ -5,6 +5,7 @@ use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTra
 
 use crate::error::AppResult;
 use crate::page::{Page, PageRequest};
+use crate::services::areas::AreaSet;
 use crate::services::keyset;
 use crate::services::search::column_contains;
 
@@ -12,6 +13,8 @@ use crate::services::search::column_contains;
 pub struct LocationFilter {
     pub text: Option<String>,
     pub area_codes: Vec<String>,
+    /// In a council area of any of these NHS health boards.
+    pub health_board_codes: Vec<String>,
     pub organization_id: Option<String>,
 }
 
@@ -30,6 +33,10 @@ fn filtered(filter: &LocationFilter) -> Select<location::Entity> {
     }
     if !filter.area_codes.is_empty() {
         condition = condition.add(location::Column::AreaCode.is_in(filter.area_codes.clone()));
+    }
+    if !filter.health_board_codes.is_empty() {
+        let boards = AreaSet::HealthBoards(&filter.health_board_codes);
+        condition = condition.add(boards.holds((location::Entity, location::Column::AreaCode)));
     }
     if let Some(organization_id) = &filter.organization_id {
         condition = condition.add(location::Column::OrganizationId.eq(organization_id.clone()));

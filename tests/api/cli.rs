@@ -29,6 +29,17 @@ async fn migrate_then_seed_demo_and_synthetic() {
     let seeded = hubgraph(&["seed", "demo"], &demo_url);
     assert!(seeded.status.success(), "{}", String::from_utf8_lossy(&seeded.stderr));
     assert!(seeded.stdout.is_empty(), "messages belong on stderr");
+    let (db, _) = hubgraph::db::connect(&demo_url).await.unwrap();
+    let kilwinning = entity::postcode::Entity::find_by_id("KA13 6AA".to_owned())
+        .one(&db)
+        .await
+        .unwrap();
+    assert_eq!(
+        kilwinning.and_then(|p| p.area_code).as_deref(),
+        Some("S12000021"),
+        "seed demo loads Scotland's real postcodes"
+    );
+    drop(db);
     // Demo data goes only into an empty database.
     assert!(!hubgraph(&["seed", "demo"], &demo_url).status.success());
 

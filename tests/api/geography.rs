@@ -88,6 +88,36 @@ async fn the_demo_knows_every_scottish_postcode(backend: Backend) {
         data["near"]["totalCount"].as_i64().unwrap() > 0,
         "the finder finds support near KA13 6AA: {data}"
     );
+
+    // DD5 (Broughty Ferry and Monifieth) is 651 postcodes in Dundee and 333
+    // in Angus: its answer is Dundee, but "what covers me" from a DD5
+    // postcode hubgraph lacks leaves neither council's services out.
+    let covers = |postcode: &str| {
+        format!("{{ services(first: 100, filter: {{ coversPostcode: \"{postcode}\" }}) {{ nodes {{ id }} }} }}")
+    };
+    let ids = |data: Value| -> std::collections::BTreeSet<String> {
+        data["services"]["nodes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|n| n["id"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let district = app
+        .data("{ postcode(code: \"DD5\") { areaCode healthBoardCode } }", json!({}))
+        .await;
+    assert_eq!(
+        district["postcode"],
+        json!({ "areaCode": "S12000042", "healthBoardCode": "S08000030" })
+    );
+    let unknown = ids(app.data(&covers("DD5 9ZZ"), json!({})).await);
+    let angus = ids(app.data(&covers("DD5 3FD"), json!({})).await);
+    let dundee = ids(app.data(&covers("DD5 1AB"), json!({})).await);
+    assert_ne!(angus, dundee);
+    assert!(
+        unknown.is_superset(&angus) && unknown.is_superset(&dundee),
+        "both councils' services cover DD5"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -182,6 +212,7 @@ on_both! {
         let (status, missing) = hsds("postcode=EH6%209ZZ&proximity=3000").await;
         assert_eq!(status, 200, "{missing}");
         let (_, district) = hsds("postcode=EH6&proximity=3000").await;
+        assert!(missing["total_items"].as_i64().unwrap() > 0, "{missing}");
         assert_eq!(missing["total_items"], district["total_items"]);
     }
 }
@@ -266,9 +297,24 @@ on_both! {
         for of in ["services", "hubs", "pathways"] {
             assert_eq!(count(&glasgow_in_lothian, of), 0, "Glasgow is not in NHS Lothian");
         }
-        // Lower case and spaces are forgiven, as in the other code filters.
+        // Lower case and spaces are forgiven, in either filter.
         let loose = app.data(query, json!({ "boards": [" s08000024 "] })).await;
         assert_eq!(loose, by_board);
+        let loose = app.data(query, json!({ "areas": LOTHIAN_AREAS.map(|a| format!(" {} ", a.to_lowercase())) })).await;
+        assert_eq!(loose, by_areas);
+
+        // The same on the other lists and the dashboard's summary.
+        let more = "query($areas: [String!], $boards: [String!]) {
+            organizations(filter: { areaCodes: $areas, healthBoardCodes: $boards }) { totalCount }
+            locations(filter: { areaCodes: $areas, healthBoardCodes: $boards }) { totalCount }
+            hubSummary(areaCodes: $areas, healthBoardCodes: $boards) { total byArea { areaCode } } }";
+        let more_by_areas = app.data(more, json!({ "areas": LOTHIAN_AREAS })).await;
+        let more_by_board = app.data(more, json!({ "boards": [LOTHIAN] })).await;
+        assert_eq!(more_by_board, more_by_areas);
+        assert!(count(&more_by_board, "locations") > 0 && count(&more_by_board, "organizations") > 0, "{more_by_board}");
+        assert!(more_by_board["hubSummary"]["total"].as_i64().unwrap() > 0);
+        let none = app.data(more, json!({ "areas": [GLASGOW], "boards": [LOTHIAN] })).await;
+        assert_eq!(none["hubSummary"]["total"], 0, "{none}");
 
         let hsds = |query: String| {
             let url = app.url(&format!("/hsds/services?{query}"));
@@ -364,5 +410,78 @@ on_both! {
         // Importing the same document again changes nothing.
         let again = hubgraph::interchange::hsds::import(&app.state.db, &path, Default::default()).await.unwrap();
         assert_eq!((again.written.created, again.written.updated), (0, 0));
+
+        // An Edinburgh hub's location, imported with a postal address in
+        // Edinburgh and a physical one in Glasgow: the physical address
+        // places it, and its hub moves with it, on the audit trail.
+        let hub = hub_in(&app, EDINBURGH).await;
+        let address = |kind: &str, postcode: &str| json!({ "id": format!("{}-{kind}", hub.location_id), "address_1": "1 Test Street",
+            "city": "Somewhere", "postal_code": postcode, "country": "GB", "address_type": kind });
+        let moved = json!({ "id": hub.location_id, "name": "Moved hub", "location_type": "physical",
+            "addresses": [address("postal", "EH6 4AE"), address("physical", "G3 7DN")] });
+        let path = tmp.path().join("location.json");
+        std::fs::write(&path, serde_json::to_vec(&moved).unwrap()).unwrap();
+        let report = hubgraph::interchange::hsds::import(&app.state.db, &path, Default::default()).await.unwrap();
+        assert!(report.rejected.is_empty(), "{:#?}", report.rejected);
+        let location = entity::location::Entity::find_by_id(hub.location_id.clone()).one(&app.state.db).await.unwrap().unwrap();
+        assert_eq!(location.area_code.as_deref(), Some(GLASGOW), "the physical address decides");
+        let after = entity::hub::Entity::find_by_id(hub.id.clone()).one(&app.state.db).await.unwrap().unwrap();
+        assert_eq!(after.area_code, GLASGOW, "the hub lies where its location does");
+        assert_eq!(after.version, hub.version + 1);
+        use sea_orm::{ColumnTrait, QueryFilter};
+        let audited = entity::audit::Entity::find()
+            .filter(entity::audit::Column::Action.eq("hub.move_area"))
+            .filter(entity::audit::Column::EntityId.eq(hub.id.clone()))
+            .count(&app.state.db)
+            .await
+            .unwrap();
+        assert_eq!(audited, 1);
+    }
+}
+
+on_both! {
+    /// A location written through the API takes its council area, and with
+    /// it its health board and HSCP, from its postcode, and follows a new one.
+    async fn a_written_location_follows_its_postcode_into_another_board(app) {
+        use hubgraph::graphql::ids::{self, Kind};
+        use hubgraph::partners::PartnerKind;
+
+        let admin = app.add_partner(PartnerKind::Admin, "Operator", None, &[]).await;
+        let token = app.issue_token(&admin, &[]).await.token;
+        let fields = "location { id areaCode healthBoardCode area { hscpName healthBoard { name } } } userErrors { field code }";
+        let address = |postcode: &str| json!({ "address1": "1 Test Street", "city": "Somewhere", "postalCode": postcode, "country": "GB" });
+        let organization = ids::encode(Kind::Organization, &demo_library(EDINBURGH)).0;
+        let created: Value = app
+            .graphql_as(
+                &token,
+                &format!("mutation($input: CreateLocationInput!) {{ createLocation(input: $input) {{ {fields} }} }}"),
+                json!({ "input": { "organizationId": organization, "name": "Pop-up", "address": address("EH6 4AE") } }),
+            )
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(created["data"]["createLocation"]["userErrors"], json!([]), "{created:#}");
+        let location = &created["data"]["createLocation"]["location"];
+        assert_eq!(location["areaCode"], EDINBURGH, "{created:#}");
+        assert_eq!(location["healthBoardCode"], LOTHIAN);
+        assert_eq!(location["area"]["healthBoard"]["name"], "NHS Lothian");
+        assert_eq!(location["area"]["hscpName"], "City of Edinburgh Health and Social Care Partnership");
+
+        let moved: Value = app
+            .graphql_as(
+                &token,
+                &format!("mutation($input: UpdateLocationInput!) {{ updateLocation(input: $input) {{ {fields} }} }}"),
+                json!({ "input": { "id": location["id"], "address": address("G3 7DN") } }),
+            )
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(moved["data"]["updateLocation"]["userErrors"], json!([]), "{moved:#}");
+        let location = &moved["data"]["updateLocation"]["location"];
+        assert_eq!(location["areaCode"], GLASGOW, "{moved:#}");
+        assert_eq!(location["healthBoardCode"], "S08000031");
+        assert_eq!(location["area"]["hscpName"], "Glasgow City Health and Social Care Partnership");
     }
 }

@@ -39,7 +39,7 @@ async fn serve_demo_answers_and_stops_cleanly_on_sigterm() {
     let client = reqwest::Client::new();
     let body: Value = client
         .post(&playground)
-        .json(&json!({ "query": "{ services { totalCount } areas { code } }" }))
+        .json(&json!({ "query": "{ services { totalCount } areas { code } kilwinning: postcode(code: \"KA13 6AA\") { precision areaCode healthBoard { name } } }" }))
         .send()
         .await
         .unwrap()
@@ -48,6 +48,12 @@ async fn serve_demo_answers_and_stops_cleanly_on_sigterm() {
         .unwrap();
     assert!(
         body["data"]["services"]["totalCount"].as_i64().unwrap() >= 300,
+        "{body}"
+    );
+    // The demo knows Scotland's real postcodes, not only its venues'.
+    assert_eq!(
+        body["data"]["kilwinning"],
+        json!({ "precision": "FULL", "areaCode": "S12000021", "healthBoard": { "name": "NHS Ayrshire and Arran" } }),
         "{body}"
     );
     let html = client

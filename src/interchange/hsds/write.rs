@@ -21,6 +21,7 @@ use sea_orm::{
 
 use super::map::{Flat, Problem, Root};
 use crate::error::{AppError, AppResult};
+use crate::hubs;
 use crate::partners::audit;
 use crate::seed::DirectoryData;
 use crate::services::{location_writes, text};
@@ -939,6 +940,14 @@ pub async fn write(db: &impl ConnectionTrait, records: Vec<Flat>, now: DateTime<
     audit_top(db, &organizations).await?;
     audit_top(db, &services).await?;
     audit_top(db, &locations).await?;
+    // A hub lies where its location does (a new location has no hub yet).
+    for (location, _) in &locations.update {
+        if let Some(area_code) = &location.area_code
+            && let Some(hub) = hubs::writes::follow_location_area(db, &location.id, area_code, now).await?
+        {
+            audit::record(db, None, "hub.move_area", "hub", &hub.id, &["areaCode"], None).await?;
+        }
+    }
 
     // The search index holds service, organization and category names.
     let mut reindex: BTreeSet<String> = services.insert.iter().map(|s| s.id.clone()).collect();
