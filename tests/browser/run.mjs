@@ -192,6 +192,7 @@ async function finderSearchesFromTheDistrictOfAnUnknownPostcode(page) {
   assert(/within \d+ km of the middle of EH6/.test(status), `message was "${status}"`);
   assert(/don't know EH6 9ZZ itself/.test(status), `message was "${status}"`);
   assert((await page.getByLabel("Your postcode").getAttribute("aria-invalid")) !== "true", "postcode box marked invalid");
+  await shot(page, "service-finder-district");
 }
 
 async function finderSaysWhenNothingMatches(page) {
