@@ -1,4 +1,4 @@
-// <service-finder>: a postcode search over hubgraph's public GraphQL API.
+// <service-finder>: a search for local support over hubgraph's public GraphQL API.
 //
 // Embed it with one module script and one element:
 //
@@ -14,12 +14,36 @@
 //   audience    an audience code or id (e.g. young-people): only services
 //               filed under it are listed
 //   radius      starting search radius in km (1, 2, 5, 10 or 25; default 5)
+//   url-state   "off" keeps the search out of the page's address; otherwise
+//               the search and an opened service are in the URL (so Back,
+//               bookmarks and shared links restore them)
+//   url-prefix  a prefix for those URL parameters (e.g. "sf-"), for pages
+//               whose own parameters would clash
 //
 // Anonymous reads only; no build step, no dependencies. Colours can be
 // themed from the host page with --sf-accent, --sf-text and --sf-background.
 
+import { esc } from "./finder-text.js";
+import { STYLE, resultItem, serviceDetail, ukToday } from "./finder-view.js";
+
 const RADII = [1, 2, 5, 10, 25];
 const PAGE_SIZE = 20;
+const MAX_AGE = 120;
+/** Languages people in Scotland ask for most; any ISO 639 code works in the API. */
+const LANGUAGES = [
+  ["en", "English"],
+  ["gd", "Scottish Gaelic"],
+  ["bfi", "British Sign Language"],
+  ["pl", "Polish"],
+  ["ar", "Arabic"],
+  ["uk", "Ukrainian"],
+  ["ur", "Urdu"],
+  ["pa", "Punjabi"],
+  ["zh", "Chinese"],
+  ["ro", "Romanian"],
+];
+/** The URL parameters the finder keeps its state in (before any url-prefix). */
+const PARAMS = ["postcode", "near", "q", "radius", "category", "age", "language", "access", "open", "service"];
 
 const TERMS_QUERY = `query FinderTerms {
   categories: taxonomyTerms(taxonomy: "service-category", first: 100) {
@@ -28,11 +52,25 @@ const TERMS_QUERY = `query FinderTerms {
   audiences: taxonomyTerms(taxonomy: "audience", first: 100) {
     nodes { id code name }
   }
+  access: taxonomyTerms(taxonomy: "accessibility", first: 100) {
+    nodes { id code name }
+  }
 }`;
 
 const POSTCODE_QUERY = `query FinderPostcode($code: String!) {
   postcode(code: $code) { code precision latitude longitude }
 }`;
+
+const SERVICE_FIELDS = `
+  id name description url email alert status minimumAge maximumAge
+  applicationProcess feesDescription fees eligibilityDescription waitTime reviewDue assuredDate
+  isOpen(at: $now)
+  organization { name website email }
+  phones { number description }
+  schedules { freq interval byDay opensAt closesAt validFrom validTo description closed }
+  costOptions { option amount currency amountDescription }
+  languages { code name }
+  pathways { id name }`;
 
 const SERVICES_QUERY = `query FinderServices($filter: ServiceFilter!, $after: String, $now: DateTime) {
   services(filter: $filter, orderBy: DISTANCE, first: ${PAGE_SIZE}, after: $after) {
@@ -41,118 +79,39 @@ const SERVICES_QUERY = `query FinderServices($filter: ServiceFilter!, $after: St
     edges {
       distanceKm
       node {
-        id name description url alert status minimumAge maximumAge
-        isOpen(at: $now)
-        organization { name website }
-        phones { number }
-        locations { name latitude longitude address { address1 city postalCode } }
+        ${SERVICE_FIELDS}
+        locations {
+          name latitude longitude address { address1 city postalCode }
+          hub { status capacity occupancy }
+        }
       }
     }
   }
 }`;
 
-const STYLE = `
-:host {
-  --sf-accent: #0a6b5d;
-  --sf-accent-text: #ffffff;
-  --sf-text: #1d2530;
-  --sf-muted: #4a5563;
-  --sf-background: #ffffff;
-  --sf-panel: #f2f7f6;
-  --sf-border: #c5d3d1;
-  --sf-error: #a3212a;
-  display: block;
-  color: var(--sf-text);
-  background: var(--sf-background);
-  font: 1rem/1.5 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif;
-  max-width: 48rem;
-}
-* { box-sizing: border-box; }
-form {
-  display: flex; flex-wrap: wrap; gap: 0.75rem 1rem; align-items: flex-end;
-  background: var(--sf-panel); border: 1px solid var(--sf-border);
-  border-radius: 0.75rem; padding: 1rem;
-}
-.field { display: flex; flex-direction: column; gap: 0.25rem; flex: 1 1 9rem; min-width: 0; }
-.field.postcode, .field.category { flex: 2 1 12rem; }
-label, .legend { font-weight: 600; }
-input[type="text"], input[type="number"], select {
-  font: inherit; color: inherit; background: #fff; width: 100%;
-  border: 2px solid var(--sf-border); border-radius: 0.5rem; padding: 0.5rem 0.6rem;
-  min-height: 2.75rem;
-}
-input[aria-invalid="true"] { border-color: var(--sf-error); }
-.toggle { display: flex; align-items: center; gap: 0.5rem; min-height: 2.75rem; flex: 1 1 9rem; }
-.toggle input { width: 1.4rem; height: 1.4rem; accent-color: var(--sf-accent); margin: 0; }
-button {
-  font: inherit; font-weight: 600; cursor: pointer;
-  background: var(--sf-accent); color: var(--sf-accent-text);
-  border: 2px solid var(--sf-accent); border-radius: 0.5rem;
-  padding: 0.5rem 1.25rem; min-height: 2.75rem; flex: 1 1 8rem;
-}
-button.secondary { background: #fff; color: var(--sf-accent); }
-:is(input, select, button, a):focus-visible { outline: 3px solid #f2a900; outline-offset: 2px; }
-.status { margin: 1rem 0 0.5rem; min-height: 1.5rem; }
-.status.error { color: var(--sf-error); font-weight: 600; }
-ol { list-style: none; margin: 0; padding: 0; display: grid; gap: 0.75rem; }
-li {
-  border: 1px solid var(--sf-border); border-radius: 0.75rem; padding: 0.85rem 1rem;
-  background: #fff; overflow-wrap: anywhere;
-}
-h3 { margin: 0 0 0.25rem; font-size: 1.1rem; line-height: 1.3; }
-.meta { display: flex; flex-wrap: wrap; gap: 0.25rem 0.75rem; color: var(--sf-muted); font-size: 0.95rem; }
-.badge { display: inline-block; border-radius: 999px; padding: 0 0.6rem; font-weight: 600; font-size: 0.9rem; }
-.badge.open { background: #d8f3e4; color: #0d5130; }
-.badge.closed { background: #f1e4e4; color: #7a1f26; }
-.badge.unknown { background: #e8ebef; color: #39424e; }
-.description { margin: 0.4rem 0; }
-.alert { margin: 0.4rem 0; padding: 0.3rem 0.6rem; border-left: 4px solid #f2a900; background: #fff7e0; }
-.actions { display: flex; flex-wrap: wrap; gap: 0.5rem 1.25rem; margin-top: 0.4rem; }
-.actions a { color: var(--sf-accent); font-weight: 600; }
-.more { margin-top: 1rem; width: 100%; }
-.visually-hidden {
-  position: absolute; width: 1px; height: 1px; padding: 0; margin: -1px;
-  overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; border: 0;
-}
-@media (prefers-reduced-motion: no-preference) { li { transition: border-color 0.2s; } }
-`;
+const SERVICE_QUERY = `query FinderService($id: ID!, $now: DateTime) {
+  service(id: $id) {
+    ${SERVICE_FIELDS}
+    locations {
+      name latitude longitude transportation address { address1 city postalCode }
+      hub { status capacity occupancy note }
+      accessibility { description }
+      schedules { freq interval byDay opensAt closesAt validFrom validTo description closed }
+    }
+  }
+}`;
 
 /** Why a request failed, in words for the person searching. */
 class FinderError extends Error {}
 
-/** Escapes text for HTML. */
-function esc(value) {
-  return String(value ?? "").replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-}
-
-/** Only http(s) links are shown, whatever the data holds. */
-function safeUrl(value) {
-  try {
-    const url = new URL(value);
-    return url.protocol === "https:" || url.protocol === "http:" ? url.href : null;
-  } catch {
-    return null;
-  }
-}
-
-/** Great-circle distance in km, to tell which of a service's places is nearest. */
-function haversineKm(a, b) {
-  const rad = Math.PI / 180;
-  const dLat = (b.latitude - a.latitude) * rad;
-  const dLon = (b.longitude - a.longitude) * rad;
-  const h = Math.sin(dLat / 2) ** 2 + Math.cos(a.latitude * rad) * Math.cos(b.latitude * rad) * Math.sin(dLon / 2) ** 2;
-  return 12742 * Math.asin(Math.sqrt(h));
-}
-
-function formatKm(km) {
-  if (km == null) return "";
-  if (km < 0.1) return "Under 0.1 km away";
-  return km < 10 ? `${km.toFixed(1)} km away` : `${Math.round(km)} km away`;
-}
-
 /** Parses a comma-separated attribute into a list of non-empty items. */
 function listAttribute(value) {
   return (value || "").split(",").map((s) => s.trim()).filter(Boolean);
+}
+
+/** "EH6 4AE" and "eh64ae" are the same postcode. */
+function compact(text) {
+  return String(text).toUpperCase().replace(/\s+/g, "");
 }
 
 let instances = 0;
@@ -169,15 +128,25 @@ class ServiceFinder extends HTMLElement {
     this.terms = null;
     this.search = null;
     this.requestSerial = 0;
+    this.onPopState = () => this.restoreFromUrl();
   }
 
   get api() {
     return new URL(this.getAttribute("api") || "/graphql", document.baseURI).href;
   }
 
+  get keepsUrl() {
+    return this.getAttribute("url-state") !== "off";
+  }
+
   connectedCallback() {
     if (!this.shadowRoot.firstChild) this.render();
-    this.loadTerms();
+    window.addEventListener("popstate", this.onPopState);
+    this.loadTerms().then(() => this.restoreFromUrl());
+  }
+
+  disconnectedCallback() {
+    window.removeEventListener("popstate", this.onPopState);
   }
 
   attributeChangedCallback(name, oldValue, newValue) {
@@ -191,14 +160,22 @@ class ServiceFinder extends HTMLElement {
 
   render() {
     const id = (name) => `${this.uid}-${name}`;
+    const locate = "geolocation" in navigator && window.isSecureContext;
     this.shadowRoot.innerHTML = `
       <style>${STYLE}</style>
       <form part="form" role="search" aria-label="Find support near you" novalidate>
         <div class="field postcode">
           <label for="${id("postcode")}">Your postcode</label>
-          <input id="${id("postcode")}" name="postcode" type="text" inputmode="text"
-                 autocomplete="postal-code" autocapitalize="characters" spellcheck="false"
-                 placeholder="e.g. EH6 4AE" aria-describedby="${id("status")}">
+          <div class="with-button">
+            <input id="${id("postcode")}" name="postcode" type="text" inputmode="text"
+                   autocomplete="postal-code" autocapitalize="characters" spellcheck="false"
+                   placeholder="e.g. EH6 4AE" aria-describedby="${id("status")}">
+            ${locate ? `<button class="secondary locate" type="button">Use my location</button>` : ""}
+          </div>
+        </div>
+        <div class="field">
+          <label for="${id("text")}">Keywords (optional)</label>
+          <input id="${id("text")}" name="q" type="search" placeholder="e.g. carers, food" maxlength="200">
         </div>
         <div class="field">
           <label for="${id("radius")}">Distance</label>
@@ -206,7 +183,7 @@ class ServiceFinder extends HTMLElement {
             ${RADII.map((r) => `<option value="${r}">Within ${r} km</option>`).join("")}
           </select>
         </div>
-        <div class="field category">
+        <div class="field">
           <label for="${id("category")}">Type of support</label>
           <select id="${id("category")}" name="category">
             <option value="">Any kind of support</option>
@@ -214,7 +191,21 @@ class ServiceFinder extends HTMLElement {
         </div>
         <div class="field">
           <label for="${id("age")}">Age <span class="visually-hidden">of the person looking for support </span>(optional)</label>
-          <input id="${id("age")}" name="age" type="number" inputmode="numeric" min="0" max="120" step="1">
+          <input id="${id("age")}" name="age" type="number" inputmode="numeric" min="0" max="${MAX_AGE}" step="1"
+                 aria-describedby="${id("status")}">
+        </div>
+        <div class="field">
+          <label for="${id("language")}">Language</label>
+          <select id="${id("language")}" name="language">
+            <option value="">Any language</option>
+            ${LANGUAGES.map(([code, name]) => `<option value="${code}">${esc(name)}</option>`).join("")}
+          </select>
+        </div>
+        <div class="field">
+          <label for="${id("access")}">Access needs</label>
+          <select id="${id("access")}" name="access">
+            <option value="">No particular needs</option>
+          </select>
         </div>
         <div class="toggle">
           <input id="${id("open")}" name="open" type="checkbox">
@@ -223,25 +214,47 @@ class ServiceFinder extends HTMLElement {
         <button type="submit">Search</button>
       </form>
       <p id="${id("status")}" class="status" role="status" aria-live="polite"></p>
-      <ol part="results" aria-label="Services found"></ol>
-      <button class="secondary more" type="button" hidden>Show more services</button>
+      <section class="found" aria-labelledby="${id("found")}" hidden>
+        <h2 id="${id("found")}">Services found</h2>
+        <ol part="results"></ol>
+        <button class="secondary more" type="button" hidden>Show more services</button>
+      </section>
+      <div class="detail-host"></div>
     `;
     const root = this.shadowRoot;
     this.form = root.querySelector("form");
     this.postcodeInput = root.getElementById(id("postcode"));
+    this.textInput = root.getElementById(id("text"));
     this.radiusSelect = root.getElementById(id("radius"));
     this.categorySelect = root.getElementById(id("category"));
     this.ageInput = root.getElementById(id("age"));
+    this.languageSelect = root.getElementById(id("language"));
+    this.accessSelect = root.getElementById(id("access"));
     this.openInput = root.getElementById(id("open"));
     this.statusLine = root.getElementById(id("status"));
+    this.found = root.querySelector(".found");
     this.results = root.querySelector("ol");
     this.moreButton = root.querySelector(".more");
+    this.detailHost = root.querySelector(".detail-host");
     this.applyRadius();
     this.form.addEventListener("submit", (event) => {
       event.preventDefault();
-      this.startSearch();
+      this.startSearch({ push: true });
     });
     this.moreButton.addEventListener("click", () => this.showMore());
+    root.querySelector(".locate")?.addEventListener("click", () => this.useMyLocation());
+    this.ageInput.addEventListener("input", () => this.checkAge());
+    // A result's name is a real link (it can be opened in a new tab or
+    // copied); a plain click opens the service here.
+    this.results.addEventListener("click", (event) => {
+      const link = event.target.closest("a[data-open-service]");
+      if (!link || event.ctrlKey || event.metaKey || event.shiftKey || event.button !== 0) return;
+      event.preventDefault();
+      this.openService(link.dataset.openService, { push: true });
+    });
+    this.detailHost.addEventListener("click", (event) => {
+      if (event.target.closest(".back")) this.closeService();
+    });
   }
 
   applyRadius() {
@@ -275,13 +288,15 @@ class ServiceFinder extends HTMLElement {
   }
 
   async loadTerms() {
-    if (this.terms || this.termsLoading) return this.termsLoading;
+    if (this.terms) return;
+    if (this.termsLoading) return this.termsLoading;
     this.termsLoading = (async () => {
       try {
         const body = await this.graphql(TERMS_QUERY, {});
         if (!body.data) throw new FinderError("The list of support types could not be loaded.");
         this.terms = body.data;
         this.fillCategories();
+        this.fillAccess();
       } catch (error) {
         this.showStatus(error.message, true);
       } finally {
@@ -319,6 +334,14 @@ class ServiceFinder extends HTMLElement {
     else if (wanted.length > 1) this.categorySelect.selectedIndex = 1;
   }
 
+  fillAccess() {
+    const current = this.accessSelect.value;
+    this.accessSelect.innerHTML =
+      `<option value="">No particular needs</option>` +
+      this.terms.access.nodes.map((t) => `<option value="${esc(t.id)}">${esc(t.name)}</option>`).join("");
+    if (current) this.accessSelect.value = current;
+  }
+
   audienceId() {
     const wanted = this.getAttribute("audience");
     if (!wanted || !this.terms) return null;
@@ -336,76 +359,202 @@ class ServiceFinder extends HTMLElement {
     else this.postcodeInput.removeAttribute("aria-invalid");
   }
 
+  /** The age as a number, or undefined when empty; marks the box invalid when out of range. */
+  checkAge() {
+    const typed = this.ageInput.value.trim();
+    const n = Number(typed);
+    const invalid = typed !== "" && (!Number.isInteger(n) || n < 0 || n > MAX_AGE);
+    if (invalid) this.ageInput.setAttribute("aria-invalid", "true");
+    else this.ageInput.removeAttribute("aria-invalid");
+    if (invalid) return null;
+    return typed === "" ? undefined : n;
+  }
+
   clearResults() {
     this.results.innerHTML = "";
     this.moreButton.hidden = true;
+    this.found.hidden = true;
+    this.detailHost.innerHTML = "";
     this.dataset.results = "0";
   }
 
-  async startSearch() {
-    const serial = ++this.requestSerial;
+  // ---- the URL -------------------------------------------------------------
+
+  param(name) {
+    return `${this.getAttribute("url-prefix") || ""}${name}`;
+  }
+
+  /** The form's search as URL parameters (only those given). */
+  searchParams() {
+    const values = {
+      postcode: this.search?.near ? "" : this.postcodeInput.value.trim(),
+      near: this.search?.near ? `${this.search.near.latitude.toFixed(4)},${this.search.near.longitude.toFixed(4)}` : "",
+      q: this.textInput.value.trim(),
+      radius: this.radiusSelect.value,
+      category: this.categorySelect.value,
+      age: this.ageInput.value.trim(),
+      language: this.languageSelect.value,
+      access: this.accessSelect.value,
+      open: this.openInput.checked ? "1" : "",
+    };
+    return Object.entries(values).filter(([, v]) => v);
+  }
+
+  /** The search a URL holds, as text to compare: its finder parameters but the service. */
+  searchKey(href) {
+    const params = new URL(href).searchParams;
+    return PARAMS.filter((name) => name !== "service" && params.has(this.param(name)))
+      .map((name) => `${name}=${params.get(this.param(name))}`)
+      .join("&");
+  }
+
+  /** Writes the search (and the open service, if any) into the page's URL. */
+  writeUrl(serviceId, push) {
+    if (!this.keepsUrl) return;
+    const url = new URL(window.location.href);
+    for (const name of PARAMS) url.searchParams.delete(this.param(name));
+    for (const [name, value] of this.searchParams()) url.searchParams.set(this.param(name), value);
+    if (serviceId) url.searchParams.set(this.param("service"), serviceId);
+    this.shownSearch = this.searchKey(url.href);
+    if (url.href === window.location.href) return;
+    if (push) window.history.pushState({ finder: this.uid }, "", url);
+    else window.history.replaceState({ finder: this.uid }, "", url);
+  }
+
+  /** A link to a service's own view, keeping the search it was found by. */
+  serviceHref(serviceId) {
+    const url = new URL(window.location.href);
+    url.searchParams.set(this.param("service"), serviceId);
+    return url.href;
+  }
+
+  /** Puts the form and the view back as the URL says (on load and on Back). */
+  async restoreFromUrl() {
+    if (!this.keepsUrl) return;
+    const params = new URL(window.location.href).searchParams;
+    const get = (name) => params.get(this.param(name)) || "";
+    if (!PARAMS.some((name) => params.has(this.param(name)))) {
+      if (this.search || this.detailHost.firstChild) {
+        this.clearResults();
+        this.search = null;
+        this.showStatus("");
+      }
+      return;
+    }
+    const serviceId = get("service");
+    // Back from a service to the list it was opened from: the list is still here.
+    if (this.search && this.searchKey(window.location.href) === this.shownSearch) {
+      if (serviceId) await this.openService(serviceId, { push: false });
+      else if (this.detailHost.firstChild) this.showList();
+      return;
+    }
+    this.postcodeInput.value = get("postcode");
+    this.textInput.value = get("q");
+    if (get("radius")) this.radiusSelect.value = get("radius");
+    if (get("category")) this.categorySelect.value = get("category");
+    this.ageInput.value = get("age");
+    this.languageSelect.value = get("language");
+    this.accessSelect.value = get("access");
+    this.openInput.checked = get("open") === "1";
+    const near = /^(-?\d+(?:\.\d+)?),(-?\d+(?:\.\d+)?)$/.exec(get("near"));
+    const location = near ? { latitude: Number(near[1]), longitude: Number(near[2]) } : null;
+    if (get("postcode") || location) await this.startSearch({ push: false, location, keepService: Boolean(serviceId) });
+    if (serviceId) await this.openService(serviceId, { push: false });
+    else this.detailHost.innerHTML = "";
+  }
+
+  // ---- searching -----------------------------------------------------------
+
+  useMyLocation() {
+    this.showStatus("Finding where you are…");
+    navigator.geolocation.getCurrentPosition(
+      (position) => {
+        const { latitude, longitude } = position.coords;
+        this.postcodeInput.value = "";
+        this.startSearch({ push: true, location: { latitude, longitude } });
+      },
+      () => this.finish("We couldn't get your location. Type your postcode instead.", "invalid", true),
+      { enableHighAccuracy: false, timeout: 15000, maximumAge: 300000 },
+    );
+  }
+
+  /** Where to search from: a given location, or the typed postcode looked up. */
+  async origin(serial, location) {
+    if (location) {
+      this.setPostcodeInvalid(false);
+      return { code: "your location", ...location, precision: "POINT", mine: true };
+    }
     const typed = this.postcodeInput.value.trim();
-    this.clearResults();
-    this.setAttribute("state", "searching");
     if (!typed) {
       this.setPostcodeInvalid(true);
       this.finish("Enter a postcode, such as EH6 4AE, to find support near you.", "invalid", true);
       this.postcodeInput.focus();
-      return;
+      return null;
     }
+    const found = await this.graphql(POSTCODE_QUERY, { code: typed });
+    if (serial !== this.requestSerial) return null;
+    if (found.errors && found.errors.some((e) => e.extensions?.code === "BAD_USER_INPUT")) {
+      this.setPostcodeInvalid(true);
+      this.finish(`"${typed}" doesn't look like a UK postcode. Check it and try again, for example EH6 4AE.`, "invalid", true);
+      return null;
+    }
+    if (!found.data) throw new FinderError("Something went wrong looking up that postcode. Please try again.");
+    const postcode = found.data.postcode;
+    if (!postcode) {
+      // The API falls back to a full postcode's district, so neither is known here.
+      const district = compact(typed).slice(0, -3);
+      const full = compact(typed).length > 4 && district;
+      this.setPostcodeInvalid(true);
+      this.finish(
+        full
+          ? `We couldn't find the postcode ${typed.toUpperCase()} or its district ${district}. Check it and try again.`
+          : `We couldn't find the postcode ${typed.toUpperCase()}. Check it and try again, for example EH6 4AE.`,
+        "unknown-postcode",
+        true,
+      );
+      return null;
+    }
+    this.setPostcodeInvalid(false);
+    // A full postcode the API does not hold comes back as its district.
+    const approximate = postcode.precision === "OUTWARD" && compact(typed) !== compact(postcode.code);
+    return { ...postcode, typed: typed.toUpperCase(), approximate };
+  }
+
+  async startSearch({ push = false, location = null, keepService = false } = {}) {
+    const serial = ++this.requestSerial;
+    this.clearResults();
+    this.setAttribute("state", "searching");
     this.showStatus("Searching…");
     await this.loadTerms();
     try {
-      const found = await this.graphql(POSTCODE_QUERY, { code: typed });
-      if (serial !== this.requestSerial) return;
-      if (found.errors && found.errors.some((e) => e.extensions?.code === "BAD_USER_INPUT")) {
-        this.setPostcodeInvalid(true);
-        this.finish(`"${typed}" doesn't look like a UK postcode. Check it and try again, for example EH6 4AE.`, "invalid", true);
+      const age = this.checkAge();
+      if (age === null) {
+        this.finish(`Age should be a whole number from 0 to ${MAX_AGE}.`, "invalid", true);
+        this.ageInput.focus();
         return;
       }
-      if (!found.data) throw new FinderError("Something went wrong looking up that postcode. Please try again.");
-      const postcode = found.data.postcode;
-      if (!postcode) {
-        this.setPostcodeInvalid(true);
-        // The API falls back to a full postcode's district, so neither is known here.
-        const district = typed.toUpperCase().replace(/\s+/g, "").slice(0, -3);
-        const full = typed.replace(/\s+/g, "").length > 4 && district;
-        this.finish(
-          full
-            ? `We couldn't find the postcode ${typed.toUpperCase()} or its district ${district}. Check it and try again.`
-            : `We couldn't find the postcode ${typed.toUpperCase()}. Check it and try again, for example EH6 4AE.`,
-          "unknown-postcode",
-          true,
-        );
-        return;
-      }
-      this.setPostcodeInvalid(false);
-      const radiusKm = Number(this.radiusSelect.value);
-      const filter = { near: { latitude: postcode.latitude, longitude: postcode.longitude }, radiusKm };
-      const category = this.categorySelect.value;
-      if (category) filter.taxonomyTermIds = category.split(",");
       // An embed for one audience must never fall back to listing everyone's services.
       const audience = this.audienceId();
       if (this.getAttribute("audience") && !audience) {
         throw new FinderError("This finder's audience could not be loaded. Please try again later.");
       }
+      const from = await this.origin(serial, location);
+      if (!from) return;
+      const radiusKm = Number(this.radiusSelect.value);
+      const filter = { near: { latitude: from.latitude, longitude: from.longitude }, radiusKm };
+      const category = this.categorySelect.value;
+      if (category) filter.taxonomyTermIds = category.split(",");
       if (audience) filter.allTaxonomyTermIds = [audience];
-      const age = this.ageInput.value.trim();
-      if (age !== "") {
-        const n = Number(age);
-        if (!Number.isInteger(n) || n < 0 || n > 120) {
-          this.finish("Age should be a whole number from 0 to 120.", "invalid", true);
-          this.ageInput.focus();
-          return;
-        }
-        filter.age = n;
-      }
+      if (age !== undefined) filter.age = age;
+      const text = this.textInput.value.trim();
+      if (text) filter.text = text;
+      if (this.languageSelect.value) filter.languages = [this.languageSelect.value];
+      if (this.accessSelect.value) filter.accessibilityTermIds = [this.accessSelect.value];
       const now = new Date().toISOString();
       if (this.openInput.checked) filter.openAt = now;
-      // A full postcode the API does not hold comes back as its district.
-      const compact = (text) => text.toUpperCase().replace(/\s+/g, "");
-      const approximate = postcode.precision === "OUTWARD" && compact(typed) !== compact(postcode.code);
-      this.search = { filter, now, postcode, radiusKm, after: null, shown: 0, typed: typed.toUpperCase(), approximate };
+      this.search = { filter, now, from, radiusKm, after: null, shown: 0, near: from.mine ? from : null };
+      if (keepService) this.shownSearch = this.searchKey(window.location.href);
+      else this.writeUrl(null, push);
       await this.fetchPage(serial);
     } catch (error) {
       if (serial !== this.requestSerial) return;
@@ -436,14 +585,19 @@ class ServiceFinder extends HTMLElement {
     }
     const page = body.data.services;
     const firstItem = this.results.children.length;
-    for (const edge of page.edges) this.results.insertAdjacentHTML("beforeend", this.item(edge));
+    const today = ukToday();
+    for (const edge of page.edges) {
+      this.results.insertAdjacentHTML("beforeend", resultItem(edge, s.from, this.serviceHref(edge.node.id), today));
+    }
     s.shown += page.edges.length;
     s.after = page.pageInfo.endCursor;
     this.moreButton.hidden = !page.pageInfo.hasNextPage;
+    this.found.hidden = s.shown === 0;
     this.dataset.results = String(s.shown);
-    const where = `within ${s.radiusKm} km of ${s.approximate ? `the middle of ${s.postcode.code}` : s.postcode.code}`;
-    const approximate = s.approximate
-      ? ` We don't know ${s.typed} itself yet, so distances are from the middle of its district, ${s.postcode.code}.`
+    const place = s.from.approximate ? `the middle of ${s.from.code}` : s.from.code;
+    const where = `within ${s.radiusKm} km of ${place}`;
+    const approximate = s.from.approximate
+      ? ` We don't know ${s.from.typed} itself yet, so distances are from the middle of its district, ${s.from.code}.`
       : "";
     if (page.totalCount === 0) {
       this.finish(`No services found ${where}. Try a bigger distance or fewer filters.${approximate}`, "no-results");
@@ -461,47 +615,47 @@ class ServiceFinder extends HTMLElement {
     this.setAttribute("state", state);
   }
 
-  item(edge) {
-    const service = edge.node;
-    const from = this.search.postcode;
-    const located = service.locations.filter((l) => l.latitude != null && l.longitude != null);
-    located.sort((a, b) => haversineKm(from, a) - haversineKm(from, b));
-    const place = located[0] || service.locations[0];
-    const address = place?.address;
-    const where = [place?.name, address && [address.address1, address.city, address.postalCode].filter(Boolean).join(", ")]
-      .filter(Boolean)
-      .join(" – ");
-    // A paused service is never open (the API says so too); say why.
-    const open =
-      service.status === "TEMPORARILY_CLOSED"
-        ? `<span class="badge closed">Paused</span>`
-        : service.isOpen === true
-        ? `<span class="badge open">Open now</span>`
-        : service.isOpen === false
-          ? `<span class="badge closed">Closed now</span>`
-          : `<span class="badge unknown">Opening times not listed</span>`;
-    const ages =
-      service.minimumAge != null || service.maximumAge != null
-        ? `<span>Ages ${service.minimumAge ?? 0}${service.maximumAge != null ? `–${service.maximumAge}` : "+"}</span>`
-        : "";
-    const phone = service.phones[0]?.number;
-    const link = safeUrl(service.url) || safeUrl(service.organization?.website);
-    const description = service.description ? service.description.split(/(?<=\.)\s/)[0] : "";
-    return `<li data-service-id="${esc(service.id)}" data-distance-km="${esc(edge.distanceKm)}">
-      <h3 tabindex="-1">${esc(service.name)}</h3>
-      <div class="meta">
-        <span class="distance">${esc(formatKm(edge.distanceKm))}</span>
-        ${open}
-        ${ages}
-      </div>
-      <div class="meta"><span>${esc(service.organization?.name)}</span>${where ? `<span>${esc(where)}</span>` : ""}</div>
-      ${service.alert ? `<p class="alert">${esc(service.alert)}</p>` : ""}
-      ${description ? `<p class="description">${esc(description)}</p>` : ""}
-      <div class="actions">
-        ${phone ? `<a href="tel:${esc(phone.replace(/[^0-9+]/g, ""))}">Call ${esc(phone)}<span class="visually-hidden"> about ${esc(service.name)}</span></a>` : ""}
-        ${link ? `<a href="${esc(link)}" target="_blank" rel="noopener">Website<span class="visually-hidden"> of ${esc(service.name)} (opens in a new tab)</span></a>` : ""}
-      </div>
-    </li>`;
+  // ---- a service's own view ------------------------------------------------
+
+  async openService(id, { push = false } = {}) {
+    const serial = ++this.requestSerial;
+    this.returnTo = id;
+    try {
+      const body = await this.graphql(SERVICE_QUERY, { id, now: new Date().toISOString() });
+      if (serial !== this.requestSerial) return;
+      const service = body.data?.service;
+      if (!service) {
+        this.finish("That service is no longer listed. Search again to find others like it.", "error", true);
+        this.writeUrl(null, false);
+        return;
+      }
+      this.found.hidden = true;
+      this.detailHost.innerHTML = serviceDetail(service, this.search?.from, ukToday(), this.uid);
+      this.setAttribute("state", "service");
+      this.writeUrl(id, push);
+      this.detailHost.querySelector("h2")?.focus();
+    } catch (error) {
+      if (serial === this.requestSerial) this.finish(error.message, "error", true);
+    }
+  }
+
+  /** Back to the list, on the result the person opened. */
+  closeService() {
+    const params = new URL(window.location.href).searchParams;
+    if (this.keepsUrl && params.has(this.param("service")) && window.history.state?.finder === this.uid) {
+      window.history.back();
+      return;
+    }
+    this.showList();
+  }
+
+  showList() {
+    this.detailHost.innerHTML = "";
+    this.found.hidden = !this.search || this.search.shown === 0;
+    if (this.search) this.setAttribute("state", this.search.shown ? "results" : "no-results");
+    this.writeUrl(null, false);
+    const item = this.returnTo && this.results.querySelector(`li[data-service-id="${CSS.escape(this.returnTo)}"] h3`);
+    (item || this.postcodeInput).focus();
   }
 }
 

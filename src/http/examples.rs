@@ -39,6 +39,16 @@ const ASSETS: &[Asset] = &[
         body: include_str!("../../examples/service-finder/service-finder.js"),
     },
     Asset {
+        path: "service-finder/finder-text.js",
+        content_type: JAVASCRIPT,
+        body: include_str!("../../examples/service-finder/finder-text.js"),
+    },
+    Asset {
+        path: "service-finder/finder-view.js",
+        content_type: JAVASCRIPT,
+        body: include_str!("../../examples/service-finder/finder-view.js"),
+    },
+    Asset {
         path: "hub-dashboard/",
         content_type: HTML,
         body: include_str!("../../examples/hub-dashboard/index.html"),

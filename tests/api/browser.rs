@@ -99,6 +99,29 @@ async fn run_checks(app: &TestApp, groups: &str) {
     assert!(report.contains(" passed, 0 failed"), "{report}");
 }
 
+/// The finder's words for schedules, costs, reviews and hubs
+/// (`examples/service-finder/finder-text.js`), with Node's own test runner.
+#[tokio::test]
+async fn the_finders_words_pass_their_node_tests() {
+    if !enabled("the Node tests of the finder's words are") {
+        return;
+    }
+    let output = tokio::process::Command::new("node")
+        .arg("--test")
+        .arg(node_project().join("finder-text.test.mjs"))
+        .stdin(Stdio::null())
+        .output()
+        .await
+        .expect("node runs (is Node.js installed?)");
+    let report = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{report}{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(report.contains("# fail 0"), "{report}");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn partner_pages_work_in_headless_chromium() {
     if !enabled("the browser tests of the example pages are") {

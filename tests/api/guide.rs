@@ -727,3 +727,22 @@ fn dates_move_with_the_days_since_the_example_was_written() {
         r#"{"from": "2026-11-03", "at": "2026-12-02T10:00:00Z", "n": 12026-11-01}"#
     );
 }
+
+/// Every picture the README and the guide show is in the repository.
+#[test]
+fn the_pictures_the_docs_show_are_there() {
+    let mut shown = 0;
+    for path in std::iter::once("README.md").chain(GUIDES.iter().copied()) {
+        let markdown = std::fs::read_to_string(repository_file(path)).unwrap();
+        for rest in markdown.match_indices("](").map(|(i, _)| &markdown[i + 2..]) {
+            let target = rest.split(')').next().unwrap_or_default();
+            if !target.ends_with(".png") || target.contains("://") {
+                continue;
+            }
+            let file = repository_file(path).parent().unwrap().join(target);
+            assert!(file.is_file(), "{path} shows {target}, which is not in the repository");
+            shown += 1;
+        }
+    }
+    assert!(shown >= 2, "the README shows the example pages");
+}

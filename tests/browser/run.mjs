@@ -94,6 +94,11 @@ async function shot(page, name) {
   await page.screenshot({ path: path.join(artifacts, `${name}.png`), fullPage: true });
 }
 
+/** What the window shows, as the README's pictures are (docs/images/ holds copies). */
+async function windowShot(page, name) {
+  await page.screenshot({ path: path.join(artifacts, `${name}.png`) });
+}
+
 // ---- the service finder ---------------------------------------------------
 
 const FINDER = `${base}/examples/service-finder/`;
@@ -193,6 +198,205 @@ async function finderSearchesFromTheDistrictOfAnUnknownPostcode(page) {
   assert(/don't know EH6 9ZZ itself/.test(status), `message was "${status}"`);
   assert((await page.getByLabel("Your postcode").getAttribute("aria-invalid")) !== "true", "postcode box marked invalid");
   await shot(page, "service-finder-district");
+}
+
+/** The shown facts of each result: { id, name, facts: {When: "...", ...}, text }. */
+async function resultFacts(page) {
+  return page.locator("service-finder li[data-service-id]").evaluateAll((items) =>
+    items.map((li) => ({
+      id: li.dataset.serviceId,
+      name: li.querySelector("h3").textContent.trim(),
+      facts: Object.fromEntries(
+        [...li.querySelectorAll("dl.facts dt")].map((dt) => [dt.textContent.trim(), dt.nextElementSibling.textContent.trim()]),
+      ),
+      links: [...li.querySelectorAll(".actions a")].map((a) => a.getAttribute("href")),
+      text: li.textContent,
+    })),
+  );
+}
+
+/** The ids the API lists for `filter` near the test postcode within `radiusKm`. */
+async function apiIds(filter, radiusKm) {
+  const data = await api(
+    `query($f: ServiceFilter!) { services(filter: $f, orderBy: DISTANCE, first: 20) { edges { node { id } } } }`,
+    { f: { near: { postcode }, radiusKm, ...filter } },
+  );
+  return data.services.edges.map((e) => e.node.id);
+}
+
+async function finderSaysWhenAndHowToGetEachService(page) {
+  await page.setViewportSize(DESKTOP);
+  await page.goto(FINDER);
+  await page.getByLabel("Distance").selectOption("25");
+  await searchByKeyboard(page, postcode);
+  const shown = await resultFacts(page);
+  assert(shown.length > 0, "no results");
+  await page.locator("service-finder li[data-service-id]").first().scrollIntoViewIfNeeded();
+  await windowShot(page, "readme-service-finder");
+  const days = /(Mondays|Tuesdays|Wednesdays|Thursdays|Fridays|Saturdays|Sundays|Weekdays|Weekends|Every day)[^]*\d{1,2}:\d{2}–\d{1,2}:\d{2}/;
+  assert(shown.some((s) => days.test(s.facts.When || "")), `no result says when it runs: ${JSON.stringify(shown[0].facts)}`);
+  assert(shown.some((s) => s.facts.Cost), "no result says what it costs");
+  assert(shown.some((s) => s.facts["How to get it"]), "no result says how to get it");
+  assert(shown.some((s) => /^Hub (open|closed)/.test(s.facts.Hub || "")), "no result at a hub shows the hub's status");
+  assert(shown.every((s) => s.links.length > 0), "a result offers no way to get in touch");
+  assert(shown.some((s) => s.links.some((l) => l.startsWith("mailto:"))), "no result offers an email");
+  // An old listing says so; a fresh one does not.
+  const reviews = await api(
+    `query($f: ServiceFilter!) { services(filter: $f, orderBy: DISTANCE, first: 20) { nodes { id reviewDue } } }`,
+    { f: { near: { postcode }, radiusKm: 25 } },
+  );
+  const due = reviews.services.nodes.filter((n) => n.reviewDue).map((n) => n.id);
+  assert(due.length > 0, "the demo has no overdue listing near the test postcode");
+  for (const item of shown) {
+    const says = /check before you go/.test(item.text);
+    assert(says === due.includes(item.id), `${item.name}: says it is old ${says}, the API ${due.includes(item.id)}`);
+  }
+
+  // The keyword box, the language and the access needs are the API's filters.
+  await page.getByLabel(/^Keywords/).fill("warm");
+  await searchByKeyboard(page, postcode);
+  let ids = (await resultFacts(page)).map((s) => s.id);
+  assert(ids.length > 0, "nothing found for 'warm'");
+  assert(JSON.stringify(ids) === JSON.stringify(await apiIds({ text: "warm" }, 25)), "keyword results differ from the API's");
+  await page.getByLabel(/^Keywords/).fill("");
+  await page.getByLabel("Language").selectOption({ label: "Polish" });
+  await searchByKeyboard(page, postcode);
+  ids = (await resultFacts(page)).map((s) => s.id);
+  assert(ids.length > 0, "nothing found in Polish");
+  assert(JSON.stringify(ids) === JSON.stringify(await apiIds({ languages: ["pl"] }, 25)), "language results differ from the API's");
+  assert((await resultFacts(page)).every((s) => /Polish/.test(s.facts.Languages || "")), "a result in Polish does not say so");
+  await page.getByLabel("Language").selectOption("");
+  const access = page.getByLabel("Access needs");
+  const option = await access.locator("option").nth(1).getAttribute("value");
+  await access.selectOption(option);
+  await searchByKeyboard(page, postcode);
+  ids = (await resultFacts(page)).map((s) => s.id);
+  assert(JSON.stringify(ids) === JSON.stringify(await apiIds({ accessibilityTermIds: [option] }, 25)), "access results differ from the API's");
+
+  // A service on a referral pathway says which.
+  await access.selectOption("");
+  await searchByKeyboard(page, "EH22 1AE");
+  assert((await resultFacts(page)).some((s) => s.facts.Pathways), "no service near Dalkeith names its pathway");
+  const problems = await axeProblems(page);
+  assert(problems.length === 0, `axe-core: ${problems.join("; ")}`);
+  await shot(page, "service-finder-facts-desktop");
+}
+
+async function finderOpensAServiceAtItsOwnAddress(page) {
+  await page.setViewportSize(DESKTOP);
+  await page.goto(FINDER);
+  await page.getByLabel(/^Keywords/).fill("library");
+  await searchByKeyboard(page, postcode);
+  const listed = await resultFacts(page);
+  assert(listed.length > 0, "no results");
+  const searchUrl = page.url();
+  assert(/postcode=EH6/.test(searchUrl) && /q=library/.test(searchUrl), `the search is not in the URL: ${searchUrl}`);
+
+  // Keyboard: Tab to the first result's name and press Enter.
+  await page.locator("service-finder li[data-service-id] h3 a").first().focus();
+  await page.keyboard.press("Enter");
+  await page.locator('service-finder[state="service"]').waitFor();
+  const detailUrl = page.url();
+  assert(detailUrl.includes(`service=${encodeURIComponent(listed[0].id)}`), `the service is not in the URL: ${detailUrl}`);
+  const title = await page.locator("service-finder article.detail h2").textContent();
+  assert(title.trim() === listed[0].name, `the view shows "${title}", not "${listed[0].name}"`);
+  const focused = await page.evaluate(() => document.querySelector("service-finder").shadowRoot.activeElement?.tagName);
+  assert(focused === "H2", `focus went to ${focused}, not the service's heading`);
+  const directions = await page.locator('service-finder article.detail a[href^="https://www.openstreetmap.org/directions"]').count();
+  assert(directions > 0, "no directions link");
+  assert((await page.locator("service-finder article.detail").textContent()).includes("When"), "the view does not say when");
+  let problems = await axeProblems(page);
+  assert(problems.length === 0, `axe-core on the service view: ${problems.join("; ")}`);
+  await shot(page, "service-finder-service-desktop");
+
+  // Back returns to the list, on the result; Forward to the service again.
+  await page.goBack();
+  await page.locator('service-finder[state="results"]').waitFor();
+  assert(page.url() === searchUrl, `Back went to ${page.url()}`);
+  assert((await resultFacts(page)).length === listed.length, "Back lost the results");
+  await page.goForward();
+  await page.locator('service-finder[state="service"]').waitFor();
+
+  // A shared link opens the same service, and the search behind it.
+  const fresh = await page.context().newPage();
+  await fresh.goto(detailUrl);
+  await fresh.locator('service-finder[state="service"]').waitFor();
+  assert((await fresh.locator("service-finder article.detail h2").textContent()).trim() === listed[0].name, "the shared link shows another service");
+  await fresh.getByRole("button", { name: "Back to results" }).click();
+  await fresh.locator('service-finder[state="results"]').waitFor();
+  assert((await fresh.getByLabel(/^Keywords/).inputValue()) === "library", "the shared link lost the keywords");
+  assert(JSON.stringify((await resultFacts(fresh)).map((s) => s.id)) === JSON.stringify(listed.map((s) => s.id)), "a bookmark restores other results");
+  await fresh.close();
+
+  // The phone view of a service.
+  await page.setViewportSize(PHONE);
+  await noHorizontalScroll(page);
+  problems = await axeProblems(page);
+  assert(problems.length === 0, `axe-core on the service view at 360 px: ${problems.join("; ")}`);
+  await shot(page, "service-finder-service-phone");
+  await page.locator("service-finder article.detail h2").scrollIntoViewIfNeeded();
+  await windowShot(page, "readme-service-finder-service-phone");
+}
+
+async function finderSearchesFromTheBrowsersLocation(page) {
+  await page.context().grantPermissions(["geolocation"], { origin: base });
+  await page.context().setGeolocation({ latitude: 55.974, longitude: -3.179 });
+  await page.goto(FINDER);
+  await page.getByRole("button", { name: "Use my location" }).click();
+  await page.locator('service-finder[state="results"]').waitFor();
+  const status = await page.getByRole("status").first().textContent();
+  assert(/within \d+ km of your location/.test(status), `message was "${status}"`);
+  assert(/near=55\.97/.test(page.url()), `the location is not in the URL: ${page.url()}`);
+  assert((await resultFacts(page)).length > 0, "nothing near the browser's location");
+}
+
+async function finderFormIsTidyAndSaysWhatIsWrong(page) {
+  await page.setViewportSize(DESKTOP);
+  await page.goto(FINDER);
+  await page.locator("service-finder").evaluate(async (finder) => {
+    // Wait for the category menu: its longest default label must fit too.
+    while (finder.shadowRoot.querySelector("select[name=category]").options.length < 2) await new Promise((r) => setTimeout(r, 50));
+  });
+  await page.getByLabel("Distance").selectOption("25");
+  // No select cuts its chosen text: measured with the select's own font.
+  const clipped = await page.locator("service-finder").evaluate((finder) => {
+    const canvas = document.createElement("canvas").getContext("2d");
+    return [...finder.shadowRoot.querySelectorAll("select")]
+      .map((select) => {
+        const style = getComputedStyle(select);
+        canvas.font = `${style.fontWeight} ${style.fontSize} ${style.fontFamily}`;
+        const text = select.options[select.selectedIndex].text;
+        const room = select.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight) - 20;
+        return { text, needs: canvas.measureText(text).width, room };
+      })
+      .filter((s) => s.needs > s.room);
+  });
+  assert(clipped.length === 0, `cut at 1280 px: ${JSON.stringify(clipped)}`);
+  // Nothing but the form before a search: no empty band below it.
+  const band = await page.locator("service-finder").evaluate((finder) => {
+    const form = finder.shadowRoot.querySelector("form").getBoundingClientRect();
+    return finder.getBoundingClientRect().bottom - form.bottom;
+  });
+  assert(band < 4, `an empty band of ${band}px under the form`);
+  // An age out of range is marked on its box, and said.
+  const age = page.getByLabel(/^Age/);
+  await age.fill("130");
+  assert((await age.getAttribute("aria-invalid")) === "true", "age 130 is not marked invalid");
+  await searchByKeyboard(page, postcode);
+  assert((await page.locator("service-finder").getAttribute("state")) === "invalid", "age 130 searched");
+  await age.fill("30");
+  assert((await age.getAttribute("aria-invalid")) === null, "age 30 is marked invalid");
+  // Headings go down one level at a time: h1, then h2, then h3.
+  await searchByKeyboard(page, postcode);
+  const levels = await page.evaluate(() => {
+    const all = [...document.querySelectorAll("h1, h2, h3, h4, h5, h6, service-finder")].flatMap((node) =>
+      node.tagName === "SERVICE-FINDER" ? [...node.shadowRoot.querySelectorAll("h1, h2, h3, h4, h5, h6")].filter((h) => h.offsetParent) : [node],
+    );
+    return all.map((h) => Number(h.tagName[1]));
+  });
+  assert(levels[0] === 1, `the first heading is h${levels[0]}`);
+  for (let i = 1; i < levels.length; i++) assert(levels[i] <= levels[i - 1] + 1, `h${levels[i - 1]} is followed by h${levels[i]}`);
+  await shot(page, "service-finder-results-desktop");
 }
 
 async function finderSaysWhenNothingMatches(page) {
@@ -471,6 +675,10 @@ const CHECKS = [
   ["examples", "service finder says when a postcode is unknown or malformed", finderSaysWhenThePostcodeIsUnknown],
   ["examples", "service finder searches from the district of a postcode it does not know", finderSearchesFromTheDistrictOfAnUnknownPostcode],
   ["examples", "service finder says when nothing matches", finderSaysWhenNothingMatches],
+  ["examples", "service finder says when and how to get each service, with keyword, language and access filters", finderSaysWhenAndHowToGetEachService],
+  ["examples", "service finder opens a service at a URL that Back, bookmarks and shared links restore", finderOpensAServiceAtItsOwnAddress],
+  ["examples", "service finder searches from the browser's location", finderSearchesFromTheBrowsersLocation],
+  ["examples", "service finder's form fits at 1280 px, keeps headings in order and marks a bad age", finderFormIsTidyAndSaysWhatIsWrong],
   ["examples", "service finder's open-now toggle lists open services only", finderOpenNowShowsOnlyOpenServices],
   ["examples", "service finder keeps to the audience its embed names", finderKeepsToTheAudienceItsEmbedNames],
   ["examples", "service finder works at 360 px", finderWorksOnAPhone],
