@@ -9,6 +9,65 @@ pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
 pub const DEFAULT_JWT_ISSUER: &str = "hubgraph";
 pub const DEFAULT_JWT_AUDIENCE: &str = "hubgraph";
 
+/// Every setting's default, once: `Config::new` and `Limits::default`
+/// read them, and `hubgraph serve` shows them (durations are written as
+/// its flags take them, e.g. "10s", and parsed with [`duration`]).
+pub mod defaults {
+    /// How long a request waits for a pooled connection before it is
+    /// answered `SERVICE_UNAVAILABLE`. It bounds both a busy pool and an
+    /// unreachable database (sqlx keeps retrying a refused connection until
+    /// then), so it is short: a client retrying after a quick 503 is better
+    /// off than one whose request hangs.
+    pub const DB_ACQUIRE_TIMEOUT: &str = "2s";
+    /// PostgreSQL's `lock_timeout`: how long a statement waits for a row or
+    /// table lock before it fails with 55P03, answered `SERVICE_UNAVAILABLE`
+    /// (503, `Retry-After`). Our transactions hold their locks for
+    /// milliseconds, so a wait this long means the holder is stuck (an
+    /// instance killed mid-transaction, whose session PostgreSQL keeps until
+    /// `idle_in_transaction_session_timeout` ends it). With the 2 s acquire
+    /// timeout it keeps a write within the 10 s request timeout (writes are
+    /// not cut off by it, see `http::graphql`).
+    pub const DB_LOCK_TIMEOUT: &str = "5s";
+    /// PostgreSQL's `idle_in_transaction_session_timeout`: a session that
+    /// sits in an open transaction without running a statement this long is
+    /// ended by PostgreSQL, and its locks with it. That is what frees the
+    /// rows a killed instance was writing (PostgreSQL cannot tell a dead
+    /// client from a quiet one until TCP gives up, which takes minutes to
+    /// hours). Nothing of hubgraph's waits inside a transaction for more
+    /// than milliseconds; 30 s spares an instance that is alive but stalled
+    /// (swapped out, CPU-starved) from losing its write, while the living
+    /// wait at most the lock timeout for the dead.
+    pub const DB_IDLE_IN_TRANSACTION_TIMEOUT: &str = "30s";
+    /// How much of a SQLite file is read through a memory map: none. A map
+    /// makes reads through the database 5-15% faster (`bench/RESULTS.md`,
+    /// "The twelfth pass"), but each connection maps the file on its own
+    /// and Linux counts a mapped page in the RSS once per connection that
+    /// touched it: at 100,000 services four connections with 256 MiB maps
+    /// showed over 1 GB of RSS for about 130 MB of the process's own memory,
+    /// which is what container limits, monitoring and the OOM killer would see.
+    pub const SQLITE_MMAP_BYTES: u64 = 0;
+    pub const INTROSPECTION: &str = "on";
+    pub const RATE_PER_TOKEN_PER_MINUTE: u32 = 1_200;
+    pub const RATE_PER_IP_PER_MINUTE: u32 = 600;
+    pub const REQUEST_TIMEOUT: &str = "10s";
+    pub const SHUTDOWN_GRACE: &str = "20s";
+    pub const WS_INIT_TIMEOUT: &str = "3s";
+    pub const WS_KEEPALIVE: &str = "15s";
+    pub const HUB_EXPIRY_INTERVAL: &str = "30s";
+    /// Answers to anonymous queries kept by the response cache.
+    pub const RESPONSE_CACHE_MB: u64 = 32;
+    /// How long a kept answer is served at most, whatever the change
+    /// announcements say: the bound on staleness if one is lost.
+    pub const RESPONSE_CACHE_TTL: &str = "60s";
+    /// What the keys of the shared rate-limit budgets in Redis start with.
+    pub const RATE_LIMIT_REDIS_PREFIX: &str = "hubgraph:rate";
+}
+
+/// A default duration from [`defaults`] (each is parsed in a unit test).
+pub fn duration(text: &str) -> Duration {
+    humantime::parse_duration(text).unwrap_or_else(|e| panic!("default duration {text:?}: {e}"))
+}
+
 #[derive(Clone)]
 pub struct Config {
     /// May hold a password: `Debug` shows it redacted.
@@ -138,11 +197,11 @@ impl Default for Limits {
             max_directives: 5,
             max_body_bytes: 1024 * 1024,
             max_query_bytes: 32 * 1024,
-            request_timeout: Duration::from_secs(10),
+            request_timeout: duration(defaults::REQUEST_TIMEOUT),
             max_response_bytes: 8 * 1024 * 1024,
             max_response_records: 50_000,
-            rate_per_token_per_minute: Some(1_200),
-            rate_per_ip_per_minute: Some(600),
+            rate_per_token_per_minute: Some(defaults::RATE_PER_TOKEN_PER_MINUTE),
+            rate_per_ip_per_minute: Some(defaults::RATE_PER_IP_PER_MINUTE),
         }
     }
 }
@@ -153,21 +212,21 @@ impl Config {
             database_url: database_url.into(),
             db_pool_size: None,
             limits: Limits::default(),
-            introspection: true,
-            shutdown_grace_secs: 20,
-            db_acquire_timeout: crate::db::DEFAULT_ACQUIRE_TIMEOUT,
-            sqlite_mmap_bytes: crate::db::DEFAULT_SQLITE_MMAP_BYTES,
-            db_lock_timeout: crate::db::DEFAULT_LOCK_TIMEOUT,
-            db_idle_in_transaction_timeout: crate::db::DEFAULT_IDLE_IN_TRANSACTION_TIMEOUT,
+            introspection: defaults::INTROSPECTION == "on",
+            shutdown_grace_secs: duration(defaults::SHUTDOWN_GRACE).as_secs(),
+            db_acquire_timeout: duration(defaults::DB_ACQUIRE_TIMEOUT),
+            sqlite_mmap_bytes: defaults::SQLITE_MMAP_BYTES,
+            db_lock_timeout: duration(defaults::DB_LOCK_TIMEOUT),
+            db_idle_in_transaction_timeout: duration(defaults::DB_IDLE_IN_TRANSACTION_TIMEOUT),
             jwt: JwtSettings::default(),
             cors_origins: Vec::new(),
-            ws_init_timeout: Duration::from_secs(3),
-            ws_keepalive: Duration::from_secs(15),
-            hub_expiry_interval: Some(Duration::from_secs(30)),
-            response_cache_bytes: crate::http::response_cache::DEFAULT_CAPACITY_BYTES,
-            response_cache_ttl: crate::http::response_cache::DEFAULT_TTL,
+            ws_init_timeout: duration(defaults::WS_INIT_TIMEOUT),
+            ws_keepalive: duration(defaults::WS_KEEPALIVE),
+            hub_expiry_interval: Some(duration(defaults::HUB_EXPIRY_INTERVAL)).filter(|d| !d.is_zero()),
+            response_cache_bytes: defaults::RESPONSE_CACHE_MB * 1024 * 1024,
+            response_cache_ttl: duration(defaults::RESPONSE_CACHE_TTL),
             rate_limit_redis: None,
-            rate_limit_redis_prefix: crate::http::ratelimit::DEFAULT_REDIS_PREFIX.to_owned(),
+            rate_limit_redis_prefix: defaults::RATE_LIMIT_REDIS_PREFIX.to_owned(),
         }
     }
 }
@@ -230,6 +289,28 @@ pub fn check_database_url(url: &str) -> Result<(), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_default_duration_is_one() {
+        use defaults::*;
+        for text in [
+            DB_ACQUIRE_TIMEOUT,
+            DB_LOCK_TIMEOUT,
+            DB_IDLE_IN_TRANSACTION_TIMEOUT,
+            REQUEST_TIMEOUT,
+            SHUTDOWN_GRACE,
+            WS_INIT_TIMEOUT,
+            WS_KEEPALIVE,
+            HUB_EXPIRY_INTERVAL,
+            RESPONSE_CACHE_TTL,
+        ] {
+            assert!(humantime::parse_duration(text).is_ok(), "{text}");
+        }
+        let config = Config::new("sqlite::memory:");
+        assert_eq!(config.limits.request_timeout, Duration::from_secs(10));
+        assert_eq!(config.response_cache_bytes, 32 * 1024 * 1024);
+        assert_eq!(config.hub_expiry_interval, Some(Duration::from_secs(30)));
+    }
 
     #[test]
     fn debug_output_hides_secrets() {

@@ -10,9 +10,10 @@ use sea_orm::sea_query::{Alias, Expr, Query, QueryStatementBuilder, SelectStatem
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{
     ColumnTrait, ColumnType, ConnectOptions, ConnectionTrait, Database, DatabaseBackend, DatabaseConnection, DbErr,
-    EntityTrait, Iterable, RuntimeErr, SqliteTransactionMode, Statement, TransactionOptions, TransactionTrait, Value,
+    EntityTrait, Iterable, SqliteTransactionMode, Statement, TransactionOptions, TransactionTrait, Value,
 };
 
+use crate::config::{self, defaults};
 use crate::error::{AppError, AppResult};
 use crate::write_turns::WriteTransaction;
 
@@ -27,50 +28,13 @@ impl StatementCounter {
     }
 }
 
-/// How much of a SQLite file is read through a memory map unless configured:
-/// none. A map makes reads through the database 5-15% faster
-/// (`bench/RESULTS.md`, "The twelfth pass"), but each connection maps the
-/// file on its own and Linux counts a mapped page in the RSS once per
-/// connection that touched it: at 100,000 services four connections with
-/// 256 MiB maps showed over 1 GB of RSS for about 130 MB of the process's
-/// own memory, which is what container limits, monitoring and the OOM
-/// killer would see.
-pub const DEFAULT_SQLITE_MMAP_BYTES: u64 = 0;
-
 /// PostgreSQL's `statement_timeout` for every connection.
 pub const STATEMENT_TIMEOUT: &str = "60s";
 
-/// PostgreSQL's `lock_timeout` unless configured: how long a statement
-/// waits for a row or table lock before it fails with 55P03, answered
-/// `SERVICE_UNAVAILABLE` (503, `Retry-After`). Our transactions hold their
-/// locks for milliseconds, so a wait this long means the holder is stuck
-/// (an instance killed mid-transaction, whose session PostgreSQL keeps
-/// until `idle_in_transaction_session_timeout` ends it). With the 2 s
-/// acquire timeout it keeps a write within the 10 s request timeout
-/// (writes are not cut off by it, see `http::graphql`).
-pub const DEFAULT_LOCK_TIMEOUT: Duration = Duration::from_secs(5);
-
-/// PostgreSQL's `idle_in_transaction_session_timeout` unless configured:
-/// a session that sits in an open transaction without running a statement
-/// this long is ended by PostgreSQL, and its locks with it. That is what
-/// frees the rows a killed instance was writing (PostgreSQL cannot tell a
-/// dead client from a quiet one until TCP gives up, which takes minutes to
-/// hours). Nothing of hubgraph's waits inside a transaction for more than
-/// milliseconds; 30 s spares an instance that is alive but stalled (swapped
-/// out, CPU-starved) from losing its write, while the living wait at most
-/// the lock timeout for the dead.
-pub const DEFAULT_IDLE_IN_TRANSACTION_TIMEOUT: Duration = Duration::from_secs(30);
-
 /// How long a SQLite connection waits for another's write lock before its
-/// statement fails as busy (answered `SERVICE_UNAVAILABLE`).
-pub const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(5);
-
-/// How long a request waits for a pooled connection before it is answered
-/// `SERVICE_UNAVAILABLE`. It bounds both a busy pool and an unreachable
-/// database (sqlx keeps retrying a refused connection until then), so it is
-/// short: a client retrying after a quick 503 is better off than one whose
-/// request hangs.
-pub const DEFAULT_ACQUIRE_TIMEOUT: Duration = Duration::from_secs(2);
+/// statement fails as busy (answered `SERVICE_UNAVAILABLE`): as long as a
+/// writer waits for its turn in `write_turns`, which does that wait first.
+pub const SQLITE_BUSY_TIMEOUT: Duration = crate::write_turns::TURN_TIMEOUT;
 
 /// Connections a pool opens at most unless configured. SQLite serialises
 /// writers anyway, and its reads come from the OS's page cache, so they
@@ -100,10 +64,10 @@ impl Default for PoolSettings {
     fn default() -> Self {
         PoolSettings {
             size: None,
-            acquire_timeout: DEFAULT_ACQUIRE_TIMEOUT,
-            sqlite_mmap_bytes: DEFAULT_SQLITE_MMAP_BYTES,
-            lock_timeout: DEFAULT_LOCK_TIMEOUT,
-            idle_in_transaction_timeout: DEFAULT_IDLE_IN_TRANSACTION_TIMEOUT,
+            acquire_timeout: config::duration(defaults::DB_ACQUIRE_TIMEOUT),
+            sqlite_mmap_bytes: defaults::SQLITE_MMAP_BYTES,
+            lock_timeout: config::duration(defaults::DB_LOCK_TIMEOUT),
+            idle_in_transaction_timeout: config::duration(defaults::DB_IDLE_IN_TRANSACTION_TIMEOUT),
         }
     }
 }
@@ -144,7 +108,7 @@ pub async fn connect_with(url: &str, settings: PoolSettings) -> Result<(Database
                     .foreign_keys(true)
                     .busy_timeout(SQLITE_BUSY_TIMEOUT)
                     // With a map (off unless configured, see
-                    // `DEFAULT_SQLITE_MMAP_BYTES`) reads use the OS's page
+                    // `config::defaults::SQLITE_MMAP_BYTES`) reads use the OS's page
                     // cache in place instead of copying each page into the
                     // connection's own 2 MiB cache. Writes still go through the WAL.
                     .pragma("mmap_size", settings.sqlite_mmap_bytes.to_string())
@@ -249,47 +213,8 @@ pub async fn analyze(db: &impl ConnectionTrait) -> Result<(), DbErr> {
     db.execute_unprepared(statement).await.map(|_| ())
 }
 
-/// Whether an error means the database cannot be reached or has no
-/// connection to spare right now (rather than a fault in the statement):
-/// the client gets `SERVICE_UNAVAILABLE` and may retry.
-pub fn is_unavailable(error: &DbErr) -> bool {
-    match error {
-        DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => true,
-        DbErr::Exec(RuntimeErr::SqlxError(error)) | DbErr::Query(RuntimeErr::SqlxError(error)) => {
-            sqlx_unavailable(error)
-        }
-        _ => false,
-    }
-}
-
-fn sqlx_unavailable(error: &sea_orm::sqlx::Error) -> bool {
-    use sea_orm::sqlx::Error;
-    use sea_orm::sqlx::error::DatabaseError;
-    match error {
-        // The connection broke under the statement (server gone, socket closed).
-        Error::Io(_) | Error::PoolTimedOut | Error::PoolClosed | Error::WorkerCrashed => true,
-        Error::Database(error) => {
-            if let Some(error) = error.try_downcast_ref::<sea_orm::sqlx::sqlite::SqliteError>() {
-                // SQLITE_BUSY and SQLITE_LOCKED (primary codes 5 and 6, under
-                // any extended code): the write lock was not granted within
-                // the busy timeout.
-                let primary = error
-                    .code()
-                    .and_then(|code| code.parse::<i32>().ok())
-                    .map(|code| code & 0xff);
-                return matches!(primary, Some(5 | 6));
-            }
-            // PostgreSQL: class 08 is "connection exception"; 57P01-57P03 are
-            // an administrator or crash shutdown and "cannot connect now";
-            // 55P03 is a lock not granted within `lock_timeout` (another
-            // transaction, maybe a dead instance's, holds it); 25P03 and
-            // 57P05 are a session ended for idling (in a transaction or not).
-            let code = error.code().unwrap_or_default();
-            code.starts_with("08") || matches!(code.as_ref(), "57P01" | "57P02" | "57P03" | "55P03" | "25P03" | "57P05")
-        }
-        _ => false,
-    }
-}
+/// Whether an error means the database is out of reach or busy (see `error`).
+pub use crate::error::is_unavailable;
 
 /// Whether the database answers (for `/readyz`).
 pub async fn is_ready(db: &DatabaseConnection) -> bool {

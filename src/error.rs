@@ -10,7 +10,7 @@
 //! any `Display` type into an error without a code, so a `?` on an
 //! `AppResult` in a resolver must go through our conversion instead.
 
-use sea_orm::DbErr;
+use sea_orm::{DbErr, RuntimeErr};
 
 #[derive(Debug)]
 pub enum AppError {
@@ -62,7 +62,7 @@ impl AppError {
             AppError::Conflict { .. } => "CONFLICT",
             AppError::ServiceUnavailable => "SERVICE_UNAVAILABLE",
             // The database is out of reach or has no connection to spare: worth a retry.
-            AppError::Database(error) if crate::db::is_unavailable(error) => "SERVICE_UNAVAILABLE",
+            AppError::Database(error) if is_unavailable(error) => "SERVICE_UNAVAILABLE",
             AppError::Database(_) | AppError::Internal(_) => "INTERNAL",
         }
     }
@@ -85,3 +85,45 @@ impl AppError {
 }
 
 pub type AppResult<T> = Result<T, AppError>;
+
+/// Whether an error means the database cannot be reached or has no
+/// connection to spare right now (rather than a fault in the statement):
+/// the client gets `SERVICE_UNAVAILABLE` and may retry.
+pub fn is_unavailable(error: &DbErr) -> bool {
+    match error {
+        DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => true,
+        DbErr::Exec(RuntimeErr::SqlxError(error)) | DbErr::Query(RuntimeErr::SqlxError(error)) => {
+            sqlx_unavailable(error)
+        }
+        _ => false,
+    }
+}
+
+fn sqlx_unavailable(error: &sea_orm::sqlx::Error) -> bool {
+    use sea_orm::sqlx::Error;
+    use sea_orm::sqlx::error::DatabaseError;
+    match error {
+        // The connection broke under the statement (server gone, socket closed).
+        Error::Io(_) | Error::PoolTimedOut | Error::PoolClosed | Error::WorkerCrashed => true,
+        Error::Database(error) => {
+            if let Some(error) = error.try_downcast_ref::<sea_orm::sqlx::sqlite::SqliteError>() {
+                // SQLITE_BUSY and SQLITE_LOCKED (primary codes 5 and 6, under
+                // any extended code): the write lock was not granted within
+                // the busy timeout.
+                let primary = error
+                    .code()
+                    .and_then(|code| code.parse::<i32>().ok())
+                    .map(|code| code & 0xff);
+                return matches!(primary, Some(5 | 6));
+            }
+            // PostgreSQL: class 08 is "connection exception"; 57P01-57P03 are
+            // an administrator or crash shutdown and "cannot connect now";
+            // 55P03 is a lock not granted within `lock_timeout` (another
+            // transaction, maybe a dead instance's, holds it); 25P03 and
+            // 57P05 are a session ended for idling (in a transaction or not).
+            let code = error.code().unwrap_or_default();
+            code.starts_with("08") || matches!(code.as_ref(), "57P01" | "57P02" | "57P03" | "55P03" | "25P03" | "57P05")
+        }
+        _ => false,
+    }
+}

@@ -26,9 +26,9 @@ use sea_orm::{
 use tokio::sync::OwnedMutexGuard;
 
 /// How long a writer waits for its turn before it is answered
-/// `SERVICE_UNAVAILABLE`: as long as SQLite's busy timeout, which bounded
-/// the same wait before writers queued here.
-pub const TURN_TIMEOUT: Duration = crate::db::SQLITE_BUSY_TIMEOUT;
+/// `SERVICE_UNAVAILABLE`; SQLite's busy timeout, which bounded the same
+/// wait before writers queued here, is as long (`db::SQLITE_BUSY_TIMEOUT`).
+pub const TURN_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// One queue per database file, shared by every pool of the process that
 /// opens it.

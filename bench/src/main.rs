@@ -115,7 +115,7 @@ struct Args {
     response_cache: Switch,
     /// SQLite only: bytes of the database file the server reads through a
     /// memory map (Linux counts mapped pages in RSS once per connection).
-    #[arg(long, default_value_t = hubgraph::db::DEFAULT_SQLITE_MMAP_BYTES)]
+    #[arg(long, default_value_t = hubgraph::config::defaults::SQLITE_MMAP_BYTES)]
     sqlite_mmap_bytes: u64,
     /// Connections the server's database pool opens at most (default: the
     /// server's own default for the database).

@@ -8,7 +8,7 @@ use std::time::Duration;
 use clap::Args;
 
 use super::auth::JwtArgs;
-use crate::config::{Config, DEFAULT_BIND, Limits};
+use crate::config::{Config, DEFAULT_BIND, Limits, defaults};
 
 /// Settings of the server. Defaults come from `Config::new` and
 /// `Limits::default`, so the library and the command line cannot disagree.
@@ -24,28 +24,28 @@ pub struct ServeArgs {
     #[arg(long, env = "HUBGRAPH_DB_POOL_SIZE", value_parser = at_least_one::<u32>)]
     pub db_pool_size: Option<u32>,
     /// How long a request waits for a database connection before a 503 SERVICE_UNAVAILABLE (e.g. 2s).
-    #[arg(long, env = "HUBGRAPH_DB_ACQUIRE_TIMEOUT", default_value = "2s", value_parser = positive_duration)]
+    #[arg(long, env = "HUBGRAPH_DB_ACQUIRE_TIMEOUT", default_value = defaults::DB_ACQUIRE_TIMEOUT, value_parser = positive_duration)]
     pub db_acquire_timeout: Duration,
     /// PostgreSQL only: how long a statement waits for a lock before a 503 SERVICE_UNAVAILABLE (e.g. 5s; 0s: for ever).
-    #[arg(long, env = "HUBGRAPH_DB_LOCK_TIMEOUT", default_value = "5s", value_parser = whole_milliseconds)]
+    #[arg(long, env = "HUBGRAPH_DB_LOCK_TIMEOUT", default_value = defaults::DB_LOCK_TIMEOUT, value_parser = whole_milliseconds)]
     pub db_lock_timeout: Duration,
     /// PostgreSQL only: how long a session may idle inside a transaction before PostgreSQL ends it and frees its locks (e.g. 30s; 0s: for ever).
-    #[arg(long, env = "HUBGRAPH_DB_IDLE_IN_TRANSACTION_TIMEOUT", default_value = "30s", value_parser = whole_milliseconds)]
+    #[arg(long, env = "HUBGRAPH_DB_IDLE_IN_TRANSACTION_TIMEOUT", default_value = defaults::DB_IDLE_IN_TRANSACTION_TIMEOUT, value_parser = whole_milliseconds)]
     pub db_idle_in_transaction_timeout: Duration,
     /// SQLite only: bytes of the database file read through a memory map (0: none).
-    #[arg(long, env = "HUBGRAPH_SQLITE_MMAP_BYTES", default_value_t = crate::db::DEFAULT_SQLITE_MMAP_BYTES)]
+    #[arg(long, env = "HUBGRAPH_SQLITE_MMAP_BYTES", default_value_t = defaults::SQLITE_MMAP_BYTES)]
     pub sqlite_mmap_bytes: u64,
     /// Introspection on or off (the playground needs it on).
-    #[arg(long, env = "HUBGRAPH_INTROSPECTION", default_value = "on", value_parser = ["on", "off"])]
+    #[arg(long, env = "HUBGRAPH_INTROSPECTION", default_value = defaults::INTROSPECTION, value_parser = ["on", "off"])]
     pub introspection: String,
     /// Origins browsers may call the API from (repeat, or comma-separated); any origin when none is given.
     #[arg(long = "cors-origin", env = "HUBGRAPH_CORS_ORIGINS", value_delimiter = ',')]
     pub cors_origins: Vec<String>,
     /// Requests a minute per partner with a verified bearer token, all its tokens together (0: no limit).
-    #[arg(long, env = "HUBGRAPH_RATE_LIMIT_PER_TOKEN", default_value_t = 1_200)]
+    #[arg(long, env = "HUBGRAPH_RATE_LIMIT_PER_TOKEN", default_value_t = defaults::RATE_PER_TOKEN_PER_MINUTE)]
     pub rate_per_token: u32,
     /// Requests a minute per IP address for anonymous callers (0: no limit).
-    #[arg(long, env = "HUBGRAPH_RATE_LIMIT_PER_IP", default_value_t = 600)]
+    #[arg(long, env = "HUBGRAPH_RATE_LIMIT_PER_IP", default_value_t = defaults::RATE_PER_IP_PER_MINUTE)]
     pub rate_per_ip: u32,
     /// Deepest selection nesting a query may have.
     #[arg(long, env = "HUBGRAPH_MAX_DEPTH", default_value_t = Limits::default().max_depth, value_parser = at_least_one::<usize>)]
@@ -72,31 +72,31 @@ pub struct ServeArgs {
     #[arg(long, env = "HUBGRAPH_MAX_RESPONSE_RECORDS", default_value_t = Limits::default().max_response_records, value_parser = at_least_one::<usize>)]
     pub max_response_records: usize,
     /// How long a read may run before it is answered with TIMEOUT (e.g. 10s).
-    #[arg(long, env = "HUBGRAPH_REQUEST_TIMEOUT", default_value = "10s", value_parser = positive_duration)]
+    #[arg(long, env = "HUBGRAPH_REQUEST_TIMEOUT", default_value = defaults::REQUEST_TIMEOUT, value_parser = positive_duration)]
     pub request_timeout: Duration,
     /// How long in-flight requests may take to finish on shutdown (e.g. 20s; 0s: not at all).
-    #[arg(long, env = "HUBGRAPH_SHUTDOWN_GRACE", default_value = "20s", value_parser = whole_seconds)]
+    #[arg(long, env = "HUBGRAPH_SHUTDOWN_GRACE", default_value = defaults::SHUTDOWN_GRACE, value_parser = whole_seconds)]
     pub shutdown_grace: Duration,
     /// How long a WebSocket client has to send connection_init (e.g. 3s).
-    #[arg(long, env = "HUBGRAPH_WS_INIT_TIMEOUT", default_value = "3s", value_parser = positive_duration)]
+    #[arg(long, env = "HUBGRAPH_WS_INIT_TIMEOUT", default_value = defaults::WS_INIT_TIMEOUT, value_parser = positive_duration)]
     pub ws_init_timeout: Duration,
     /// How often the server pings WebSocket clients (e.g. 15s).
-    #[arg(long, env = "HUBGRAPH_WS_KEEPALIVE", default_value = "15s", value_parser = positive_duration)]
+    #[arg(long, env = "HUBGRAPH_WS_KEEPALIVE", default_value = defaults::WS_KEEPALIVE, value_parser = positive_duration)]
     pub ws_keepalive: Duration,
     /// How often expired manual hub statuses are reverted (e.g. 30s; 0s: never).
-    #[arg(long, env = "HUBGRAPH_HUB_EXPIRY_INTERVAL", default_value = "30s", value_parser = duration)]
+    #[arg(long, env = "HUBGRAPH_HUB_EXPIRY_INTERVAL", default_value = defaults::HUB_EXPIRY_INTERVAL, value_parser = duration)]
     pub hub_expiry_interval: Duration,
     /// Megabytes of answers to anonymous queries kept, dropped at every change (0: no cache).
-    #[arg(long, env = "HUBGRAPH_RESPONSE_CACHE_MB", default_value_t = crate::http::response_cache::DEFAULT_CAPACITY_BYTES / 1024 / 1024)]
+    #[arg(long, env = "HUBGRAPH_RESPONSE_CACHE_MB", default_value_t = defaults::RESPONSE_CACHE_MB)]
     pub response_cache_mb: u64,
     /// How long a kept answer may be served at most, changes or not (e.g. 60s; 0s: no cache).
-    #[arg(long, env = "HUBGRAPH_RESPONSE_CACHE_TTL", default_value = "60s", value_parser = duration)]
+    #[arg(long, env = "HUBGRAPH_RESPONSE_CACHE_TTL", default_value = defaults::RESPONSE_CACHE_TTL, value_parser = duration)]
     pub response_cache_ttl: Duration,
     /// A Redis server that holds the rate-limit budgets for every instance (e.g. redis://127.0.0.1:6379); without it each instance keeps its own.
     #[arg(long, env = "HUBGRAPH_RATE_LIMIT_REDIS")]
     pub rate_limit_redis: Option<String>,
     /// What the keys of those budgets start with (deployments sharing one Redis keep apart by it).
-    #[arg(long, env = "HUBGRAPH_RATE_LIMIT_REDIS_PREFIX", default_value = crate::http::ratelimit::DEFAULT_REDIS_PREFIX)]
+    #[arg(long, env = "HUBGRAPH_RATE_LIMIT_REDIS_PREFIX", default_value = defaults::RATE_LIMIT_REDIS_PREFIX)]
     pub rate_limit_redis_prefix: String,
     #[command(flatten)]
     pub jwt: JwtArgs,

@@ -82,9 +82,6 @@ fn address_text(address: Option<IpAddr>) -> String {
     address.map(|ip| ip.to_string()).unwrap_or_default()
 }
 
-/// What the keys of the budgets kept in Redis start with, by default.
-pub const DEFAULT_REDIS_PREFIX: &str = "hubgraph:rate";
-
 /// How long a shared store may take to answer before this process's own
 /// budgets are used instead.
 pub const REDIS_TIMEOUT: Duration = Duration::from_millis(250);

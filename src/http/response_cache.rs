@@ -59,12 +59,6 @@ use tokio::sync::broadcast::error::RecvError;
 
 use crate::events::{Event, EventBus};
 
-/// Bytes of responses kept by default.
-pub const DEFAULT_CAPACITY_BYTES: u64 = 32 * 1024 * 1024;
-
-/// How long an entry may be served by default, changes or not.
-pub const DEFAULT_TTL: Duration = Duration::from_secs(60);
-
 /// The tables whose changes can only change answers that may show hubs.
 pub const HUB_TABLES: [&str; 3] = ["hub", "hub_facility", "hub_status_event"];
 
@@ -365,8 +359,13 @@ fn own_bytes(body: &Bytes) -> Bytes {
 
 impl Default for ResponseCache {
     fn default() -> Self {
-        ResponseCache::new(DEFAULT_CAPACITY_BYTES, DEFAULT_TTL)
+        let bytes = crate::config::defaults::RESPONSE_CACHE_MB * 1024 * 1024;
+        ResponseCache::new(bytes, default_ttl())
     }
+}
+
+fn default_ttl() -> Duration {
+    crate::config::duration(crate::config::defaults::RESPONSE_CACHE_TTL)
 }
 
 /// What the fields of a clean response allow: keep it for as long as the
@@ -389,7 +388,7 @@ mod tests {
     }
 
     fn cache() -> ResponseCache {
-        ResponseCache::new(1024 * 1024, DEFAULT_TTL)
+        ResponseCache::new(1024 * 1024, default_ttl())
     }
 
     fn keep(body: &'static [u8]) -> Answer {
@@ -554,7 +553,7 @@ mod tests {
     #[tokio::test]
     async fn the_cache_keeps_no_more_than_its_capacity() {
         let capacity = 64 * 1024;
-        let cache = ResponseCache::new(capacity, DEFAULT_TTL);
+        let cache = ResponseCache::new(capacity, default_ttl());
         for i in 0..2_000 {
             let first = ticket(&cache, &key(&format!("{{ a{i} }}"))).await;
             let body = Bytes::from(vec![b'x'; 300]);

@@ -572,7 +572,7 @@ async fn invalidations(app: &TestApp) -> u64 {
 /// The demo set with the response cache on, as `serve` runs it.
 async fn cached_app(backend: Backend) -> Option<TestApp> {
     spawn_app_configured(backend, true, |config| {
-        config.response_cache_bytes = hubgraph::http::response_cache::DEFAULT_CAPACITY_BYTES;
+        config.response_cache_bytes = hubgraph::config::defaults::RESPONSE_CACHE_MB * 1024 * 1024;
     })
     .await
 }

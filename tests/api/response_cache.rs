@@ -23,7 +23,7 @@ const UPDATE: &str = "mutation($input: UpdateHubStatusInput!) { updateHubStatus(
 /// The demo set served with the response cache on, as `serve` runs it.
 async fn cached_app(backend: Backend) -> Option<TestApp> {
     spawn_app_configured(backend, true, |config| {
-        config.response_cache_bytes = hubgraph::http::response_cache::DEFAULT_CAPACITY_BYTES;
+        config.response_cache_bytes = hubgraph::config::defaults::RESPONSE_CACHE_MB * 1024 * 1024;
     })
     .await
 }
@@ -280,7 +280,7 @@ async fn every_table_but_the_quiet_ones_announces_its_changes() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_kept_answer_lives_no_longer_than_its_ttl() {
     let app = spawn_app_configured(Backend::Sqlite, true, |config| {
-        config.response_cache_bytes = hubgraph::http::response_cache::DEFAULT_CAPACITY_BYTES;
+        config.response_cache_bytes = hubgraph::config::defaults::RESPONSE_CACHE_MB * 1024 * 1024;
         config.response_cache_ttl = Duration::from_secs(2);
     })
     .await
