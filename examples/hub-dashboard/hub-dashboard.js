@@ -137,7 +137,7 @@ class HubDashboard extends HTMLElement {
               ${Object.entries(STATUS_WORDS)
                 .map(([s, w]) => `<li><span style="background:${STATUS_COLOURS[s]}"></span>${w}</li>`)
                 .join("")}
-              <li><span style="background:#f4f1de;border:1px solid #8a7f4d;border-radius:0"></span>Chosen areas</li>
+              <li><span style="background:#f3dd8c;border-radius:0"></span>Chosen areas</li><li><span style="background:#c9d1c3;border-radius:0"></span>Rest of Scotland</li>
             </ul>
           </section>
           <section class="extras" aria-labelledby="${id("extras")}">

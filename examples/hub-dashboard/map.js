@@ -62,7 +62,7 @@ export function mapSvg({ outline, hubs, areas, whole, label }) {
   return `<svg class="map" viewBox="0 0 ${WIDTH} ${height}" role="group" aria-label="${esc(label)}">
       <rect width="${WIDTH}" height="${height}" fill="#dcebf7"/>
       <path class="land" d="${squares(others, x, y, w, h)}" fill="#c9d1c3"/>
-      <path class="chosen" d="${squares(inAreas, x, y, w, h)}" fill="#f4f1de" stroke="#8a7f4d" stroke-width="0.3"/>
+      <path class="chosen" d="${squares(inAreas, x, y, w, h)}" fill="#f3dd8c"/>
       <g class="dots">${dots}</g>
       <g class="tip" visibility="hidden" aria-hidden="true">
         <rect rx="4" height="22" fill="#1d2530"/><text fill="#fff" font-size="13" dy="15" dx="6"></text>

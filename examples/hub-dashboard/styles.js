@@ -88,7 +88,11 @@ button.secondary { background: #fff; color: var(--hd-accent); flex: none; paddin
 .scroll { overflow-x: auto; max-width: 100%; }
 .referrals { border-collapse: collapse; font-size: 0.9rem; min-width: 100%; }
 .referrals th, .referrals td { padding: 0.25rem 0.5rem; border-bottom: 1px solid #e3e8ef; text-align: right; white-space: nowrap; }
-.referrals th[scope="row"], .referrals thead th:first-child { text-align: left; white-space: normal; min-width: 10rem; }
+.referrals th[scope="row"], .referrals thead th:first-child {
+  text-align: left; white-space: normal; min-width: 9rem; max-width: 14rem;
+  /* The pathway stays in view while the weeks scroll past on a phone. */
+  position: sticky; left: 0; background: #fff; z-index: 1;
+}
 .referrals td { background: linear-gradient(to top, #d6e4f5 var(--share, 0%), transparent var(--share, 0%)); }
 .referrals .total { font-weight: 700; background: none; }
 code { font-size: 0.9em; background: var(--hd-panel); padding: 0 0.2rem; border-radius: 0.2rem; }

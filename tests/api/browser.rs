@@ -91,6 +91,7 @@ async fn run_checks(app: &TestApp, groups: &str) {
         .add_partner(PartnerKind::Hscp, "Midlothian HSCP", None, &[MIDLOTHIAN])
         .await;
     let hscp_token = app.issue_token(&hscp, &["reports:read"]).await.token;
+    forget_a_hub(app, MIDLOTHIAN).await;
     let artifacts = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/browser-artifacts");
     let report = run_node(
         app,
@@ -107,6 +108,21 @@ async fn run_checks(app: &TestApp, groups: &str) {
     )
     .await;
     assert!(report.contains(" passed, 0 failed"), "{report}");
+}
+
+/// Leaves a hub of `area` unconfirmed for ten days (the demo's hubs are
+/// all recent), for the dashboard to flag.
+async fn forget_a_hub(app: &TestApp, area: &str) {
+    use sea_orm::sea_query::Expr;
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    let hub = crate::helpers::hub_in(app, area).await;
+    let long_ago = chrono::Utc::now() - chrono::Duration::days(10);
+    entity::hub::Entity::update_many()
+        .col_expr(entity::hub::Column::LastModified, Expr::value(long_ago))
+        .filter(entity::hub::Column::Id.eq(hub.id))
+        .exec(&app.state.db)
+        .await
+        .expect("backdate a hub");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -432,6 +432,9 @@ async function dashboardShowsWhatAnHscpTokenAdds(page) {
   await noHorizontalScroll(page);
   await expectNoAxeProblems(page);
   await shot(page, "hub-dashboard-hscp-phone");
+  // Close-ups of the parts a full-page shot at 360 px shrinks out of sight.
+  await page.locator("hub-dashboard .extras").screenshot({ path: path.join(artifacts, "hub-dashboard-hscp-phone-pathways.png") });
+  await page.locator(`hub-dashboard li.hub[data-hub-id="${own[0].id}"]`).screenshot({ path: path.join(artifacts, "hub-dashboard-hscp-phone-hub.png") });
 }
 
 async function dashboardSaysWhatATokenWouldAdd(page) {
