@@ -21,7 +21,7 @@ import {
   activityWindow, HISTORY_DAYS, HISTORY_QUERY, historyChart, PATHWAYS_QUERY, pathwaysHtml, referralsCsv, WITHOUT_TOKEN,
 } from "./insights.js";
 import { LiveConnection, websocketUrl } from "./live.js";
-import { followTips, mapSvg, OUTLINE_QUERY } from "./map.js";
+import { followTips, mapSvg, OUTLINE_QUERY, readOutline } from "./map.js";
 import { STYLE } from "./styles.js";
 
 const KIND_WORDS = {
@@ -241,7 +241,7 @@ class HubDashboard extends HTMLElement {
   /** The outline of Scotland for the map; without it the map plots hubs alone. */
   async loadOutline() {
     try {
-      this.outline = (await this.graphql(OUTLINE_QUERY, {})).outline;
+      this.outline = readOutline((await this.graphql(OUTLINE_QUERY, {})).outline);
       this.renderMap();
     } catch {
       // An older server without `outline`: the plot of hubs is still useful.

@@ -5,7 +5,18 @@
 
 import { esc, STATUS_COLOURS, STATUS_WORDS } from "./common.js";
 
-export const OUTLINE_QUERY = `query DashboardOutline { outline(cellKm: 3) { latitudeStep longitudeStep cells { latitude longitude areaCode } } }`;
+// Cells by row and column (the compact form: about 60% of the bytes of
+// latitudes and longitudes for some 5,000 cells at 3 km).
+export const OUTLINE_QUERY = `query DashboardOutline { outline(cellKm: 3) { latitudeStep longitudeStep cells { row column areaCode } } }`;
+
+/** The outline as the map draws it: each cell's centre in degrees. */
+export function readOutline({ latitudeStep, longitudeStep, cells }) {
+  return {
+    latitudeStep,
+    longitudeStep,
+    cells: cells.map((c) => ({ areaCode: c.areaCode, latitude: c.row * latitudeStep, longitude: c.column * longitudeStep })),
+  };
+}
 
 // Longitude is squeezed by the cosine of Scotland's middle latitude, so
 // the grid's cells come out square (as `outline` makes them on the ground).

@@ -204,6 +204,16 @@ pub struct OutlineCell(outline::Cell);
 /// One cell of an outline: a square holding postcodes of one council area.
 #[Object]
 impl OutlineCell {
+    /// The cell's row: its centre is `row × latitudeStep` degrees north.
+    /// With `column`, the compact way to draw the grid.
+    async fn row(&self) -> i32 {
+        self.0.row
+    }
+    /// The cell's column: its centre is `column × longitudeStep` degrees
+    /// east (negative: west).
+    async fn column(&self) -> i32 {
+        self.0.column
+    }
     /// Latitude of the cell's centre.
     async fn latitude(&self) -> f64 {
         self.0.latitude

@@ -34,6 +34,11 @@ const KEEP_FOR: Duration = Duration::from_secs(15 * 60);
 /// boundary appears once for each area).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Cell {
+    /// The cell's place in the grid: its centre is at `row` latitude
+    /// steps north of the equator and `column` longitude steps east of
+    /// Greenwich (negative to the west).
+    pub row: i32,
+    pub column: i32,
     /// Latitude of the cell's centre.
     pub latitude: f64,
     /// Longitude of the cell's centre.
@@ -56,8 +61,8 @@ pub struct Outline {
 #[derive(Debug, FromQueryResult)]
 struct Row {
     area_code: String,
-    cell_row: i64,
-    cell_col: i64,
+    cell_row: i32,
+    cell_col: i32,
     postcodes: i64,
 }
 
@@ -103,8 +108,8 @@ pub async fn compute(db: &impl ConnectionTrait, cell_km: f64) -> AppResult<Outli
     // ROUND and CAST behave alike on both databases (SQLite may be
     // built without FLOOR). The steps are numbers this function computed, written into
     // the SQL so that both backends see one statement text.
-    let row = format!("CAST(ROUND(latitude / {latitude_step:?}) AS BIGINT)");
-    let col = format!("CAST(ROUND(longitude / {longitude_step:?}) AS BIGINT)");
+    let row = format!("CAST(ROUND(latitude / {latitude_step:?}) AS INTEGER)");
+    let col = format!("CAST(ROUND(longitude / {longitude_step:?}) AS INTEGER)");
     let sql = format!(
         "SELECT area_code, {row} AS cell_row, {col} AS cell_col, COUNT(*) AS postcodes FROM postcode \
          WHERE area_code IS NOT NULL GROUP BY area_code, {row}, {col} ORDER BY cell_row, cell_col, area_code"
@@ -116,8 +121,10 @@ pub async fn compute(db: &impl ConnectionTrait, cell_km: f64) -> AppResult<Outli
     let cells = rows
         .into_iter()
         .map(|r| Cell {
-            latitude: r.cell_row as f64 * latitude_step,
-            longitude: r.cell_col as f64 * longitude_step,
+            row: r.cell_row,
+            column: r.cell_col,
+            latitude: f64::from(r.cell_row) * latitude_step,
+            longitude: f64::from(r.cell_col) * longitude_step,
             area_code: r.area_code,
             postcodes: r.postcodes,
         })

@@ -12,7 +12,7 @@ use crate::helpers::*;
 use crate::on_both;
 
 const OUTLINE: &str = "query($km: Float) { outline(cellKm: $km) {
-    cellKm latitudeStep longitudeStep cells { latitude longitude areaCode postcodes } } }";
+    cellKm latitudeStep longitudeStep cells { row column latitude longitude areaCode postcodes } } }";
 
 /// (area, row, column) -> postcodes, from the cells of an answer.
 fn grid(outline: &Value) -> BTreeMap<(String, i64, i64), i64> {
@@ -23,8 +23,17 @@ fn grid(outline: &Value) -> BTreeMap<(String, i64, i64), i64> {
         .unwrap()
         .iter()
         .map(|cell| {
-            let row = (cell["latitude"].as_f64().unwrap() / lat_step).round() as i64;
-            let col = (cell["longitude"].as_f64().unwrap() / lon_step).round() as i64;
+            let row = cell["row"].as_i64().unwrap();
+            let col = cell["column"].as_i64().unwrap();
+            // The centre is the row and column times the steps.
+            assert!(
+                (cell["latitude"].as_f64().unwrap() - row as f64 * lat_step).abs() < 1e-9,
+                "{cell}"
+            );
+            assert!(
+                (cell["longitude"].as_f64().unwrap() - col as f64 * lon_step).abs() < 1e-9,
+                "{cell}"
+            );
             let area = cell["areaCode"].as_str().unwrap().to_owned();
             ((area, row, col), cell["postcodes"].as_i64().unwrap())
         })
