@@ -8,7 +8,7 @@ use entity::{area, health_board};
 use super::directory::{db, load, load_many};
 use super::loaders::{AreaByCode, AreasOfHealthBoard, HealthBoardByCode};
 use crate::error::AppError;
-use crate::services::{areas, geo};
+use crate::services::{areas, geo, outline};
 
 type GqlResult<T> = async_graphql::Result<T>;
 
@@ -168,6 +168,70 @@ impl Postcode {
     }
 }
 
+/// Scotland drawn by its postcodes: the cells of a square grid that hold
+/// postcode centroids, each with its council area. Drawn as squares they
+/// give the outline of the country and of each area, with no map tiles.
+pub struct Outline(std::sync::Arc<outline::Outline>);
+
+/// Scotland drawn by its postcodes: the cells of a square grid that hold
+/// postcode centroids, each with its council area. Drawn as squares they
+/// give the outline of the country and of each area, with no map tiles.
+#[Object]
+impl Outline {
+    /// The cell size asked for, in km.
+    async fn cell_km(&self) -> f64 {
+        self.0.cell_km
+    }
+    /// Height of a cell in degrees of latitude.
+    async fn latitude_step(&self) -> f64 {
+        self.0.latitude_step
+    }
+    /// Width of a cell in degrees of longitude (square at 57° N).
+    async fn longitude_step(&self) -> f64 {
+        self.0.longitude_step
+    }
+    /// Cells holding postcodes, south to north then west to east; a cell
+    /// on a boundary appears once for each council area in it.
+    async fn cells(&self) -> Vec<OutlineCell> {
+        // Cheap: a few thousand small records cloned from the cache.
+        self.0.cells.iter().cloned().map(OutlineCell).collect()
+    }
+}
+
+/// One cell of an outline: a square holding postcodes of one council area.
+pub struct OutlineCell(outline::Cell);
+
+/// One cell of an outline: a square holding postcodes of one council area.
+#[Object]
+impl OutlineCell {
+    /// The cell's row: its centre is `row × latitudeStep` degrees north.
+    /// With `column`, the compact way to draw the grid.
+    async fn row(&self) -> i32 {
+        self.0.row
+    }
+    /// The cell's column: its centre is `column × longitudeStep` degrees
+    /// east (negative: west).
+    async fn column(&self) -> i32 {
+        self.0.column
+    }
+    /// Latitude of the cell's centre.
+    async fn latitude(&self) -> f64 {
+        self.0.latitude
+    }
+    /// Longitude of the cell's centre.
+    async fn longitude(&self) -> f64 {
+        self.0.longitude
+    }
+    /// GSS code of the council area.
+    async fn area_code(&self) -> &str {
+        &self.0.area_code
+    }
+    /// How many of the area's postcodes lie in the cell.
+    async fn postcodes(&self) -> i64 {
+        self.0.postcodes
+    }
+}
+
 /// Council areas, health boards and postcodes.
 #[derive(Default)]
 pub struct GeographyQuery;
@@ -197,5 +261,20 @@ impl GeographyQuery {
         let parsed = crate::services::postcode::Postcode::parse(&code)
             .map_err(|_| AppError::bad_input(&["code"], "not a UK postcode"))?;
         Ok(geo::find_postcode(db(ctx)?, &parsed).await?.map(Postcode))
+    }
+
+    /// Scotland and its council areas as the loaded postcodes draw them,
+    /// for a map with no tile server: every grid cell of `cellKm` km that
+    /// holds a postcode centroid. With only a few postcodes loaded it is a
+    /// scatter rather than a shape. Computed once in a while per server,
+    /// as postcodes change only on import. `cellKm` outside 1 to 50 is
+    /// BAD_USER_INPUT.
+    async fn outline(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Cell size in km, 1 to 50.", default = 5.0)] cell_km: f64,
+    ) -> GqlResult<Outline> {
+        let cache = ctx.data::<std::sync::Arc<outline::OutlineCache>>()?;
+        Ok(Outline(cache.outline(db(ctx)?, cell_km, &["cellKm"]).await?))
     }
 }

@@ -96,6 +96,7 @@ fn configured(
     let mut builder = builder()
         .data(db)
         .data(std::sync::Arc::new(subscriptions::SharedReads::default()))
+        .data(std::sync::Arc::new(crate::services::outline::OutlineCache::default()))
         .limit_depth(limits.max_depth)
         // "Did you mean" hints map the schema for whoever probes it.
         .disable_suggestions();

@@ -58,6 +58,31 @@ const ASSETS: &[Asset] = &[
         content_type: JAVASCRIPT,
         body: include_str!("../../examples/hub-dashboard/hub-dashboard.js"),
     },
+    Asset {
+        path: "hub-dashboard/common.js",
+        content_type: JAVASCRIPT,
+        body: include_str!("../../examples/hub-dashboard/common.js"),
+    },
+    Asset {
+        path: "hub-dashboard/insights.js",
+        content_type: JAVASCRIPT,
+        body: include_str!("../../examples/hub-dashboard/insights.js"),
+    },
+    Asset {
+        path: "hub-dashboard/live.js",
+        content_type: JAVASCRIPT,
+        body: include_str!("../../examples/hub-dashboard/live.js"),
+    },
+    Asset {
+        path: "hub-dashboard/map.js",
+        content_type: JAVASCRIPT,
+        body: include_str!("../../examples/hub-dashboard/map.js"),
+    },
+    Asset {
+        path: "hub-dashboard/styles.js",
+        content_type: JAVASCRIPT,
+        body: include_str!("../../examples/hub-dashboard/styles.js"),
+    },
 ];
 
 /// `GET /examples/{path}`: one of the example files.

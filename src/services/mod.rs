@@ -11,6 +11,7 @@ pub mod locations;
 pub mod opening;
 pub mod organization_writes;
 pub mod organizations;
+pub mod outline;
 pub mod postcode;
 pub mod related;
 pub mod running;

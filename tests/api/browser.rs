@@ -11,11 +11,14 @@ use std::time::Duration;
 
 use hubgraph::partners::PartnerKind;
 
-use crate::helpers::{Backend, TestApp, demo_library, spawn_app};
+use crate::helpers::{Backend, TestApp, demo_library, spawn_app, spawn_app_with};
 
 /// The area the dashboard check watches, and a demo postcode in it.
 const EDINBURGH: &str = "S12000036";
 const LEITH: &str = "EH6 4AE";
+/// The area whose partnership's token the dashboard checks use: the demo
+/// has pathways there, some needing review, with referral counts.
+const MIDLOTHIAN: &str = "S12000019";
 
 /// The whole browser run; it stops well inside CI's time.
 const RUN_LIMIT: Duration = Duration::from_secs(300);
@@ -72,7 +75,8 @@ pub async fn run_node(app: &TestApp, script: &str, env: &[(&str, &str)]) -> Stri
 }
 
 /// Runs the browser checks of `groups` against `app`, as the library
-/// service that runs Edinburgh's hubs (which sets their status).
+/// service that runs Edinburgh's hubs (which sets their status) and as
+/// Midlothian's HSCP (which reads hub history and referral counts).
 async fn run_checks(app: &TestApp, groups: &str) {
     let library = app
         .add_partner(
@@ -83,12 +87,19 @@ async fn run_checks(app: &TestApp, groups: &str) {
         )
         .await;
     let token = app.issue_token(&library, &["hubs:write"]).await.token;
+    let hscp = app
+        .add_partner(PartnerKind::Hscp, "Midlothian HSCP", None, &[MIDLOTHIAN])
+        .await;
+    let hscp_token = app.issue_token(&hscp, &["reports:read"]).await.token;
+    forget_a_hub(app, MIDLOTHIAN).await;
     let artifacts = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/browser-artifacts");
     let report = run_node(
         app,
         "run.mjs",
         &[
             ("HUBGRAPH_TOKEN", &token),
+            ("HUBGRAPH_HSCP_TOKEN", &hscp_token),
+            ("HUBGRAPH_HSCP_AREA", MIDLOTHIAN),
             ("HUBGRAPH_AREA", EDINBURGH),
             ("HUBGRAPH_POSTCODE", LEITH),
             ("BROWSER_CHECKS", groups),
@@ -122,12 +133,32 @@ async fn the_finders_words_pass_their_node_tests() {
     assert!(report.contains("# fail 0"), "{report}");
 }
 
+/// Leaves a hub of `area` unconfirmed for ten days (the demo's hubs are
+/// all recent), for the dashboard to flag.
+async fn forget_a_hub(app: &TestApp, area: &str) {
+    use sea_orm::sea_query::Expr;
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    let hub = crate::helpers::hub_in(app, area).await;
+    let long_ago = chrono::Utc::now() - chrono::Duration::days(10);
+    entity::hub::Entity::update_many()
+        .col_expr(entity::hub::Column::LastModified, Expr::value(long_ago))
+        .filter(entity::hub::Column::Id.eq(hub.id))
+        .exec(&app.state.db)
+        .await
+        .expect("backdate a hub");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn partner_pages_work_in_headless_chromium() {
     if !enabled("the browser tests of the example pages are") {
         return;
     }
-    let app = spawn_app(Backend::Sqlite).await.expect("app with the demo data");
+    // The demo with every Scottish postcode, as `serve --demo` loads it:
+    // the dashboard's map draws Scotland from them.
+    let app = spawn_app_with(Backend::Sqlite, false).await.expect("app");
+    hubgraph::seed::seed_demo(&app.state.db, hubgraph::seed::DemoPostcodes::Scotland)
+        .await
+        .expect("demo with Scotland's postcodes");
     run_checks(&app, "examples").await;
 }
 

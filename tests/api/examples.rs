@@ -56,6 +56,13 @@ async fn both_pages_are_served_as_html_with_their_scripts_as_javascript() {
             assert_eq!(status, StatusCode::OK, "{page}{script}");
             assert_eq!(content_type, "text/javascript; charset=utf-8", "{page}{script}");
             assert!(js.contains("customElements.define"), "{script} defines its element");
+            // The modules it imports, one level down (they import only
+            // each other), are served beside it.
+            for module in js.split("from \"./").skip(1).filter_map(|rest| rest.split('"').next()) {
+                let (status, content_type, _) = get(&app, &format!("{page}{module}")).await;
+                assert_eq!(status, StatusCode::OK, "{page}{module}");
+                assert_eq!(content_type, "text/javascript; charset=utf-8", "{page}{module}");
+            }
         }
     }
     let (status, content_type, index) = get(&app, "/examples/").await;

@@ -26,6 +26,7 @@ mod locks;
 mod observe;
 mod open_now;
 mod outage;
+mod outline;
 mod pagination;
 mod pathway_demo;
 mod pathways;

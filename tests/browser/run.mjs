@@ -7,7 +7,9 @@
 // hubs:write): the script changes a hub's status through the API with it
 // and watches the dashboard show the change. Optional: HUBGRAPH_AREA (the
 // area, default S12000036 City of Edinburgh), HUBGRAPH_POSTCODE (a demo
-// postcode in it, default EH6 4AE), CHROMIUM (default /usr/bin/chromium),
+// postcode in it, default EH6 4AE), HUBGRAPH_HSCP_TOKEN and HUBGRAPH_HSCP_AREA
+// (an HSCP token with reports:read and its area, for the dashboard's
+// partnership view), CHROMIUM (default /usr/bin/chromium),
 // BROWSER_ARTIFACTS (where screenshots go, default target/browser-artifacts),
 // BROWSER_CHECKS (which groups of checks run, comma-separated: "examples"
 // for the partner example pages, "playground" for the GraphiQL playground;
@@ -33,6 +35,10 @@ if (!base || !token) {
 }
 const area = process.env.HUBGRAPH_AREA || "S12000036";
 const postcode = process.env.HUBGRAPH_POSTCODE || "EH6 4AE";
+// An HSCP token (scope reports:read) and its area, for the dashboard's
+// partnership view: default Midlothian, whose demo pathways need review.
+const hscpToken = process.env.HUBGRAPH_HSCP_TOKEN || "";
+const hscpArea = process.env.HUBGRAPH_HSCP_AREA || "S12000019";
 const artifacts = path.resolve(process.env.BROWSER_ARTIFACTS || path.join(here, "../../target/browser-artifacts"));
 fs.mkdirSync(artifacts, { recursive: true });
 
@@ -463,14 +469,18 @@ async function finderWorksOnAPhone(page) {
 
 const DASHBOARD = `${base}/examples/hub-dashboard/`;
 
+/** The council-area checkboxes have loaded. */
+async function areasLoaded(page) {
+  await page.waitForFunction(() => {
+    const root = document.querySelector("hub-dashboard")?.shadowRoot;
+    return root && root.querySelectorAll(".areas input").length > 1;
+  });
+}
+
 async function openDashboard(page, withToken) {
   await page.goto(DASHBOARD);
-  const areaSelect = page.getByLabel("Council area");
-  await page.waitForFunction(() => {
-    const select = document.querySelector("hub-dashboard")?.shadowRoot?.querySelector("select");
-    return select && select.options.length > 1;
-  });
-  await areaSelect.selectOption(area);
+  await areasLoaded(page);
+  await page.locator(`hub-dashboard .areas input[value="${area}"]`).check();
   if (withToken) await page.getByLabel(/Partner token/).fill(token);
   await page.getByRole("button", { name: "Show hubs" }).click();
   await page.locator('hub-dashboard[live="on"]').waitFor({ timeout: 15000 });
@@ -483,9 +493,9 @@ async function summaryShown(page) {
   );
 }
 
-async function expectSummaryMatchesApi(page) {
+async function expectSummaryMatchesApi(page, areas = [area]) {
   const data = await api(`query($a: [String!]) { hubSummary(areaCodes: $a) { total byStatus { status count } } }`, {
-    a: [area],
+    a: areas,
   });
   const counts = Object.fromEntries(data.hubSummary.byStatus.map((s) => [s.status, String(s.count)]));
   const shown = await summaryShown(page);
@@ -495,13 +505,18 @@ async function expectSummaryMatchesApi(page) {
   }
 }
 
+async function expectNoAxeProblems(page) {
+  const problems = await axeProblems(page);
+  assert(problems.length === 0, `axe-core: ${problems.join("; ")}`);
+}
+
 async function dashboardShowsLiveStatusChanges(page) {
   await page.setViewportSize(DESKTOP);
   await openDashboard(page, true);
   const cards = page.locator("hub-dashboard li.hub");
   const count = await cards.count();
   assert(count > 0, "no hubs listed");
-  assert((await page.locator("hub-dashboard svg.map circle").count()) === count, "the plot does not show every hub");
+  assert((await page.locator("hub-dashboard svg.map circle.hub-dot").count()) === count, "the map does not show every hub");
   assert(/places in use|Room for/.test(await cards.allTextContents().then((t) => t.join(" "))), "no capacity shown");
   await expectSummaryMatchesApi(page);
 
@@ -521,8 +536,7 @@ async function dashboardShowsLiveStatusChanges(page) {
   await page.locator("hub-dashboard .log li", { hasText: note }).waitFor({ timeout: LIVE_LIMIT_MS });
   await expectSummaryMatchesApi(page);
 
-  const problems = await axeProblems(page);
-  assert(problems.length === 0, `axe-core: ${problems.join("; ")}`);
+  await expectNoAxeProblems(page);
   await shot(page, "hub-dashboard-desktop");
 }
 
@@ -531,9 +545,174 @@ async function dashboardWorksOnAPhone(page) {
   await openDashboard(page, false);
   assert((await page.locator("hub-dashboard li.hub").count()) > 0, "no hubs at phone width");
   await noHorizontalScroll(page);
-  const problems = await axeProblems(page);
-  assert(problems.length === 0, `axe-core: ${problems.join("; ")}`);
+  await expectNoAxeProblems(page);
   await shot(page, "hub-dashboard-phone");
+}
+
+// The HSCP checks open two areas from the URL: the one whose partnership
+// holds the token (its pathways need review and carry referral counts) and
+// the library's, whose hub history the token may not read.
+const twoAreas = [area, hscpArea];
+const TWO_AREAS_URL = `${DASHBOARD}?areas=${twoAreas.join(",")}`;
+
+/** Opens the two areas from the URL with the HSCP's token, by keyboard alone. */
+async function openAsPartnership(page) {
+  assert(hscpToken, "HUBGRAPH_HSCP_TOKEN is not set");
+  await page.goto(TWO_AREAS_URL);
+  await areasLoaded(page);
+  await page.locator('hub-dashboard[state="ready"]').waitFor();
+  for (const code of twoAreas) {
+    assert(await page.locator(`hub-dashboard .areas input[value="${code}"]`).isChecked(), `${code} from the URL is not ticked`);
+  }
+  await page.getByLabel(/Partner token/).focus();
+  await page.keyboard.insertText(hscpToken);
+  await page.keyboard.press("Enter");
+  await page.locator('hub-dashboard[extras="ready"]').waitFor({ timeout: 15000 });
+  await page.locator('hub-dashboard[live="on"]').waitFor({ timeout: 15000 });
+  assert(!page.url().includes(hscpToken.slice(-16)), "the token is in the page URL");
+  assert(new URL(page.url()).searchParams.get("areas") === twoAreas.join(","), `the areas are not in the URL: ${page.url()}`);
+}
+
+/** What the API says the dashboard should show for the two areas, as the HSCP. */
+async function partnershipView() {
+  const data = await api(
+    `query($a: [String!]) {
+      hubs(filter: { areaCodes: $a }, first: 100) { totalCount nodes { id areaCode updatedAt } }
+      review: pathways(filter: { areaCodes: $a, needsReview: true }, first: 100) { nodes { id } }
+      pathways(filter: { areaCodes: $a }, first: 100) { nodes { id areaCodes } }
+    }`,
+    { a: twoAreas },
+  );
+  return data;
+}
+
+async function dashboardShowsWhatAnHscpTokenAdds(page) {
+  await page.setViewportSize(DESKTOP);
+  await openAsPartnership(page);
+  const expected = await partnershipView();
+  await expectSummaryMatchesApi(page, twoAreas);
+  assert((await page.locator("hub-dashboard li.hub").count()) === expected.hubs.totalCount, "not every hub of both areas listed");
+
+  // History charts for the partnership's own hubs, and a note for the others'.
+  const own = expected.hubs.nodes.filter((h) => h.areaCode === hscpArea);
+  assert(own.length > 0, "the partnership's area has no hubs");
+  for (const hub of own) {
+    const chart = page.locator(`hub-dashboard li.hub[data-hub-id="${hub.id}"] svg.spark`);
+    assert((await chart.count()) === 1, `no history chart for hub ${hub.id}`);
+    assert(/status changes/.test(await chart.getAttribute("aria-label")), "the chart has no description");
+  }
+  assert((await page.locator("hub-dashboard svg.spark").count()) === own.length, "charts for hubs the token may not read");
+  await page.locator("hub-dashboard .extras", { hasText: "not open to this token" }).waitFor();
+
+  // Stale hubs flagged, as their updatedAt says.
+  const stale = expected.hubs.nodes.filter((h) => Date.now() - new Date(h.updatedAt).getTime() >= 7 * 86400000).length;
+  assert((await page.locator("hub-dashboard li.hub[data-stale]").count()) === stale, "stale hubs flagged wrongly");
+  assert((await summaryShown(page)).stale === String(stale), "the stale count is wrong");
+
+  // Pathways that need review, and referrals by week for the partnership's pathways.
+  const review = page.locator("hub-dashboard .review li");
+  assert(expected.review.nodes.length > 0, "the demo has no pathway needing review here");
+  assert((await review.count()) === expected.review.nodes.length, "review list differs from the API");
+  const ownPathways = expected.pathways.nodes.filter((p) => p.areaCodes.includes(hscpArea));
+  const rows = page.locator("hub-dashboard table.referrals tbody tr");
+  assert((await rows.count()) === ownPathways.length, `referral rows ${await rows.count()}, pathways ${ownPathways.length}`);
+  const totals = await page.locator("hub-dashboard table.referrals td.total").allTextContents();
+  assert(totals.some((t) => Number(t) > 0), "no referrals counted in the last weeks");
+
+  // The table, downloaded as CSV.
+  const [download] = await Promise.all([page.waitForEvent("download"), page.getByRole("button", { name: "Download hubs (CSV)" }).click()]);
+  const csv = fs.readFileSync(await download.path(), "utf8").trim().split(/\r\n/);
+  assert(csv[0].startsWith("Hub,Council area,Status"), `CSV header: ${csv[0]}`);
+  assert(csv.length === expected.hubs.totalCount + 1, `CSV has ${csv.length - 1} hubs`);
+  const [referrals] = await Promise.all([
+    page.waitForEvent("download"),
+    page.getByRole("button", { name: "Download referrals (CSV)" }).click(),
+  ]);
+  assert(fs.readFileSync(await referrals.path(), "utf8").trim().split(/\r\n/).length === ownPathways.length + 1, "referrals CSV");
+
+  await expectNoAxeProblems(page);
+  await shot(page, "hub-dashboard-hscp-desktop");
+  await page.setViewportSize(PHONE);
+  await noHorizontalScroll(page);
+  await expectNoAxeProblems(page);
+  await shot(page, "hub-dashboard-hscp-phone");
+  // Close-ups of the parts a full-page shot at 360 px shrinks out of sight.
+  await page.locator("hub-dashboard .extras").screenshot({ path: path.join(artifacts, "hub-dashboard-hscp-phone-pathways.png") });
+  await page.locator(`hub-dashboard li.hub[data-hub-id="${own[0].id}"]`).screenshot({ path: path.join(artifacts, "hub-dashboard-hscp-phone-hub.png") });
+}
+
+async function dashboardSaysWhatATokenWouldAdd(page) {
+  await page.setViewportSize(PHONE);
+  await page.goto(TWO_AREAS_URL);
+  await page.locator('hub-dashboard[live="on"]').waitFor({ timeout: 15000 });
+  await page.locator("hub-dashboard .extras", { hasText: "With a token of the area's Health and Social Care Partnership" }).waitFor();
+  assert((await page.locator("hub-dashboard svg.spark").count()) === 0, "charts without a token");
+  await noHorizontalScroll(page);
+  await expectNoAxeProblems(page);
+  await shot(page, "hub-dashboard-no-token-phone");
+}
+
+/** The element focused inside the dashboard's shadow root. */
+async function focused(page) {
+  return page.evaluate(() => {
+    const active = document.querySelector("hub-dashboard")?.shadowRoot?.activeElement;
+    return active ? { tag: active.tagName.toLowerCase(), text: active.textContent.trim(), value: active.value, cls: active.getAttribute("class") } : null;
+  });
+}
+
+async function tabUntil(page, test, limit = 80) {
+  for (let i = 0; i < limit; i += 1) {
+    await page.keyboard.press("Tab");
+    if (test(await focused(page))) return;
+  }
+  throw new Error("never reached by Tab");
+}
+
+async function dashboardMapOutlinesScotlandAndNamesHubsOnFocus(page) {
+  await page.setViewportSize(DESKTOP);
+  await page.goto(DASHBOARD);
+  await areasLoaded(page);
+  // Keyboard only: tick two areas, then show them.
+  await tabUntil(page, (f) => f?.value === area);
+  await page.keyboard.press("Space");
+  await tabUntil(page, (f) => f?.value === hscpArea);
+  await page.keyboard.press("Space");
+  await tabUntil(page, (f) => f?.tag === "button" && f.text === "Show hubs");
+  await page.keyboard.press("Enter");
+  await page.locator('hub-dashboard[state="ready"]').waitFor();
+
+  const map = page.locator("hub-dashboard svg.map");
+  const land = await map.locator("path.land").getAttribute("d");
+  const chosen = await map.locator("path.chosen").getAttribute("d");
+  assert((land.match(/M/g) || []).length > 100, "no outline of Scotland around the chosen areas");
+  assert((chosen.match(/M/g) || []).length > 20, "the chosen areas are not drawn");
+  const hubs = await page.locator("hub-dashboard li.hub").count();
+  assert((await map.locator("circle.hub-dot").count()) === hubs, "a dot for every hub");
+
+  // Tab to the first hub on the map: its name shows beside it.
+  await tabUntil(page, (f) => f?.cls === "hub-dot", 200);
+  const name = (await focused(page)).text.split(":")[0];
+  const tip = map.locator("g.tip");
+  assert((await tip.getAttribute("visibility")) === "visible", "no label on keyboard focus");
+  assert((await tip.locator("text").textContent()).startsWith(name), "the label does not name the focused hub");
+  await shot(page, "hub-dashboard-map-focus");
+  // Hovering another names that one.
+  const other = map.locator("circle.hub-dot").last();
+  await other.hover();
+  assert((await tip.locator("text").textContent()).startsWith(await other.getAttribute("data-name")), "no label on hover");
+
+  // All of Scotland, by keyboard.
+  await page.getByRole("button", { name: "All of Scotland" }).focus();
+  await page.keyboard.press("Enter");
+  assert((await page.getByRole("button", { name: "All of Scotland" }).getAttribute("aria-pressed")) === "true", "toggle not pressed");
+  const whole = await map.locator("path.land").getAttribute("d").catch(() => null);
+  const wholeMap = await page.locator("hub-dashboard svg.map").getAttribute("viewBox");
+  assert(whole && wholeMap, "no map of Scotland");
+  await expectNoAxeProblems(page);
+  await shot(page, "hub-dashboard-map-scotland");
+  await page.setViewportSize(PHONE);
+  await noHorizontalScroll(page);
+  await shot(page, "hub-dashboard-map-phone");
 }
 
 // ---- the GraphiQL playground ----------------------------------------------
@@ -684,6 +863,9 @@ const CHECKS = [
   ["examples", "service finder works at 360 px", finderWorksOnAPhone],
   ["examples", "hub dashboard shows a status update made through the API within 2 s", dashboardShowsLiveStatusChanges],
   ["examples", "hub dashboard works at 360 px", dashboardWorksOnAPhone],
+  ["examples", "hub dashboard with an HSCP token: history, pathways to review, weekly referrals, CSV", dashboardShowsWhatAnHscpTokenAdds],
+  ["examples", "hub dashboard without a token says what a token would add", dashboardSaysWhatATokenWouldAdd],
+  ["examples", "hub dashboard map outlines Scotland and names hubs on focus and hover, by keyboard", dashboardMapOutlinesScotlandAndNamesHubsOnFocus],
   ["playground", "playground runs its first tab with every other host blocked", playgroundRunsItsFirstTabOffline],
   ["playground", "playground subscribes over its WebSocket under its CSP", playgroundSubscribesOverItsWebSocket],
 ];
