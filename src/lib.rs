@@ -5,6 +5,7 @@
 //! integration tests build the very same application.
 
 pub mod allocator;
+pub mod bulk;
 pub mod cli;
 pub mod config;
 pub mod db;

@@ -17,7 +17,7 @@ pub struct Model {
     pub name: String,
     /// Comma-separated `community_hub`, `health_and_wellbeing_hub`, `warm_space`.
     pub kinds: String,
-    /// `open`, `limited` or `closed`.
+    /// `open`, `limited` or `closed` (see [`STATUSES`]).
     pub status: String,
     pub capacity: Option<i32>,
     pub occupancy: Option<i32>,
@@ -30,3 +30,10 @@ pub struct Model {
 }
 
 impl ActiveModelBehavior for ActiveModel {}
+
+/// The values `status` takes: whether the hub can take people in.
+pub const STATUSES: [&str; 3] = [STATUS_OPEN, STATUS_LIMITED, STATUS_CLOSED];
+pub const STATUS_OPEN: &str = "open";
+pub const STATUS_LIMITED: &str = "limited";
+/// Closed: a service only at closed hubs is not open either.
+pub const STATUS_CLOSED: &str = "closed";

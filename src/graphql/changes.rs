@@ -8,9 +8,9 @@ use super::directory::db;
 use super::errors::GqlResult;
 use super::ids::{self, Kind};
 use super::node::{Node, load_node};
+use crate::interchange::changes;
 use crate::page::PageRequest;
 use crate::partners::access::PathwayVisibility;
-use crate::services::changes;
 
 /// A kind of record in the change feed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]

@@ -2,7 +2,7 @@
 //! the names the database stores.
 
 use chrono::{DateTime, Utc};
-use entity::schedule;
+use entity::{hub, schedule};
 
 use crate::services::opening;
 
@@ -19,9 +19,9 @@ impl HubStatus {
 
     pub fn as_str(self) -> &'static str {
         match self {
-            HubStatus::Open => "open",
-            HubStatus::Limited => "limited",
-            HubStatus::Closed => "closed",
+            HubStatus::Open => hub::STATUS_OPEN,
+            HubStatus::Limited => hub::STATUS_LIMITED,
+            HubStatus::Closed => hub::STATUS_CLOSED,
         }
     }
 

@@ -33,7 +33,7 @@ use entity::{
 };
 use uuid::Uuid;
 
-use super::data::DirectoryData;
+use crate::bulk::DirectoryData;
 
 /// Namespace of every demo id ("hubgraph-demo-" in ASCII, then 0001).
 const NAMESPACE: Uuid = Uuid::from_u128(0x6875_6267_7261_7068_2d64_656d_6f2d_0001);

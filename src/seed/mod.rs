@@ -1,7 +1,6 @@
 //! Data sets: the fictional demo directory and a synthetic one for benchmarks,
 //! both written in bulk through `insert_directory`.
 
-pub mod data;
 pub mod demo;
 pub mod hubs;
 pub mod pathways;
@@ -17,7 +16,7 @@ use sea_orm::{
     TransactionSession, TransactionTrait,
 };
 
-pub use data::DirectoryData;
+pub use crate::bulk::DirectoryData;
 
 use crate::error::{AppError, AppResult};
 

@@ -30,8 +30,8 @@ use entity::{
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
-use super::data::DirectoryData;
 use super::demo::demo_id;
+use crate::bulk::DirectoryData;
 use crate::partners::PartnerKind;
 use crate::pathways::{PathwayStatus, ReferralMethod, StepKind};
 

@@ -8,8 +8,8 @@ use entity::*;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
-use super::data::DirectoryData;
 use super::{demo, hubs};
+use crate::bulk::DirectoryData;
 
 /// One location in this many is a library, and each library is a hub: a few
 /// hundred hubs (313) at 20,000 services (5,000 locations), as in a real country.

@@ -3,7 +3,6 @@
 //! no HTTP, no GraphQL; the resolvers, the CLI and the importers call these.
 
 pub mod areas;
-pub mod changes;
 pub mod geo;
 pub mod keyset;
 pub mod location_writes;

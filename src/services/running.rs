@@ -26,7 +26,6 @@ use sea_orm::{ConnectionTrait, EntityName, FromQueryResult};
 use super::{opening, status};
 use crate::db::is_in_list;
 use crate::error::AppResult;
-use crate::hubs::HubStatus;
 
 /// A place where a service is delivered, with the status of the hub there.
 #[derive(Debug, Clone, PartialEq, Eq, FromQueryResult)]
@@ -41,7 +40,7 @@ pub struct Venue {
 impl Venue {
     /// Whether the place is a hub that is closed at `at`.
     fn closed_at(&self, at: DateTime<Utc>) -> bool {
-        self.hub_status.as_deref() == Some(HubStatus::Closed.as_str())
+        self.hub_status.as_deref() == Some(entity::hub::STATUS_CLOSED)
             && self.hub_valid_until.is_none_or(|until| at < until)
     }
 }

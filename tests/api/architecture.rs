@@ -1,6 +1,7 @@
 //! The layers of `src/` point only down: entry (main, cli, seed) -> http ->
-//! graphql -> domains -> plumbing. A domain may use another only where
-//! that one is shared (the directory, `services`; access and audit,
+//! graphql -> interchange (import, export and the change feed, which span
+//! the domains) -> domains -> plumbing. A domain may use another only
+//! where that one is shared (the directory, `services`; access and audit,
 //! `partners`). Read from the `crate::` paths of every source file (test
 //! modules aside), so the shape cannot drift back: a new module must be
 //! given a layer here, and a known debt that is paid must leave the list.
@@ -13,11 +14,13 @@ const LAYERS: &[(&str, &[&str])] = &[
     ("entry", &["main", "cli", "seed"]),
     ("http", &["http"]),
     ("graphql", &["graphql"]),
-    ("domain", &["services", "hubs", "pathways", "partners", "interchange"]),
+    ("interchange", &["interchange"]),
+    ("domain", &["services", "hubs", "pathways", "partners"]),
     (
         "plumbing",
         &[
             "config",
+            "bulk",
             "db",
             "error",
             "events",
@@ -38,28 +41,7 @@ const SHARED_DOMAINS: &[&str] = &["services", "partners"];
 
 /// Imports that break the rules today, each with what is to be done; the
 /// test fails when one is gone (take it off) or a new one appears.
-const KNOWN_DEBTS: &[(&str, &str, &str)] = &[
-    (
-        "interchange",
-        "seed",
-        "DirectoryData, the bag of rows both write, belongs below them",
-    ),
-    (
-        "interchange",
-        "hubs",
-        "a hub follows its location's area: one location command for every writer",
-    ),
-    (
-        "services",
-        "hubs",
-        "open-now reads the status of the hub a service is at",
-    ),
-    (
-        "services",
-        "pathways",
-        "the change feed lists pathways: a feed of its own per domain",
-    ),
-];
+const KNOWN_DEBTS: &[(&str, &str, &str)] = &[];
 
 fn layer_of(module: &str) -> Option<usize> {
     LAYERS.iter().position(|(_, modules)| modules.contains(&module))

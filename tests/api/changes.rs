@@ -76,7 +76,7 @@ on_both! {
             .unwrap();
         let gone_id = gone.id.clone();
         gone.delete(db).await.unwrap();
-        hubgraph::services::changes::record_deletion(db, hubgraph::services::changes::ChangeEntity::Location, &gone_id, t0 + Duration::seconds(3))
+        hubgraph::interchange::changes::record_deletion(db, hubgraph::interchange::changes::ChangeEntity::Location, &gone_id, t0 + Duration::seconds(3))
             .await
             .unwrap();
 

@@ -19,7 +19,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use entity::*;
 use serde_json::{Map, Value};
 
-use crate::seed::DirectoryData;
+use crate::bulk::DirectoryData;
 
 /// Longest id kept (HSDS ids are UUIDs; other systems' ids are shorter than this).
 const ID_MAX: usize = 255;

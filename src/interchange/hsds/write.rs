@@ -20,10 +20,10 @@ use sea_orm::{
 };
 
 use super::map::{Flat, Problem, Root};
+use crate::bulk::DirectoryData;
 use crate::error::{AppError, AppResult};
 use crate::hubs;
 use crate::partners::audit;
-use crate::seed::DirectoryData;
 use crate::services::{location_writes, text};
 
 /// Ids per `IN (...)` list and rows per multi-row INSERT: under both

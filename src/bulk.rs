@@ -1,7 +1,9 @@
-//! A directory's worth of rows, built in memory and written in bulk.
+//! A directory's worth of rows, built in memory and written in bulk: the
+//! rows of every table, so it sits below the domains that fill it.
 //!
-//! The demo set, the synthetic benchmark set and (later) importers produce a
-//! `DirectoryData`; `insert_directory` writes it in one transaction.
+//! The demo set and the synthetic benchmark set produce a `DirectoryData`
+//! that `seed::insert_directory` writes in one transaction; the HSDS
+//! importer maps documents into one and plans its writes from it.
 
 use entity::*;
 
