@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use entity::audit as row;
 
 use super::connection::PageInfo;
-use super::directory::db;
+use super::context::db;
 use super::errors::GqlResult;
 use super::guards::Admin;
 use super::ids;

@@ -4,7 +4,7 @@ use async_graphql::{Context, Enum, ID, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 
 use super::connection::PageInfo;
-use super::directory::db;
+use super::context::db;
 use super::errors::GqlResult;
 use super::ids::{self, Kind};
 use super::node::{Node, load_node};

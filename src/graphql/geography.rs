@@ -5,7 +5,7 @@
 use async_graphql::{Context, Enum, Object};
 use entity::{area, health_board};
 
-use super::directory::{db, load, load_many};
+use super::context::{db, load, load_many};
 use super::loaders::{AreaByCode, AreasOfHealthBoard, HealthBoardByCode};
 use crate::error::AppError;
 use crate::services::{areas, geo, outline};

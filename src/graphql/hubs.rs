@@ -11,7 +11,8 @@ use chrono::{DateTime, Utc};
 use entity::{hub, hub_status_event, taxonomy_term};
 
 use super::connection::{PageInfo, connection};
-use super::directory::{Location, Organization, TaxonomyTerm, db, load};
+use super::context::{db, load};
+use super::directory::{Location, Organization, TaxonomyTerm};
 use super::errors::GqlResult;
 use super::guards::{Reports, Scope, caller, refused_as_null};
 use super::ids::{self, Kind};

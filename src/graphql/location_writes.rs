@@ -7,7 +7,8 @@ use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, SimpleObje
 use entity::location;
 use sea_orm::EntityTrait;
 
-use super::directory::{Location, LocationType, db};
+use super::context::db;
+use super::directory::{Location, LocationType};
 use super::errors::GqlResult;
 use super::guards::{Scope, caller};
 use super::ids::{self, Kind};

@@ -8,6 +8,7 @@ pub mod budget;
 pub mod changes;
 pub mod checked;
 pub mod connection;
+pub mod context;
 pub mod directory;
 pub mod documents;
 pub mod errors;

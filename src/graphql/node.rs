@@ -2,7 +2,8 @@
 
 use async_graphql::{Context, ID, Interface, Object};
 
-use super::directory::{Location, Organization, Service, TaxonomyTerm, db};
+use super::context::db;
+use super::directory::{Location, Organization, Service, TaxonomyTerm};
 use super::errors::GqlResult;
 use super::hubs::Hub;
 use super::ids::{self, Kind};

@@ -6,7 +6,8 @@
 
 use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, SimpleObject};
 
-use super::directory::{Organization, db};
+use super::context::db;
+use super::directory::Organization;
 use super::errors::GqlResult;
 use super::guards::{Admin, Scope, caller};
 use super::ids::{self, Kind};

@@ -5,7 +5,8 @@
 use async_graphql::{Context, Enum, ID, Object};
 use chrono::{DateTime, Utc};
 
-use super::directory::{Organization, db, load};
+use super::context::{db, load};
+use super::directory::Organization;
 use super::errors::GqlResult;
 use super::guards::viewer;
 use super::ids::{self, Kind};

@@ -14,7 +14,8 @@ use chrono::{DateTime, Utc};
 use entity::{pathway, pathway_step};
 
 use super::connection::PageInfo;
-use super::directory::{Location, Organization, Service, TaxonomyTerm, db, load, load_many};
+use super::context::{db, load, load_many};
+use super::directory::{Location, Organization, Service, TaxonomyTerm};
 use super::errors::GqlResult;
 use super::guards::{Scope, caller, refused_as_null, viewer};
 use super::ids::{self, Kind};

@@ -5,7 +5,8 @@ use chrono::{DateTime, Utc};
 use sea_orm::ConnectionTrait;
 
 use super::connection::{PageInfo, wants_total};
-use super::directory::{Service, ServiceStatus, TaxonomyTerm, db, prefix_field};
+use super::context::{db, prefix_field};
+use super::directory::{Service, ServiceStatus, TaxonomyTerm};
 use super::errors::GqlResult;
 use super::ids::{self, Kind};
 use super::loaders::{Loaders, feed_service_relations, prefetch_services, service_joins};

@@ -18,7 +18,7 @@ use futures_util::future::{BoxFuture, FutureExt, Shared};
 use futures_util::{Stream, StreamExt};
 use sea_orm::DatabaseConnection;
 
-use super::directory::db;
+use super::context::db;
 use super::hubs::{Hub, HubStatusEvent};
 use super::ids::{self, Kind};
 use crate::error::AppError;

@@ -12,7 +12,8 @@
 use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, SimpleObject};
 use sea_orm::{ColumnTrait, DatabaseConnection, DatabaseTransaction, EntityTrait, QueryFilter};
 
-use super::directory::{Service, ServiceStatus, db};
+use super::context::db;
+use super::directory::{Service, ServiceStatus};
 use super::errors::GqlResult;
 use super::guards::{Scope, caller};
 use super::ids::{self, Kind};
