@@ -24,13 +24,13 @@ use super::search::GeoPointInput;
 use super::writes::{UserError, begin_write, patch};
 use crate::error::AppError;
 use crate::events::EventBus;
-use crate::hubs::announce::HubChanged;
+use crate::hubs::commit::{Author, commit};
 use crate::hubs::reads::{self, HistoryWindow};
 use crate::hubs::writes::{self as domain, NewHub, StatusChange, Written};
 use crate::hubs::{HubKind, HubStatus, Reason};
 use crate::page::PageRequest;
 use crate::partners::access;
-use crate::partners::audit::{self, RequestId};
+use crate::partners::audit::RequestId;
 use crate::partners::kind::HUBS_WRITE;
 use crate::services::geo::GeoPoint;
 use crate::services::search::{DEFAULT_RADIUS_KM, MAX_RADIUS_KM};
@@ -630,8 +630,8 @@ fn decode_terms(ids: &Option<Vec<ID>>) -> GqlResult<Option<Vec<String>>> {
     })
 }
 
-/// Writes the audit row, stages the announcement and commits; live
-/// subscribers hear of the change only once it is committed.
+/// Ends a hub write the one way every hub write ends (`hubs::commit`),
+/// as the caller of this request.
 async fn finish(
     ctx: &Context<'_>,
     txn: crate::write_turns::WriteTransaction,
@@ -639,12 +639,11 @@ async fn finish(
     written: &Written,
     fields: &[&str],
 ) -> GqlResult<()> {
-    let viewer = caller(ctx)?;
-    let request_id = ctx.data_opt::<RequestId>();
-    audit::record(&txn, Some(viewer), action, "hub", &written.hub.id, fields, request_id).await?;
-    let pending = ctx.data::<EventBus>()?.stage(&txn, HubChanged::event(written)).await?;
-    txn.commit().await.map_err(AppError::from)?;
-    pending.deliver();
+    let author = Author {
+        viewer: Some(caller(ctx)?),
+        request_id: ctx.data_opt::<RequestId>(),
+    };
+    commit(txn, ctx.data::<EventBus>()?, author, action, written, fields).await?;
     Ok(())
 }
 

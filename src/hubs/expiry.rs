@@ -13,11 +13,10 @@ use sea_orm::DatabaseConnection;
 
 use tokio_util::sync::CancellationToken;
 
-use super::announce::HubChanged;
+use super::commit::{Author, commit};
 use super::writes::{Written, due_for_expiry, expire};
 use crate::error::AppResult;
 use crate::events::EventBus;
-use crate::partners::audit;
 
 /// Hubs reverted per sweep at most; the next sweep takes the rest.
 const BATCH: u64 = 200;
@@ -31,10 +30,15 @@ pub async fn expire_due(db: &DatabaseConnection, bus: &EventBus, now: DateTime<U
         let Some(written) = expire(&txn, &id, now).await? else {
             continue;
         };
-        audit::record(&txn, None, "hub.expire", "hub", &id, &["status", "validUntil"], None).await?;
-        let pending = bus.stage(&txn, HubChanged::event(&written)).await?;
-        txn.commit().await?;
-        pending.deliver();
+        commit(
+            txn,
+            bus,
+            Author::default(),
+            "hub.expire",
+            &written,
+            &["status", "validUntil"],
+        )
+        .await?;
         done.push(written);
     }
     Ok(done)

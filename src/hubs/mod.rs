@@ -4,6 +4,7 @@
 //! sweeper call it. Access is the caller's business (`partners::access`).
 
 pub mod announce;
+pub mod commit;
 pub mod expiry;
 pub mod model;
 pub mod reads;
