@@ -237,7 +237,6 @@ const TOO_LONG: &[&str] = &[
     "src/http/ws.rs",
     "src/seed/pathways.rs",
     "src/interchange/hsds/export.rs",
-    "src/graphql/pathways.rs",
     "src/interchange/hsds/write.rs",
     "src/interchange/hsds/map.rs",
     "src/services/opening.rs",
