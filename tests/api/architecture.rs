@@ -240,7 +240,6 @@ const TOO_LONG: &[&str] = &[
     "src/interchange/hsds/write.rs",
     "src/interchange/hsds/map.rs",
     "src/services/opening.rs",
-    "src/services/search.rs",
     "src/seed/demo.rs",
 ];
 
