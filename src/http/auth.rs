@@ -9,7 +9,7 @@
 use poem::Response;
 use poem::http::{HeaderMap, HeaderValue, StatusCode, header};
 
-use super::graphql::{MediaType, request_error};
+use super::answers::{MediaType, app_error, request_error};
 use super::ratelimit::Caller;
 use crate::AppState;
 use crate::error::AppError;
@@ -47,7 +47,7 @@ pub(super) async fn viewer(
             }
         }
         Err(AppError::Unauthenticated) => Err(unauthorized(media)),
-        Err(error) => Err(super::graphql::app_error(media, &error, "authentication failed")),
+        Err(error) => Err(app_error(media, &error, "authentication failed")),
     }
 }
 

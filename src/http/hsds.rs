@@ -105,7 +105,7 @@ fn respond(result: Result<Value, Refusal>) -> Response {
     let response = json_body(status, body.to_string());
     // As over GraphQL: the database is out of reach or busy; try again soon.
     if status == StatusCode::SERVICE_UNAVAILABLE {
-        super::graphql::retry_soon(response)
+        super::answers::retry_soon(response)
     } else {
         response
     }

@@ -11,7 +11,8 @@
 use poem::Response;
 use poem::http::{HeaderMap, HeaderValue, StatusCode};
 
-use super::graphql::{MediaType, execute, request_error};
+use super::answers::{MediaType, app_error, request_error};
+use super::graphql::execute;
 use crate::AppState;
 use crate::partners::Viewer;
 use crate::partners::idempotency::{self, Claim};
@@ -110,5 +111,5 @@ fn failed_on_our_side(body: &str) -> bool {
 }
 
 fn failure(media: MediaType, error: crate::error::AppError) -> Response {
-    super::graphql::app_error(media, &error, "idempotency key lookup failed")
+    app_error(media, &error, "idempotency key lookup failed")
 }

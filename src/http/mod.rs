@@ -1,5 +1,6 @@
 //! HTTP: the poem routes around the GraphQL schema.
 
+mod answers;
 mod auth;
 pub mod examples;
 pub mod graphql;

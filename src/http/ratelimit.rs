@@ -39,7 +39,7 @@ use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use poem::http::{HeaderValue, StatusCode, header};
 use poem::{Endpoint, IntoResponse, Request, Response};
 
-use super::graphql::{MediaType, request_error};
+use super::answers::{MediaType, request_error};
 use crate::metrics::Metrics;
 
 /// Who is charged for a request.
