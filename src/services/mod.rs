@@ -8,6 +8,8 @@ pub mod keyset;
 pub mod location_writes;
 pub mod locations;
 pub mod opening;
+#[cfg(test)]
+mod opening_rfc5545;
 pub mod organization_writes;
 pub mod organizations;
 pub mod outline;

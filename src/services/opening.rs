@@ -25,7 +25,8 @@
 //!     Monday) or month counted from `dtstart`, else `valid_from`; with neither
 //!     there is nothing to count from and every period matches.
 //!   - An unknown `freq` (`YEARLY`, typos) never applies rather than guessing.
-//!   - `count` is ignored: bound a recurrence with `until` or `valid_to` instead.
+//!   - `count` is ignored: bound a recurrence with `until` or `valid_to` instead
+//!     (RFC 5545 ends the series there: see `opening_rfc5545`).
 //! - The row's time window is `opens_at <= time < closes_at`; a missing
 //!   `opens_at` means from midnight and a missing `closes_at` until midnight, so a
 //!   row with neither covers the whole day. `closes_at` may be `24:00`.
