@@ -1,5 +1,5 @@
 //! `opening::is_open` against the `rrule` crate, an RFC 5545 implementation
-//! (issue 31: a well-kept crate before hand-written code where it fits).
+//! (a well-kept crate before hand-written code, where it fits).
 //!
 //! A thousand pseudo-random schedules (DAILY, WEEKLY, MONTHLY; interval 1-3;
 //! BYDAY with and without positions; BYMONTHDAY; DTSTART, UNTIL, COUNT, WKST;
